@@ -1,0 +1,211 @@
+"""Canonical forms of a link, and redaction of secrets for anything printed.
+
+Three forms are kept apart (see README, "Canonicalization"):
+
+* the **identity** — the dedupe key; for WeChat the article's ``__biz, mid, idx, sn``;
+* the **fetch URL** — what is sent: the clean URL without fragment, percent-encoded;
+* the **clean URL** — what the report shows and the user should keep in their list.
+
+None of them ever holds a credential parameter. Raw parameter text is kept as written
+(``__biz=MzI5MDUyMDIxNA==`` stays ``==``); unknown parameters are kept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
+
+from w3lib.url import safe_url_string
+
+from crawler.rules import ParamPattern, Rules
+
+_SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+_HOST_LABEL_RE = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+_NESTED_URL_RE = re.compile(r"^https?://", re.IGNORECASE)
+MAX_URL_LENGTH = 8192
+
+
+class URLProblem(ValueError):
+    """A link that cannot be checked; ``reason`` is a short stable code."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class CanonicalURL:
+    identity: str
+    fetch_url: str
+    clean_url: str
+    host: str
+    #: the link carried credentials (user:pass@ or a credential parameter) that were removed
+    had_credentials: bool
+    #: names of the parameters removed (tracking and credentials), never their values
+    removed: tuple[str, ...]
+
+
+def link_kind(url: str) -> str:
+    """``http`` for http(s) URLs, ``anchor``, ``relative``, or the URL scheme (``mailto`` …)."""
+    text = url.strip()
+    if not text:
+        return "empty"
+    if text.startswith("#"):
+        return "anchor"
+    if text.startswith("//"):
+        return "http"
+    match = _SCHEME_RE.match(text)
+    if not match:
+        return "relative"
+    scheme = match.group(1).lower()
+    if len(scheme) == 1:  # a Windows drive letter, C:\…
+        return "relative"
+    return "http" if scheme in ("http", "https") else scheme
+
+
+def _split_query(query: str) -> list[tuple[str, str, str]]:
+    """(raw part, decoded name, decoded value) for each ``&``-separated part."""
+    parts = []
+    for raw in query.split("&"):
+        if not raw:
+            continue
+        name, _, value = raw.partition("=")
+        parts.append((raw, unquote_plus(name), unquote_plus(value)))
+    return parts
+
+
+def _matches(patterns: tuple[ParamPattern, ...], name: str, value: str) -> bool:
+    return any(p.matches(name, value) for p in patterns)
+
+
+def _normalize_host(netloc_host: str | None) -> str:
+    host = (netloc_host or "").rstrip(".").lower()
+    if not host:
+        raise URLProblem("malformed-url", "the link has no host name")
+    if host.startswith("[") or ":" in host:  # IPv6 literal, urlsplit strips the brackets
+        return host
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError as exc:
+            raise URLProblem("malformed-url", f"invalid international host name ({exc})") from exc
+    labels = host.split(".")
+    if len(host) > 253 or not all(_HOST_LABEL_RE.match(label) for label in labels):
+        raise URLProblem("malformed-url", "invalid host name")
+    return host
+
+
+def canonicalize(url: str, rules: Rules) -> CanonicalURL:
+    """The identity, fetch URL and clean URL of an http(s) link.
+
+    Raises :class:`URLProblem` for a link that cannot be fetched (bad host, bad port, …).
+    """
+    text = url.strip()
+    if len(text) > MAX_URL_LENGTH:
+        raise URLProblem("malformed-url", f"the link is longer than {MAX_URL_LENGTH} characters")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise URLProblem("malformed-url", "the link contains control characters")
+    if text.startswith("//"):
+        text = "https:" + text
+    text = text.replace("\\", "/") if text.lower().startswith(("http:\\", "https:\\")) else text
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        raise URLProblem("malformed-url", f"the link cannot be parsed ({exc})") from exc
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise URLProblem("not-http", f"not an http(s) link ({scheme or 'no scheme'})")
+    host = _normalize_host(parts.hostname)
+    had_credentials = bool(parts.username or parts.password)
+    if " " in host:
+        raise URLProblem("malformed-url", "the host name contains a space")
+    netloc_host = f"[{host}]" if ":" in host else host
+    default_port = 443 if scheme == "https" else 80
+    netloc = netloc_host if port in (None, default_port) else f"{netloc_host}:{port}"
+
+    credentials = rules.credential_patterns(host)
+    tracking = rules.tracking_patterns(host)
+    kept: list[tuple[str, str, str]] = []
+    removed: list[str] = []
+    for raw, name, value in _split_query(parts.query):
+        if _matches(credentials, name, value):
+            had_credentials = True
+            removed.append(name)
+        elif _matches(tracking, name, value):
+            removed.append(name)
+        else:
+            if _NESTED_URL_RE.match(value):
+                nested = _clean_nested(raw, name, value, rules)
+                if nested != raw:
+                    had_credentials = True
+                    raw = nested
+            kept.append((raw, name, value))
+
+    path = parts.path or "/"
+    query = "&".join(raw for raw, _, _ in kept)
+    fragment = parts.fragment
+    clean_fragment = "" if fragment in rules.junk_fragments else fragment
+    clean_url = urlunsplit((scheme, netloc, path, query, clean_fragment))
+    fetch_url = safe_url_string(urlunsplit((scheme, netloc, path, query, "")))
+
+    identity_params = rules.identity_params(host)
+    identity = ""
+    if identity_params:
+        by_name = {name: raw for raw, name, _ in kept}
+        if all(p in by_name for p in identity_params):
+            id_query = "&".join(by_name[p] for p in identity_params)
+            identity = safe_url_string(urlunsplit(("https", netloc, path, id_query, "")))
+    if not identity:
+        sorted_query = "&".join(sorted(r for r, _, _ in kept))
+        identity = safe_url_string(urlunsplit((scheme, netloc, path, sorted_query, "")))
+    return CanonicalURL(
+        identity=identity,
+        fetch_url=fetch_url,
+        clean_url=clean_url,
+        host=host,
+        had_credentials=had_credentials,
+        removed=tuple(removed),
+    )
+
+
+def _clean_nested(raw: str, name: str, value: str, rules: Rules) -> str:
+    """A parameter whose value is itself a link (``?target=https%3A//…``): clean it too."""
+    try:
+        inner = canonicalize(value, rules)
+    except URLProblem:
+        return raw
+    if not inner.had_credentials:
+        return raw
+    raw_name = raw.partition("=")[0]
+    return f"{raw_name}={quote(inner.clean_url, safe=':/')}"
+
+
+def redact(url: str, rules: Rules) -> str:
+    """The URL with every credential value (on any host) and any user:password hidden.
+
+    For anything printed or logged about a link that is not yet canonical.
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable link>"
+    patterns = rules.all_credential_patterns()
+    query = "&".join(
+        f"{raw.partition('=')[0]}=REDACTED"
+        if _matches(patterns, name, value)
+        or (_NESTED_URL_RE.match(value) and redact(value, rules) != value)
+        else raw
+        for raw, name, value in _split_query(parts.query)
+    )
+    netloc = parts.netloc.rpartition("@")[2] if "@" in parts.netloc else parts.netloc
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def host_of(url: str) -> str:
+    """The lower-case host of a URL, or ``""``."""
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
