@@ -76,9 +76,7 @@ def load_ignore_list(path: str | Path | None, *, required: bool = False) -> Igno
             raise IgnoreError(f"{where}: give exactly one of pattern or regex")
         text = str(entry.get("pattern") or entry.get("regex"))
         try:
-            regex = re.compile(
-                fnmatch.translate(text) if "pattern" in entry else text
-            )
+            regex = re.compile(fnmatch.translate(text) if "pattern" in entry else text)
         except re.error as exc:
             raise IgnoreError(f"{where}: bad regular expression ({exc})") from exc
         expires = entry.get("expires")

@@ -63,11 +63,7 @@ def build_links(
     links: dict[str, Link] = {}
     for occ in occurrences:
         link = _link_for(occ, root, rules, ignore, today)
-        existing = links.get(link.identity)
-        if existing is None:
-            links[link.identity] = link
-            existing = link
-        existing.occurrences.append(occ)
+        links.setdefault(link.identity, link).occurrences.append(occ)
     return links
 
 
@@ -81,16 +77,23 @@ def _link_for(
         except URLProblem as problem:
             shown = redact(occ.url, rules)
             return Link(
-                f"bad:{shown}", shown, None, "",
+                f"bad:{shown}",
+                shown,
+                None,
+                "",
                 preset=Verdict(SKIPPED, problem.reason, detail=str(problem)),
-            )  # fmt: skip
+            )
         preset = None
         if rule := ignore.match(canon.clean_url, today):
             preset = Verdict(IGNORED, "ignore-list", detail=rule.reason)
         return Link(
-            canon.identity, canon.clean_url, canon.fetch_url, canon.host,
-            preset=preset, had_credentials=canon.had_credentials,
-        )  # fmt: skip
+            canon.identity,
+            canon.clean_url,
+            canon.fetch_url,
+            canon.host,
+            preset=preset,
+            had_credentials=canon.had_credentials,
+        )
     if kind == "relative":
         identity, verdict = _local_verdict(occ, root)
         return Link(identity, identity.removeprefix("local:"), None, "", preset=verdict)
@@ -113,10 +116,10 @@ def fetch_order(links: Iterable[Link]) -> Iterator[Link]:
             by_host.setdefault(link.host, []).append(link)
     queues = [iter(q) for q in by_host.values()]
     while queues:
-        alive = []
+        remaining = []
         for queue in queues:
-            link = next(queue, None)
-            if link is not None:
-                yield link
-                alive.append(queue)
-        queues = alive
+            following = next(queue, None)
+            if following is not None:
+                yield following
+                remaining.append(queue)
+        queues = remaining

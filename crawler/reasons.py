@@ -44,6 +44,8 @@ REASONS: dict[str, str] = {
     "too-many-redirects": "the link redirects in a loop or too many times",
     "redirect-unfollowed": "a redirect without a usable target",
     "empty-body": "the server answered 2xx with an empty page",
+    "too-large": "the body is larger than allowed (a decompression bomb?)",
+    "not-checked": "the crawl ended before this link got an answer",
     "offline": "the crawler had no usable network: nothing can be said of the link",
     "proxy-error": "the proxy could not reach the site",
     "download-error": "the download failed",

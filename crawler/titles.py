@@ -87,7 +87,9 @@ def _from_selector(selector: Selector, css: str) -> str | None:
     return clean_title("".join(values))
 
 
-def extract_title(page: Selector | str, text: str, platform: Platform, generic: Platform) -> str | None:
+def extract_title(
+    page: Selector | str, text: str, platform: Platform, generic: Platform
+) -> str | None:
     """The page title by the platform's selectors and patterns, then the generic ones.
 
     ``page`` is a parsed page (or the text to parse), ``text`` the decoded text for regexes.

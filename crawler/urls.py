@@ -136,12 +136,9 @@ def canonicalize(url: str, rules: Rules) -> CanonicalURL:
         elif _matches(tracking, name, value):
             removed.append(name)
         else:
-            if _NESTED_URL_RE.match(value):
-                nested = _clean_nested(raw, name, value, rules)
-                if nested != raw:
-                    had_credentials = True
-                    raw = nested
-            kept.append((raw, name, value))
+            cleaned = _clean_nested(raw, value, rules) if _NESTED_URL_RE.match(value) else raw
+            had_credentials = had_credentials or cleaned != raw
+            kept.append((cleaned, name, value))
 
     path = parts.path or "/"
     query = "&".join(raw for raw, _, _ in kept)
@@ -153,7 +150,9 @@ def canonicalize(url: str, rules: Rules) -> CanonicalURL:
     identity_params = rules.identity_params(host)
     identity = ""
     if identity_params:
-        by_name = {name: raw for raw, name, _ in kept}
+        by_name: dict[str, str] = {}
+        for raw, name, _ in kept:
+            by_name.setdefault(name, raw)  # the first one counts, as a server reads it
         if all(p in by_name for p in identity_params):
             id_query = "&".join(by_name[p] for p in identity_params)
             identity = safe_url_string(urlunsplit(("https", netloc, path, id_query, "")))
@@ -170,7 +169,7 @@ def canonicalize(url: str, rules: Rules) -> CanonicalURL:
     )
 
 
-def _clean_nested(raw: str, name: str, value: str, rules: Rules) -> str:
+def _clean_nested(raw: str, value: str, rules: Rules) -> str:
     """A parameter whose value is itself a link (``?target=https%3A//…``): clean it too."""
     try:
         inner = canonicalize(value, rules)

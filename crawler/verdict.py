@@ -111,6 +111,10 @@ def _redirected_to_root(fetched: Fetched) -> bool:
     return same_site and not urlsplit(end).query
 
 
+def _made(fetched: Fetched, status: str, reason: str, detail: str = "") -> Verdict:
+    return Verdict(status, reason, fetched.status, fetched.final_url, detail=detail)
+
+
 def judge(fetched: Fetched, rules: Rules) -> Verdict:
     """The verdict for a response (after redirects and retries)."""
     status = fetched.status
@@ -118,49 +122,46 @@ def judge(fetched: Fetched, rules: Rules) -> Verdict:
     platform = rules.platform_for(_host(fetched.url))
     final_platform = rules.platform_for(_host(final))
     generic = rules.generic
-    base = {"http_status": status, "final_url": final}
 
     for plat in (final_platform, platform, generic):
         if marker := _url_matches(final, plat.verification_url_patterns):
-            return Verdict(BLOCKED, plat.reason_verification, detail=marker, **base)
+            return _made(fetched, BLOCKED, plat.reason_verification, detail=marker)
 
     override = rules.statuses.get(status)
     if override:
-        return Verdict(override, f"http-{status}", **base)
+        return _made(fetched, override, f"http-{status}")
     if status in _GONE_STATUSES:
-        return Verdict(DEAD, f"http-{status}", **base)
+        return _made(fetched, DEAD, f"http-{status}")
     if status in _BLOCKED_STATUSES:
         text = decode_html(fetched.body, fetched.headers.get("content-type"))
         if marker := _first_marker(text, platform.verification_markers):
-            return Verdict(BLOCKED, platform.reason_verification, detail=marker, **base)
-        return Verdict(BLOCKED, f"http-{status}", **base)
+            return _made(fetched, BLOCKED, platform.reason_verification, detail=marker)
+        return _made(fetched, BLOCKED, f"http-{status}")
     if status >= 500:
-        return Verdict(ERROR, f"http-{status}", **base)
+        return _made(fetched, ERROR, f"http-{status}")
     if 300 <= status < 400:
-        return Verdict(ERROR, "redirect-unfollowed", **base)
+        return _made(fetched, ERROR, "redirect-unfollowed")
     if status >= 400 or status < 200:
-        return Verdict(ERROR, f"http-{status}", **base)
+        return _made(fetched, ERROR, f"http-{status}")
 
     # 2xx from here on
     if fetched.redirects:
         for plat in (final_platform, platform, generic):
             if marker := _url_matches(final, plat.error_url_patterns):
-                return Verdict(DEAD, "redirect-to-error-page", detail=marker, **base)
+                return _made(fetched, DEAD, "redirect-to-error-page", detail=marker)
         if _redirected_to_root(fetched):
-            return Verdict(DEAD, "redirect-to-root", **base)
+            return _made(fetched, DEAD, "redirect-to-root")
     content_type = fetched.headers.get("content-type", "")
     if not fetched.body:
         if fetched.truncated:  # stopped at the headers: a file we do not read (PDF, video…)
-            return Verdict(ALIVE, "ok", **base)
-        return Verdict(ERROR, "empty-body", **base)
+            return _made(fetched, ALIVE, "ok")
+        return _made(fetched, ERROR, "empty-body")
     if content_type and not any(t in content_type.lower() for t in ("html", "xml", "text/plain")):
-        return Verdict(ALIVE, "ok", **base)
-    return _judge_page(fetched, final_platform, generic, base)
+        return _made(fetched, ALIVE, "ok")
+    return _judge_page(fetched, final_platform, generic)
 
 
-def _judge_page(
-    fetched: Fetched, platform: Platform, generic: Platform, base: dict[str, object]
-) -> Verdict:
+def _judge_page(fetched: Fetched, platform: Platform, generic: Platform) -> Verdict:
     text = decode_html(
         fetched.body, fetched.headers.get("content-type"), truncated=fetched.truncated
     )
@@ -176,13 +177,19 @@ def _judge_page(
         if platform.moved_regex and (match := platform.moved_regex.search(text)):
             target = urljoin(final_url, match.group(1))
             return Verdict(
-                ALIVE, "moved", http_status, final_url, title=None, moved_to=target,
+                ALIVE,
+                "moved",
+                http_status,
+                final_url,
+                title=None,
+                moved_to=target,
                 detail="the account moved; the article lives on at its new link",
-            )  # fmt: skip
+            )
         marker = _first_marker(text, platform.verification_markers)
         if marker and platform is not generic:
-            return Verdict(BLOCKED, platform.reason_verification, http_status, final_url,
-                           detail=marker)  # fmt: skip
+            return Verdict(
+                BLOCKED, platform.reason_verification, http_status, final_url, detail=marker
+            )
         title = extract_title(page, text, platform, generic)
         # a named platform's removal wording anywhere; the generic ones only in the title
         removal = _first_marker(text, platform.removal_markers) if platform is not generic else None
@@ -190,8 +197,9 @@ def _judge_page(
             removal = _first_marker(title, generic.removal_markers)
         box = _any_selector(page, platform.removal_selectors)
         if removal or box:
-            return Verdict(DEAD, platform.reason_removed, http_status, final_url,
-                           detail=removal or box or "")  # fmt: skip
+            return Verdict(
+                DEAD, platform.reason_removed, http_status, final_url, detail=removal or box or ""
+            )
         if platform.content_selectors:
             # the page has neither the article nor a removal message: we could not tell
             reason = "truncated-page" if fetched.truncated else "unrecognized-page"

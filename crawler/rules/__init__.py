@@ -245,9 +245,7 @@ def build_rules(data: Mapping[str, Any], sources: Iterable[str] = ()) -> Rules:
         _platform(p, f"{where}: platform {p.get('name', i) if isinstance(p, dict) else i}")
         for i, p in enumerate(platforms_data)
     )
-    generic = _platform(
-        {"name": "generic", **data.get("generic", {})}, f"{where}: [generic]"
-    )
+    generic = _platform({"name": "generic", **data.get("generic", {})}, f"{where}: [generic]")
     return Rules(
         credentials=tuple(
             ParamPattern.parse(p)

@@ -1,0 +1,150 @@
+"""linkhealth settings: one prefix (``LINKHEALTH_``), read and validated once.
+
+Every setting can be given as ``scrapy crawl seeds -s NAME=value`` or as an environment variable
+of the same name (see :mod:`crawler.settings`). A bad value stops the run at start with a message
+that names the setting, before any request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from crawler.ignore import IgnoreError, IgnoreList, load_ignore_list
+from crawler.rules import Rules, RulesError, load_rules
+from crawler.verdict import STATUSES
+
+#: name → (default, description); the README's settings table is checked against this.
+DEFAULTS: dict[str, tuple[Any, str]] = {
+    "LINKHEALTH_SEEDS": ("seeds", "seed file or directory (the spider argument -a seeds= wins)"),
+    "LINKHEALTH_STATE_DB": ("state/linkhealth.sqlite", "the SQLite state file (history)"),
+    "LINKHEALTH_REPORT_DIR": ("reports", "where the reports are written"),
+    "LINKHEALTH_REPORTS_ENABLED": (True, "write the reports when the crawl ends"),
+    "LINKHEALTH_RULES": ("", "a rules TOML merged over the built-in rules"),
+    "LINKHEALTH_IGNORE_FILE": (
+        "linkhealth-ignore.toml",
+        "the ignore list (a missing file is empty)",
+    ),
+    "LINKHEALTH_NOW": ("", "the run's timestamp (ISO 8601, UTC if no zone); default: now"),
+    "LINKHEALTH_RESUME": (True, "continue the last run if it was killed before it finished"),
+    "LINKHEALTH_FAIL_ON": ("", "statuses that make the run exit 1, e.g. dead or dead,error"),
+    "LINKHEALTH_RETRY_AFTER_MAX": (120, "longest Retry-After (seconds) waited before a retry"),
+    "LINKHEALTH_RETRY_BACKOFF": (2.0, "base of the exponential wait between retries (seconds)"),
+}
+
+#: Scrapy settings linkhealth relies on, validated with its own.
+_POSITIVE_SCRAPY = ("DOWNLOAD_TIMEOUT", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN")
+_NON_NEGATIVE_SCRAPY = ("RETRY_TIMES", "DOWNLOAD_DELAY", "REDIRECT_MAX_TIMES")
+
+
+class ConfigError(ValueError):
+    """A setting with a value that cannot work; the message names it."""
+
+
+@dataclass(frozen=True)
+class Config:
+    seeds: Path
+    state_db: Path
+    report_dir: Path
+    reports_enabled: bool
+    rules: Rules
+    ignore: IgnoreList
+    now: dt.datetime
+    resume: bool
+    fail_on: frozenset[str]
+    retry_after_max: float
+    retry_backoff: float
+
+    @property
+    def now_iso(self) -> str:
+        return self.now.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_now(text: str) -> dt.datetime:
+    value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
+
+
+def _bool(get: Callable[[str], Any], name: str) -> bool:
+    value = get(name)
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"{name}: expected true or false, got {value!r}")
+
+
+def _number(get: Callable[[str], Any], name: str, *, positive: bool = False) -> float:
+    value = get(name)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name}: expected a number, got {value!r}") from None
+    if number < 0 or (positive and number == 0):
+        bound = "greater than 0" if positive else "0 or more"
+        raise ConfigError(f"{name}: must be {bound}, got {value!r}")
+    return number
+
+
+def load_config(get: Callable[[str], Any], *, seeds: str | None = None) -> Config:
+    """Validate the settings (``get`` reads one by name, e.g. ``crawler.settings.get``)."""
+
+    def setting(name: str) -> Any:
+        value = get(name)
+        return DEFAULTS[name][0] if value is None else value
+
+    for name in _POSITIVE_SCRAPY:
+        if get(name) is not None:
+            _number(get, name, positive=True)
+    for name in _NON_NEGATIVE_SCRAPY:
+        if get(name) is not None:
+            _number(get, name)
+    try:
+        rules = load_rules(setting("LINKHEALTH_RULES") or None)
+    except RulesError as exc:
+        raise ConfigError(f"LINKHEALTH_RULES: {exc}") from exc
+    ignore_file = setting("LINKHEALTH_IGNORE_FILE")
+    try:
+        ignore = load_ignore_list(ignore_file or None)
+    except IgnoreError as exc:
+        raise ConfigError(f"LINKHEALTH_IGNORE_FILE: {exc}") from exc
+    now_text = str(setting("LINKHEALTH_NOW") or "")
+    try:
+        now = parse_now(now_text) if now_text else dt.datetime.now(dt.UTC)
+    except ValueError:
+        raise ConfigError(f"LINKHEALTH_NOW: not an ISO 8601 date-time: {now_text!r}") from None
+    fail_on_text = setting("LINKHEALTH_FAIL_ON")
+    fail_on = frozenset(
+        s.strip()
+        for s in (fail_on_text if isinstance(fail_on_text, list) else str(fail_on_text).split(","))
+        if s.strip()
+    )
+    if unknown := fail_on - set(STATUSES):
+        raise ConfigError(
+            f"LINKHEALTH_FAIL_ON: unknown status {', '.join(sorted(unknown))} "
+            f"(one of {', '.join(STATUSES)})"
+        )
+    seeds_path = Path(seeds or str(setting("LINKHEALTH_SEEDS")))
+    if not seeds_path.exists():
+        raise ConfigError(f"seeds: {seeds_path} does not exist")
+    return Config(
+        seeds=seeds_path,
+        state_db=Path(str(setting("LINKHEALTH_STATE_DB"))),
+        report_dir=Path(str(setting("LINKHEALTH_REPORT_DIR"))),
+        reports_enabled=_bool(setting, "LINKHEALTH_REPORTS_ENABLED"),
+        rules=rules,
+        ignore=ignore,
+        now=now,
+        resume=_bool(setting, "LINKHEALTH_RESUME"),
+        fail_on=fail_on,
+        retry_after_max=_number(setting, "LINKHEALTH_RETRY_AFTER_MAX"),
+        retry_backoff=_number(setting, "LINKHEALTH_RETRY_BACKOFF"),
+    )

@@ -1,0 +1,128 @@
+"""Reports from the store: links.csv, occurrences.csv, report.html, summary.md."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from crawler.report.frames import ReportData, build_report_data, counts
+from crawler.store import Store
+from crawler.verdict import ALIVE, STATUSES
+
+_ENV = Environment(
+    loader=PackageLoader("crawler.report", "templates"),
+    autoescape=select_autoescape(["html", "j2"]),
+    trim_blocks=False,
+)
+_SAFE_SCHEMES = ("http://", "https://")
+
+
+class NoRunError(RuntimeError):
+    """The store holds no run to report on."""
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Write next to the target and rename: a reader never sees half a report."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+    Path(tmp).replace(path)
+
+
+def _safe_href(url: object) -> str | None:
+    """Only http(s) links become clickable; anything else (javascript:…) stays text."""
+    return url if isinstance(url, str) and url.lower().startswith(_SAFE_SCHEMES) else None
+
+
+def banner_for(data: ReportData) -> str | None:
+    if data.run.get("state") == "degraded":
+        return f"Degraded run: {data.run.get('degraded_reason') or 'the network was unusable'}."
+    if not data.run.get("finished_at"):
+        return "This run did not finish: links without a verdict are shown as unchecked."
+    return None
+
+
+def _by_file(data: ReportData) -> pd.DataFrame:
+    per_file = data.occurrences.drop_duplicates(["file", "url"])
+    return counts(per_file, "file", list(STATUSES))
+
+
+def render_html(data: ReportData) -> str:
+    links = data.links.fillna("")
+    rows = []
+    for row in links.to_dict("records"):
+        row["href"] = _safe_href(row["url"])
+        row["archive_href"] = _safe_href(row["archive_url"])
+        rows.append(row)
+    by_domain = counts(links[links["domain"] != ""], "domain", list(STATUSES)).head(30)
+    return _ENV.get_template("report.html.j2").render(
+        run=data.run,
+        statuses=STATUSES,
+        status_counts=links["status"].value_counts().to_dict(),
+        total=len(links),
+        n_occurrences=len(data.occurrences),
+        banner=banner_for(data),
+        by_domain=by_domain.to_html(index=False, border=0, na_rep="", escape=True),
+        by_file=_by_file(data).to_html(index=False, border=0, na_rep="", escape=True),
+        rows=rows,
+    )
+
+
+def _md_escape(text: object) -> str:
+    value = "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text)
+    for ch in "\\`*_{}[]<>|":
+        value = value.replace(ch, "\\" + ch)
+    return value.replace("\n", " ")
+
+
+def render_summary(data: ReportData) -> str:
+    links = data.links.fillna("")
+    status_counts = links["status"].value_counts()
+    lines = [f"# Link health — run {data.run_id}", ""]
+    if banner := banner_for(data):
+        lines += [f"> **{banner}**", ""]
+    lines += ["| status | links |", "| --- | ---: |"]
+    lines += [f"| {s} | {int(status_counts.get(s, 0))} |" for s in STATUSES]
+    lines += [f"| **total** | **{len(links)}** |", ""]
+    problems = links[~links["status"].isin([ALIVE, "skipped", "ignored"])]
+    if problems.empty:
+        lines.append("Every checked link is alive.")
+    else:
+        lines += [f"## Not alive ({len(problems)})", "", "| status | reason | link | source |"]
+        lines.append("| --- | --- | --- | --- |")
+        for row in problems.to_dict("records"):
+            title = row["title"] or row["link_text"] or row["url"]
+            link = (
+                f"[{_md_escape(title)[:80]}](<{row['url']}>)"
+                if _safe_href(row["url"])
+                else (_md_escape(row["url"]))
+            )
+            lines.append(
+                f"| {row['status']} | {row['reason']} | {link} | {_md_escape(row['sources'])} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def write_reports(store: Store, directory: Path, *, run_id: int | None = None) -> list[Path]:
+    """Write every report for a run (default: the latest) and return their paths."""
+    run_id = run_id or store.latest_run_id(with_checks=False)
+    if run_id is None:
+        raise NoRunError(f"the state file {store.path} holds no run yet: run the crawl first")
+    data = build_report_data(store.db, run_id)
+    directory.mkdir(parents=True, exist_ok=True)
+    outputs = {
+        "links.csv": data.links.drop(columns=["identity"]).to_csv(index=False),
+        "occurrences.csv": data.occurrences.to_csv(index=False),
+        "report.html": render_html(data),
+        "summary.md": render_summary(data),
+    }
+    paths = []
+    for name, text in outputs.items():
+        path = directory / name
+        _atomic_write(path, text)
+        paths.append(path)
+    return paths

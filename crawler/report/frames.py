@@ -1,0 +1,120 @@
+"""The report's tables, as pandas DataFrames built from the store alone."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from crawler.reasons import describe
+
+#: links.csv columns, in order: a contract the user's tooling reads (README, "Outputs").
+LINK_COLUMNS = [
+    "url",
+    "status",
+    "reason",
+    "http_status",
+    "final_url",
+    "title",
+    "link_text",
+    "sources",
+    "occurrences",
+    "checked_at",
+    "archive_url",
+    "archived_at",
+    "domain",
+    "reason_text",
+    "detail",
+    "moved_to",
+]
+OCCURRENCE_COLUMNS = ["file", "line", "url", "link_text", "status"]
+
+
+@dataclass
+class ReportData:
+    run_id: int
+    run: dict[str, object]
+    links: pd.DataFrame
+    occurrences: pd.DataFrame
+    runs: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def _occurrences(db: sqlite3.Connection, run_id: int) -> pd.DataFrame:
+    return pd.read_sql_query(
+        "SELECT o.seq, o.identity, o.file, o.line, o.link_text, l.url, l.host "
+        "FROM occurrences o JOIN links l ON l.identity = o.identity "
+        "WHERE o.run_id = ? ORDER BY o.seq",
+        db,
+        params=(run_id,),
+    )
+
+
+def _latest_checks(db: sqlite3.Connection, run_id: int) -> pd.DataFrame:
+    """This run's check of each link, else the link's latest earlier check."""
+    return pd.read_sql_query(
+        "SELECT c.* FROM checks c JOIN ("
+        "  SELECT identity, MAX(run_id) AS run_id FROM checks WHERE run_id <= ? GROUP BY identity"
+        ") last ON last.identity = c.identity AND last.run_id = c.run_id "
+        "WHERE c.identity IN (SELECT identity FROM occurrences WHERE run_id = ?)",
+        db,
+        params=(run_id, run_id),
+    )
+
+
+def _join_unique(values: pd.Series, sep: str) -> str:
+    seen: dict[str, None] = {}
+    for value in values:
+        if isinstance(value, str) and value.strip():
+            seen.setdefault(value.strip(), None)
+    return sep.join(seen)
+
+
+def _describe(reason: str) -> str:
+    return describe(reason) if reason else "not checked yet"
+
+
+def build_report_data(db: sqlite3.Connection, run_id: int) -> ReportData:
+    occ = _occurrences(db, run_id)
+    checks = _latest_checks(db, run_id).set_index("identity")
+    occ["source"] = occ["file"] + ":" + occ["line"].astype(str)
+    grouped = occ.groupby("identity", sort=False)
+    links = pd.DataFrame(
+        {
+            "url": grouped["url"].first(),
+            "domain": grouped["host"].first(),
+            "link_text": grouped["link_text"].agg(lambda s: _join_unique(s, " | ")),
+            "sources": grouped["source"].agg("; ".join),
+            "occurrences": grouped.size(),
+        }
+    )
+    links = links.join(checks, how="left")
+    links["status"] = links["status"].fillna("")
+    links["reason"] = links["reason"].fillna("")
+    links["reason_text"] = links["reason"].map(_describe)
+    links["http_status"] = links["http_status"].astype("Int64")
+    for column in ("archive_url", "archived_at"):
+        if column not in links:
+            links[column] = ""
+    links = links.reset_index()
+    links = links[["identity", *LINK_COLUMNS]]
+    status_by_identity = links.set_index("identity")["status"]
+    occ["status"] = occ["identity"].map(status_by_identity).fillna("")
+    run_row = db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+    names = [d[0] for d in db.execute("SELECT * FROM runs LIMIT 0").description]
+    run = dict(zip(names, run_row, strict=True)) if run_row else {"id": run_id}
+    runs = pd.read_sql_query("SELECT * FROM runs ORDER BY id", db)
+    return ReportData(run_id, run, links, occ[OCCURRENCE_COLUMNS], runs)
+
+
+def counts(frame: pd.DataFrame, by: str, statuses: list[str]) -> pd.DataFrame:
+    """A table of link counts: one row per value of ``by``, one column per status, a total."""
+    if frame.empty:
+        return pd.DataFrame(columns=[by, *statuses, "total"])
+    table = pd.crosstab(frame[by], frame["status"])
+    for status in statuses:
+        if status not in table:
+            table[status] = 0
+    table = table[statuses]
+    table["total"] = table.sum(axis=1)
+    return table.sort_values("total", ascending=False).reset_index()

@@ -1,0 +1,80 @@
+"""Scrapy settings for linkhealth.
+
+Every ``LINKHEALTH_*`` setting (see :mod:`crawler.config`) and the Scrapy settings named in
+``_ENV_OVERRIDABLE`` can also be set by an environment variable of the same name; ``-s NAME=…``
+on the command line wins over both.
+"""
+
+from __future__ import annotations
+
+import os
+
+from crawler.config import DEFAULTS
+
+BOT_NAME = "linkhealth"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+COMMANDS_MODULE = "crawler.commands"
+
+# Links a person put in a list are checked one by one, like a browser would open them; this is
+# not a crawl of the sites, so robots.txt is not consulted (set ROBOTSTXT_OBEY=True to obey it:
+# a disallowed link is then reported as error/robots-txt).
+ROBOTSTXT_OBEY = False
+USER_AGENT = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36 linkhealth/0.1"
+)
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8",
+}
+
+# Politeness: a few requests per site at a time, a pause between them, retries with backoff.
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_TIMEOUT = 20
+DNS_TIMEOUT = 10
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 520, 521, 522, 523, 524, 408, 429]
+REDIRECT_MAX_TIMES = 10
+# Every status reaches the spider: a 404 is a finding, not an error to filter out.
+HTTPERROR_ALLOW_ALL = True
+# A decompressed body larger than this is abandoned (a gzip bomb); the head reader stops much
+# earlier on ordinary pages (see the rules' max_body_bytes).
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 0
+# One item per response: one task is enough (the default 100 costs CPU on every response).
+CONCURRENT_ITEMS = 1
+LOGSTATS_INTERVAL = 30.0
+LOG_LEVEL = "INFO"
+
+ITEM_PIPELINES = {"crawler.pipelines.store.StorePipeline": 300}
+EXTENSIONS = {
+    "crawler.extensions.headreader.HeadReader": 100,
+    "scrapy.extensions.telnet.TelnetConsole": None,
+}
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
+}
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+}
+
+_ENV_OVERRIDABLE = (
+    "CONCURRENT_REQUESTS",
+    "CONCURRENT_REQUESTS_PER_DOMAIN",
+    "DOWNLOAD_DELAY",
+    "DOWNLOAD_TIMEOUT",
+    "RETRY_TIMES",
+    "LOG_LEVEL",
+)
+
+for _name, (_default, _doc) in DEFAULTS.items():
+    globals()[_name] = os.environ.get(_name, _default)
+for _name in _ENV_OVERRIDABLE:
+    if _name in os.environ:
+        globals()[_name] = os.environ[_name]

@@ -1,0 +1,217 @@
+"""The ``seeds`` spider: every link of the seed lists, one request per canonical URL.
+
+Thin: reading seeds, canonical URLs, verdicts and reports are plain functions elsewhere; this
+module moves data between them and Scrapy.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from typing import Any, Self
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from crawler.config import Config, load_config
+from crawler.errors import verdict_for_exception
+from crawler.extensions.headreader import META_HEAD_ONLY, META_MAX_BYTES
+from crawler.items import LinkCheck
+from crawler.links import Link, build_links, fetch_order
+from crawler.report import write_reports
+from crawler.seeds import scan_seeds
+from crawler.store import CheckRow, LinkRow, OccurrenceRow, Store
+from crawler.urls import URLProblem, canonicalize, redact
+from crawler.verdict import ERROR, STATUSES, Fetched, Verdict, judge
+
+logger = logging.getLogger(__name__)
+
+META_IDENTITY = "linkhealth_identity"
+META_URL = "linkhealth_url"
+
+
+class SeedsSpider(scrapy.Spider):
+    name = "seeds"
+    config: Config
+    store: Store
+
+    def __init__(self, seeds: str | None = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.seeds_arg = seeds
+        self.links: dict[str, Link] = {}
+        self.run_id = 0
+        self.started = time.monotonic()
+        self.exit_code = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.config = load_config(crawler.settings.get, seeds=spider.seeds_arg)
+        spider.store = Store(spider.config.state_db)
+        return spider
+
+    # start ----------------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Any]:
+        config = self.config
+        occurrences, problems = scan_seeds(config.seeds)
+        for problem in problems:
+            logger.warning("seed file %s: %s", problem.file, problem.message)
+        self.seed_problems = problems
+        root = config.seeds if config.seeds.is_dir() else config.seeds.parent
+        self.links = build_links(occurrences, root, config.rules, config.ignore, config.now.date())
+        for rule in config.ignore.expired(config.now.date()):
+            logger.warning("ignore list: the entry %r expired on %s", rule.pattern, rule.expires)
+        run = self.store.begin_run(config.now_iso, str(config.seeds), resume=config.resume)
+        self.run_id = run.id
+        if run.resumed:
+            logger.info("continuing run %d, started %s", run.id, run.started_at)
+        self.store.record_links(
+            run.id,
+            config.now_iso,
+            (LinkRow(x.identity, x.url, x.fetch_url, x.host) for x in self.links.values()),
+            (
+                OccurrenceRow(link.identity, o.file, o.line, o.text, o.kind)
+                for link in self.links.values()
+                for o in link.occurrences
+            ),
+        )
+        done = self.store.checked_identities(run.id) if run.resumed else set()
+        to_fetch = sum(1 for x in self.links.values() if x.fetch_url and not x.preset)
+        logger.info(
+            "%d link occurrences, %d distinct links, %d to fetch, %d already checked in this run",
+            len(occurrences),
+            len(self.links),
+            to_fetch,
+            len(done),
+        )
+        for link in self.links.values():
+            if link.preset is not None and link.identity not in done:
+                yield LinkCheck(link.identity, self.config.now_iso, link.preset)
+        for link in fetch_order(self.links.values()):
+            if link.identity not in done:
+                yield self.request_for(link)
+
+    def request_for(self, link: Link) -> scrapy.Request:
+        assert link.fetch_url is not None
+        platform = self.config.rules.platform_for(link.host)
+        generic = self.config.rules.generic
+        max_bytes = platform.max_body_bytes or generic.max_body_bytes or 1_000_000
+        return scrapy.Request(
+            link.fetch_url,
+            callback=self.parse,
+            errback=self.failed,
+            dont_filter=True,  # we dedupe by identity; a redirect loop must not vanish silently
+            meta={
+                META_IDENTITY: link.identity,
+                META_URL: link.fetch_url,
+                META_MAX_BYTES: max_bytes,
+                META_HEAD_ONLY: platform is generic,
+            },
+        )
+
+    # results ----------------------------------------------------------------------------------
+
+    def _clean(self, url: str) -> str:
+        try:
+            return canonicalize(url, self.config.rules).clean_url
+        except URLProblem:
+            return redact(url, self.config.rules)
+
+    def parse(self, response: Response) -> Any:
+        meta = response.meta
+        reasons = meta.get("redirect_reasons", [])
+        hops = tuple(zip(reasons, meta.get("redirect_urls", []), strict=False))
+        headers = {
+            k.decode("latin-1").lower(): v[0].decode("latin-1")
+            for k, v in response.headers.items()
+            if v
+        }
+        fetched = Fetched(
+            url=meta[META_URL],
+            final_url=response.url,
+            status=response.status,
+            headers=headers,
+            body=response.body,
+            truncated="download_stopped" in response.flags or "dataloss" in response.flags,
+            redirects=tuple((int(code), url) for code, url in hops if isinstance(code, int)),
+        )
+        verdict = judge(fetched, self.config.rules)
+        yield self._check(meta[META_IDENTITY], verdict)
+
+    def failed(self, failure: Failure) -> Any:
+        request = failure.request  # type: ignore[attr-defined]
+        verdict = verdict_for_exception(failure.value or RuntimeError("unknown failure"))
+        yield self._check(request.meta[META_IDENTITY], verdict)
+
+    def _check(self, identity: str, verdict: Verdict) -> LinkCheck:
+        if verdict.final_url:
+            verdict = replace(verdict, final_url=self._clean(verdict.final_url))
+        if verdict.moved_to:
+            verdict = replace(verdict, moved_to=self._clean(verdict.moved_to))
+        return LinkCheck(identity, self.config.now_iso, verdict)
+
+    def record(self, item: LinkCheck) -> None:
+        self.store.record_check(self.run_id, item.row())
+
+    # end --------------------------------------------------------------------------------------
+
+    def closed(self, reason: str) -> None:
+        if not self.run_id:
+            self.store.close()
+            return
+        if reason == "finished":
+            self._account_for_the_rest()
+            self.store.finish_run(self.run_id, self.config.now_iso, stats=self._stats())
+        counts = self._counts()
+        if self.config.reports_enabled:
+            paths = write_reports(self.store, self.config.report_dir, run_id=self.run_id)
+            logger.info("reports written: %s", ", ".join(str(p) for p in paths))
+        self.store.close()
+        failing = sum(counts.get(s, 0) for s in self.config.fail_on)
+        if reason != "finished":
+            self.exit_code = 1
+        elif failing:
+            self.exit_code = 3
+        summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES if counts.get(s))
+        seconds = time.monotonic() - self.started
+        line = (
+            f"linkhealth: run {self.run_id} {reason}: {sum(counts.values())} links "
+            f"({summary or 'none'}) in {seconds:.0f}s; reports in {self.config.report_dir}/"
+        )
+        logger.info(line)
+        if self.crawler.stats is not None:
+            self.crawler.stats.set_value("linkhealth/exit_code", self.exit_code)
+            self.crawler.stats.set_value("linkhealth/summary", line)
+
+    def _account_for_the_rest(self) -> None:
+        """Every link gets a verdict: one whose request vanished is recorded as such."""
+        checked = self.store.checked_identities(self.run_id)
+        missing = [
+            CheckRow(
+                identity,
+                self.config.now_iso,
+                ERROR,
+                "not-checked",
+                detail="the crawl ended before this link got an answer",
+            )
+            for identity in self.links
+            if identity not in checked
+        ]
+        if missing:
+            logger.warning("%d links got no verdict; recorded as error/not-checked", len(missing))
+            self.store.record_checks(self.run_id, missing)
+
+    def _counts(self) -> dict[str, int]:
+        rows = self.store.db.execute(
+            "SELECT status, COUNT(*) FROM checks WHERE run_id=? GROUP BY status", (self.run_id,)
+        )
+        return {str(status): int(n) for status, n in rows}
+
+    def _stats(self) -> dict[str, Any]:
+        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
+        return {k: v for k, v in stats.items() if k.startswith(("linkhealth/", "downloader/"))}

@@ -1,0 +1,264 @@
+"""The state of every link across runs, in one embedded SQLite file (stdlib ``sqlite3``).
+
+* ``runs`` — one row per crawl; a run killed half-way is continued by the next start.
+* ``links`` — one row per canonical URL (identity), never a raw seed URL.
+* ``occurrences`` — where each link stands in the seeds, per run.
+* ``checks`` — one verdict per link per run (written as results arrive, one transaction each,
+  so a crawl killed half-way keeps every verdict it had).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    seeds TEXT NOT NULL DEFAULT '',
+    state TEXT NOT NULL DEFAULT 'running',
+    degraded_reason TEXT,
+    stats TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS links (
+    identity TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    fetch_url TEXT,
+    host TEXT NOT NULL DEFAULT '',
+    first_seen TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS occurrences (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    seq INTEGER NOT NULL,
+    identity TEXT NOT NULL REFERENCES links(identity),
+    file TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    link_text TEXT NOT NULL DEFAULT '',
+    kind TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (run_id, seq)
+);
+CREATE INDEX IF NOT EXISTS occurrences_identity ON occurrences(run_id, identity);
+CREATE TABLE IF NOT EXISTS checks (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    identity TEXT NOT NULL REFERENCES links(identity),
+    checked_at TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    http_status INTEGER,
+    final_url TEXT,
+    title TEXT,
+    detail TEXT NOT NULL DEFAULT '',
+    moved_to TEXT,
+    counted INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (run_id, identity)
+);
+CREATE INDEX IF NOT EXISTS checks_identity ON checks(identity, run_id);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    id: int
+    started_at: str
+    resumed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRow:
+    identity: str
+    url: str
+    fetch_url: str | None
+    host: str
+
+
+@dataclass(frozen=True, slots=True)
+class OccurrenceRow:
+    identity: str
+    file: str
+    line: int
+    link_text: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRow:
+    identity: str
+    checked_at: str
+    status: str
+    reason: str
+    http_status: int | None = None
+    final_url: str | None = None
+    title: str | None = None
+    detail: str = ""
+    moved_to: str | None = None
+    #: counts toward confirmation (false in a degraded, offline run)
+    counted: bool = True
+
+
+class StoreError(RuntimeError):
+    """The state file cannot be used."""
+
+
+class Store:
+    """One SQLite file; safe to reopen after a crash (WAL journal)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            with self.transaction():
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                self.db.execute(
+                    "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
+                    (str(SCHEMA_VERSION),),
+                )
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"state file {self.path}: {exc}") from exc
+        self.db.row_factory = sqlite3.Row
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # runs -------------------------------------------------------------------------------------
+
+    def begin_run(self, now: str, seeds: str, *, resume: bool = True) -> Run:
+        """Continue the last run if it never finished (and ``resume``), else start a new one."""
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT id, started_at, state FROM runs ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+            if resume and row is not None and row[2] == "running":
+                return Run(int(row[0]), str(row[1]), resumed=True)
+            cursor = db.execute("INSERT INTO runs(started_at, seeds) VALUES (?, ?)", (now, seeds))
+            return Run(int(cursor.lastrowid or 0), now, resumed=False)
+
+    def finish_run(
+        self,
+        run_id: int,
+        finished_at: str,
+        *,
+        state: str = "finished",
+        degraded_reason: str | None = None,
+        stats: dict[str, Any] | None = None,
+    ) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE runs SET finished_at=?, state=?, degraded_reason=?, stats=? WHERE id=?",
+                (finished_at, state, degraded_reason, json.dumps(stats or {}, default=str), run_id),
+            )
+
+    def runs(self) -> list[sqlite3.Row]:
+        return list(self.db.execute("SELECT * FROM runs ORDER BY id"))
+
+    def run(self, run_id: int) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self.db.execute(
+            "SELECT * FROM runs WHERE id=?", (run_id,)
+        ).fetchone()
+        return row
+
+    def latest_run_id(self, *, with_checks: bool = True) -> int | None:
+        query = "SELECT MAX(run_id) FROM checks" if with_checks else "SELECT MAX(id) FROM runs"
+        value = self.db.execute(query).fetchone()[0]
+        return int(value) if value is not None else None
+
+    # links and occurrences ----------------------------------------------------------------
+
+    def record_links(
+        self,
+        run_id: int,
+        now: str,
+        links: Iterable[LinkRow],
+        occurrences: Iterable[OccurrenceRow],
+    ) -> None:
+        """The links of this run and where they stand (replacing what a killed start wrote)."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT INTO links(identity, url, fetch_url, host, first_seen) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(identity) DO UPDATE SET "
+                "url=excluded.url, fetch_url=excluded.fetch_url, host=excluded.host",
+                ((x.identity, x.url, x.fetch_url, x.host, now) for x in links),
+            )
+            db.execute("DELETE FROM occurrences WHERE run_id=?", (run_id,))
+            db.executemany(
+                "INSERT INTO occurrences(run_id, seq, identity, file, line, link_text, kind) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    (run_id, seq, o.identity, o.file, o.line, o.link_text, o.kind)
+                    for seq, o in enumerate(occurrences)
+                ),
+            )
+
+    def checked_identities(self, run_id: int) -> set[str]:
+        return {
+            str(r[0])
+            for r in self.db.execute("SELECT identity FROM checks WHERE run_id=?", (run_id,))
+        }
+
+    # checks -----------------------------------------------------------------------------------
+
+    def record_check(self, run_id: int, check: CheckRow) -> None:
+        """One verdict; a repeat for the same (run, link) replaces it, never duplicates it."""
+        self.record_checks(run_id, (check,))
+
+    def record_checks(self, run_id: int, checks: Sequence[CheckRow]) -> None:
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT INTO checks(run_id, identity, checked_at, status, reason, http_status, "
+                "final_url, title, detail, moved_to, counted) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(run_id, identity) DO UPDATE SET checked_at=excluded.checked_at, "
+                "status=excluded.status, reason=excluded.reason, "
+                "http_status=excluded.http_status, final_url=excluded.final_url, "
+                "title=excluded.title, detail=excluded.detail, moved_to=excluded.moved_to, "
+                "counted=excluded.counted",
+                [
+                    (
+                        run_id,
+                        c.identity,
+                        c.checked_at,
+                        c.status,
+                        c.reason,
+                        c.http_status,
+                        c.final_url,
+                        c.title,
+                        c.detail,
+                        c.moved_to,
+                        int(c.counted),
+                    )
+                    for c in checks
+                ],
+            )
+
+    def uncount_run(self, run_id: int) -> None:
+        """A degraded run: none of its failures count toward confirmation."""
+        with self.transaction() as db:
+            db.execute("UPDATE checks SET counted=0 WHERE run_id=?", (run_id,))
+
+    def integrity_ok(self) -> bool:
+        return bool(self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
