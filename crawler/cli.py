@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from crawler.config import DEFAULTS
+from crawler.config import DEFAULTS, ConfigError, policy_from
 from crawler.report import NoRunError, write_reports
 from crawler.rules import RulesError, load_rules
 from crawler.store import Store, StoreError
@@ -28,7 +28,9 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 2
     store = Store(state)
     try:
-        paths = write_reports(store, Path(args.out), run_id=args.run)
+        paths = write_reports(
+            store, Path(args.out), run_id=args.run, policy=policy_from(os.environ.get)
+        )
     finally:
         store.close()
     for path in paths:
@@ -83,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (NoRunError, StoreError, RulesError) as exc:
+    except (NoRunError, StoreError, RulesError, ConfigError) as exc:
         print(f"linkhealth {args.command}: {exc}", file=sys.stderr)
         return 2
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from crawler.history import Policy
 from crawler.ignore import IgnoreError, IgnoreList, load_ignore_list
 from crawler.rules import Rules, RulesError, load_rules
 from crawler.verdict import STATUSES
@@ -31,6 +32,8 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     "LINKHEALTH_NOW": ("", "the run's timestamp (ISO 8601, UTC if no zone); default: now"),
     "LINKHEALTH_RESUME": (True, "continue the last run if it was killed before it finished"),
     "LINKHEALTH_FAIL_ON": ("", "statuses that make the run exit 1, e.g. dead or dead,error"),
+    "LINKHEALTH_CONFIRM_CHECKS": (3, "failing checks before a link is confirmed dead"),
+    "LINKHEALTH_CONFIRM_DAYS": (3, "days the failing checks must span to confirm"),
     "LINKHEALTH_RETRY_AFTER_MAX": (120, "longest Retry-After (seconds) waited before a retry"),
     "LINKHEALTH_RETRY_BACKOFF": (2.0, "base of the exponential wait between retries (seconds)"),
 }
@@ -57,6 +60,7 @@ class Config:
     fail_on: frozenset[str]
     retry_after_max: float
     retry_backoff: float
+    confirm: Policy
 
     @property
     def now_iso(self) -> str:
@@ -147,4 +151,18 @@ def load_config(get: Callable[[str], Any], *, seeds: str | None = None) -> Confi
         fail_on=fail_on,
         retry_after_max=_number(setting, "LINKHEALTH_RETRY_AFTER_MAX"),
         retry_backoff=_number(setting, "LINKHEALTH_RETRY_BACKOFF"),
+        confirm=policy_from(setting),
     )
+
+
+def policy_from(get: Callable[[str], Any]) -> Policy:
+    """The confirmation policy from ``LINKHEALTH_CONFIRM_CHECKS`` / ``_DAYS``."""
+
+    def setting(name: str) -> Any:
+        value = get(name)
+        return DEFAULTS[name][0] if value in (None, "") else value
+
+    checks = _number(setting, "LINKHEALTH_CONFIRM_CHECKS", positive=True)
+    if checks != int(checks):
+        raise ConfigError(f"LINKHEALTH_CONFIRM_CHECKS: expected a whole number, got {checks}")
+    return Policy(int(checks), _number(setting, "LINKHEALTH_CONFIRM_DAYS"))

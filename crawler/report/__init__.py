@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from crawler.history import Policy
 from crawler.report.frames import ReportData, build_report_data, counts
 from crawler.store import Store
 from crawler.verdict import ALIVE, STATUSES
@@ -107,12 +108,14 @@ def render_summary(data: ReportData) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_reports(store: Store, directory: Path, *, run_id: int | None = None) -> list[Path]:
+def write_reports(
+    store: Store, directory: Path, *, run_id: int | None = None, policy: Policy | None = None
+) -> list[Path]:
     """Write every report for a run (default: the latest) and return their paths."""
     run_id = run_id or store.latest_run_id(with_checks=False)
     if run_id is None:
         raise NoRunError(f"the state file {store.path} holds no run yet: run the crawl first")
-    data = build_report_data(store.db, run_id)
+    data = build_report_data(store.db, run_id, policy)
     directory.mkdir(parents=True, exist_ok=True)
     outputs = {
         "links.csv": data.links.drop(columns=["identity"]).to_csv(index=False),

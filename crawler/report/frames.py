@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from crawler.history import Check, Policy, summarize
 from crawler.reasons import describe
 
 #: links.csv columns, in order: a contract the user's tooling reads (README, "Outputs").
@@ -27,7 +28,14 @@ LINK_COLUMNS = [
     "reason_text",
     "detail",
     "moved_to",
+    "first_seen",
+    "last_alive_at",
+    "first_failed_at",
+    "fail_streak",
+    "confirmed_dead",
+    "change",
 ]
+HISTORY_COLUMNS = LINK_COLUMNS[LINK_COLUMNS.index("first_seen") :]
 OCCURRENCE_COLUMNS = ["file", "line", "url", "link_text", "status"]
 
 
@@ -62,6 +70,41 @@ def _latest_checks(db: sqlite3.Connection, run_id: int) -> pd.DataFrame:
     )
 
 
+def _history(db: sqlite3.Connection, run_id: int, policy: Policy) -> pd.DataFrame:
+    rows = db.execute(
+        "SELECT c.identity, c.run_id, c.checked_at, c.status, c.title, c.counted, l.first_seen "
+        "FROM checks c JOIN links l ON l.identity = c.identity "
+        "WHERE c.run_id <= ? AND c.identity IN "
+        "(SELECT identity FROM occurrences WHERE run_id = ?) ORDER BY c.identity, c.run_id",
+        (run_id, run_id),
+    )
+    records: dict[str, dict[str, object]] = {}
+    current: str | None = None
+    checks: list[Check] = []
+    first_seen: str | None = None
+
+    def flush() -> None:
+        if current is not None:
+            history = summarize(checks, policy, first_seen)
+            if checks[-1].run_id != run_id:  # not checked in this run: nothing changed in it
+                history = replace(history, change="")
+            records[current] = _asdict(history)
+
+    for identity, rid, checked_at, status, title, counted, seen in rows:
+        if identity != current:
+            flush()
+            current, checks, first_seen = identity, [], seen
+        checks.append(Check(rid, checked_at, status, title, bool(counted)))
+    flush()
+    frame = pd.DataFrame.from_dict(records, orient="index", columns=HISTORY_COLUMNS)
+    frame.index.name = "identity"
+    return frame
+
+
+def _asdict(history: object) -> dict[str, object]:
+    return {name: getattr(history, name) for name in HISTORY_COLUMNS}
+
+
 def _join_unique(values: pd.Series, sep: str) -> str:
     seen: dict[str, None] = {}
     for value in values:
@@ -74,7 +117,9 @@ def _describe(reason: str) -> str:
     return describe(reason) if reason else "not checked yet"
 
 
-def build_report_data(db: sqlite3.Connection, run_id: int) -> ReportData:
+def build_report_data(
+    db: sqlite3.Connection, run_id: int, policy: Policy | None = None
+) -> ReportData:
     occ = _occurrences(db, run_id)
     checks = _latest_checks(db, run_id).set_index("identity")
     occ["source"] = occ["file"] + ":" + occ["line"].astype(str)
@@ -88,11 +133,14 @@ def build_report_data(db: sqlite3.Connection, run_id: int) -> ReportData:
             "occurrences": grouped.size(),
         }
     )
-    links = links.join(checks, how="left")
+    links = links.join(checks, how="left").join(_history(db, run_id, policy or Policy()))
     links["status"] = links["status"].fillna("")
     links["reason"] = links["reason"].fillna("")
     links["reason_text"] = links["reason"].map(_describe)
     links["http_status"] = links["http_status"].astype("Int64")
+    links["fail_streak"] = links["fail_streak"].fillna(0).astype(int)
+    links["confirmed_dead"] = links["confirmed_dead"].fillna(False).astype(bool)
+    links["change"] = links["change"].fillna("")
     for column in ("archive_url", "archived_at"):
         if column not in links:
             links[column] = ""

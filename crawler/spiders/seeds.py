@@ -169,7 +169,9 @@ class SeedsSpider(scrapy.Spider):
             self.store.finish_run(self.run_id, self.config.now_iso, stats=self._stats())
         counts = self._counts()
         if self.config.reports_enabled:
-            paths = write_reports(self.store, self.config.report_dir, run_id=self.run_id)
+            paths = write_reports(
+                self.store, self.config.report_dir, run_id=self.run_id, policy=self.config.confirm
+            )
             logger.info("reports written: %s", ", ".join(str(p) for p in paths))
         self.store.close()
         failing = sum(counts.get(s, 0) for s in self.config.fail_on)

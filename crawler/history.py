@@ -1,0 +1,116 @@
+"""History that confirms before it condemns (pure).
+
+From a link's checks, oldest first: when it was first seen, last alive, when the current run of
+failures began, how long it is, whether the link is *confirmed dead*, and what changed since the
+previous run. ``dead`` and ``error`` count as failing, ``alive`` resets, everything else
+(``blocked``, ``skipped``, ``ignored``, and any check made in a degraded run) is neutral.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from crawler.verdict import ALIVE, FAILING
+
+NEW = "new"
+NEWLY_FAILING = "newly-failing"
+NEWLY_CONFIRMED = "newly-confirmed-dead"
+RECOVERED = "recovered"
+TITLE_CHANGED = "title-changed"
+CHANGES = (NEWLY_CONFIRMED, NEWLY_FAILING, RECOVERED, TITLE_CHANGED, NEW)
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    run_id: int
+    checked_at: str
+    status: str
+    title: str | None = None
+    counted: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    checks: int = 3
+    days: float = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    first_seen: str | None
+    last_alive_at: str | None
+    first_failed_at: str | None
+    fail_streak: int
+    confirmed_dead: bool
+    change: str
+
+
+@dataclass(slots=True)
+class _State:
+    last_alive_at: str | None = None
+    first_failed_at: str | None = None
+    last_failed_at: str | None = None
+    streak: int = 0
+
+    def confirmed(self, policy: Policy) -> bool:
+        if self.streak < policy.checks or not self.first_failed_at or not self.last_failed_at:
+            return False
+        span = _parse(self.last_failed_at) - _parse(self.first_failed_at)
+        return span >= dt.timedelta(days=policy.days)
+
+    def add(self, check: Check) -> None:
+        if check.status == ALIVE:
+            self.last_alive_at = check.checked_at
+            self.streak = 0
+            self.first_failed_at = self.last_failed_at = None
+        elif check.status in FAILING and check.counted:
+            self.streak += 1
+            self.first_failed_at = self.first_failed_at or check.checked_at
+            self.last_failed_at = check.checked_at
+
+
+def _parse(text: str) -> dt.datetime:
+    value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def summarize(checks: Sequence[Check], policy: Policy, first_seen: str | None = None) -> History:
+    """The history of one link; ``checks`` oldest first, the last one being the current run's."""
+    state = _State()
+    before = _State()
+    for index, check in enumerate(checks):
+        if index == len(checks) - 1:
+            before = _State(state.last_alive_at, state.first_failed_at, state.last_failed_at,
+                            state.streak)  # fmt: skip
+        state.add(check)
+    confirmed = state.confirmed(policy)
+    change = ""
+    if checks:
+        current = checks[-1]
+        previous = checks[-2] if len(checks) > 1 else None
+        if previous is None:
+            change = NEW
+        elif confirmed and not before.confirmed(policy):
+            change = NEWLY_CONFIRMED
+        elif state.streak == 1 and before.streak == 0 and current.counted:
+            change = NEWLY_FAILING
+        elif current.status == ALIVE and before.streak > 0:
+            change = RECOVERED
+        elif (
+            current.status == ALIVE
+            and previous.status == ALIVE
+            and current.title
+            and previous.title
+            and current.title != previous.title
+        ):
+            change = TITLE_CHANGED
+    return History(
+        first_seen=first_seen or (checks[0].checked_at if checks else None),
+        last_alive_at=state.last_alive_at,
+        first_failed_at=state.first_failed_at,
+        fail_streak=state.streak,
+        confirmed_dead=confirmed,
+        change=change,
+    )

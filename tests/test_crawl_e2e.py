@@ -1,0 +1,204 @@
+"""End to end: the real `scrapy crawl seeds` against the fake web, links.csv row by row."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, run_crawl
+
+pytestmark = pytest.mark.e2e
+FIXTURE = ROOT / "tests" / "data" / "e2e"
+SECRETS = (
+    "SECRETKEY123",
+    "SECRETUIN456",
+    "SECRETPT789",
+    "SECRETEXP000",
+    "SECRETKEY999",
+    "SECRETTOKEN",
+)
+WX_LIVE = "https://mp.weixin.qq.com/s?__biz=MzAAAA==&mid=1&idx=1&sn=live01&chksm=abc123"
+
+EXPECTED = {
+    WX_LIVE: ("alive", "ok"),
+    "https://mp.weixin.qq.com/s?__biz=MzBBBB==&mid=2&idx=1&sn=removed01": (
+        "dead",
+        "wechat-removed",
+    ),
+    "https://mp.weixin.qq.com/s/violation01": ("dead", "wechat-removed"),
+    "https://mp.weixin.qq.com/s/newwording01": ("dead", "wechat-removed"),
+    "https://mp.weixin.qq.com/s/verify01": ("blocked", "wechat-verification"),
+    "https://mp.weixin.qq.com/s/moved01": ("alive", "moved"),
+    "https://mp.weixin.qq.com/s/big01": ("alive", "ok"),
+    "https://zhuanlan.zhihu.com/p/12345": ("alive", "ok"),
+    "https://zhuanlan.zhihu.com/p/404000": ("dead", "http-404"),
+    "https://zhuanlan.zhihu.com/p/unhuman01": ("blocked", "zhihu-verification"),
+    "https://blog.csdn.net/u/article/details/404001": ("dead", "redirect-to-error-page"),
+    "https://www.bilibili.com/video/av30271782": ("alive", "redirected-permanent"),
+    "http://gbk.test/gbk/page": ("alive", "ok"),
+    "http://plain.test/status/410": ("dead", "http-410"),
+    "http://plain.test/always-503": ("error", "http-503"),
+    "http://plain.test/status/403": ("blocked", "http-403"),
+    "http://plain.test/redirect-loop": ("error", "too-many-redirects"),
+    "http://plain.test/redirect-perm": ("alive", "redirected-permanent"),
+    "http://plain.test/redirect-root/deep/page": ("dead", "redirect-to-root"),
+    "http://hang.test/x": ("error", "timeout"),
+    "http://reset.test/x": ("error", "connection-reset"),
+    "https://tls-broken.test/x": ("error", "tls"),
+    "other.md": ("alive", "local-file"),
+    "nope.md": ("dead", "local-missing"),
+    "#top": ("skipped", "anchor"),
+    "mailto:someone@example.com": ("skipped", "not-http"),
+    "javascript:…": ("skipped", "not-http"),
+    "http://bad.test:99999/x": ("skipped", "malformed-url"),
+    "https://ignored.test/page": ("ignored", "ignore-list"),
+    "https://example.com/in-code?a=1&b=2": ("alive", "ok"),
+    "https://example.com/in-html?x=1&y=2": ("alive", "ok"),
+    "https://example.com/other": ("alive", "ok"),
+}
+
+
+@pytest.fixture(scope="module")
+def crawl(tmp_path_factory):
+    from tests.fakeweb import FakeWeb
+
+    work = tmp_path_factory.mktemp("e2e")
+    seeds = work / "seeds"
+    shutil.copytree(FIXTURE, seeds)
+    (work / "ignore.toml").write_text(
+        '[[ignore]]\npattern = "https://ignored.test/*"\nreason = "known"\n', encoding="utf-8"
+    )
+    with FakeWeb(workdir=work / "fakeweb") as web:
+        result = run_crawl(
+            seeds, work, env=web.env(), settings={"LOG_LEVEL": "DEBUG", "DOWNLOAD_TIMEOUT": "2"}
+        )
+        requests = web.requests()
+    return result, requests
+
+
+def test_exit_status_and_summary_line(crawl):
+    result, _ = crawl
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "linkhealth: run 1 finished:" in result.stderr
+
+
+def test_links_csv_row_by_row(crawl):
+    result, _ = crawl
+    rows = result.by_url()
+    got = {url: (row["status"], row["reason"]) for url, row in rows.items()}
+    assert got == EXPECTED
+
+
+def test_columns_titles_and_sources(crawl):
+    result, _ = crawl
+    rows = result.by_url()
+    header = list(result.links()[0])
+    assert header[:12] == [
+        "url",
+        "status",
+        "reason",
+        "http_status",
+        "final_url",
+        "title",
+        "link_text",
+        "sources",
+        "occurrences",
+        "checked_at",
+        "archive_url",
+        "archived_at",
+    ]
+    live = rows[WX_LIVE]
+    assert live["occurrences"] == "2"
+    assert live["sources"] == "list.md:4; list.md:7"
+    assert live["title"] == "WeChat article live01"
+    assert "活着的微信文章" in live["link_text"]
+    assert rows["http://gbk.test/gbk/page"]["title"] == "中文标题 GBK"
+    assert rows["https://mp.weixin.qq.com/s/moved01"]["moved_to"].startswith("https://mp.weixin")
+    assert rows["http://plain.test/redirect-perm"]["final_url"] == "http://plain.test/final"
+    assert rows["https://www.bilibili.com/video/av30271782"]["final_url"].startswith(
+        "https://www.bilibili.com/video/BV"
+    )
+
+
+def test_occurrences_csv_keeps_every_occurrence(crawl):
+    result, _ = crawl
+    occurrences = result.occurrences()
+    assert len(occurrences) == 34
+    assert sum(1 for o in occurrences if o["url"] == WX_LIVE) == 2
+    assert all(o["status"] for o in occurrences)
+
+
+def test_each_identity_fetched_once_and_no_fragment_sent(crawl):
+    _, requests = crawl
+    wechat_live = [r for r in requests if "sn=live01" in r["url"]]
+    assert len(wechat_live) == 1
+    assert all("#" not in r["url"] for r in requests)
+    assert not any("ignored.test" in r["url"] or "bad.test" in r["url"] for r in requests)
+
+
+def test_no_credential_ever_leaves_or_is_kept(crawl):
+    result, requests = crawl
+    sent = "\n".join(f"{r['url']} {r.get('headers')} {r.get('body')}" for r in requests)
+    logs = result.stdout + result.stderr
+    reports = "".join(p.read_text(encoding="utf-8") for p in result.reports.iterdir())
+    database = b"".join(p.read_bytes() for p in result.state.parent.glob("state.sqlite*"))
+    assert "DEBUG" in logs  # the logs were as verbose as they get
+    for secret in SECRETS:
+        assert secret not in sent
+        assert secret not in logs
+        assert secret not in reports
+        assert secret.encode() not in database
+
+
+def test_store_has_one_check_per_link(crawl):
+    result, _ = crawl
+    db = sqlite3.connect(result.state)
+    try:
+        (checks,) = db.execute("SELECT COUNT(*) FROM checks").fetchone()
+        (links,) = db.execute("SELECT COUNT(*) FROM links").fetchone()
+        assert checks == links == len(EXPECTED)
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        db.close()
+
+
+def test_report_rebuilt_from_the_store_alone(crawl, tmp_path):
+    import subprocess
+    import sys
+
+    result, _ = crawl
+    out = tmp_path / "rebuilt"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crawler.cli",
+            "report",
+            "--state",
+            str(result.state),
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "links.csv").read_text(encoding="utf-8") == (
+        result.reports / "links.csv"
+    ).read_text(encoding="utf-8")
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "<script" not in html.split("</head>")[1] or "alert(1)" not in html
+    assert "zhuanlan.zhihu.com" in html
+
+
+def test_summary_lists_the_not_alive(crawl):
+    result, _ = crawl
+    summary = (result.reports / "summary.md").read_text(encoding="utf-8")
+    assert "| dead |" in summary
+    assert "wechat-removed" in summary
+    assert Path(result.reports / "report.html").stat().st_size > 1000
