@@ -429,6 +429,9 @@ def test_connection_level_failures(web: FakeWeb) -> None:
     rec = last(web, "http://w.test/reset-mid-body")
     assert rec["status"] == 200
     assert 0 < rec["bytes_sent"] < 30_000
+    with pytest.raises((ConnectionError, http.client.HTTPException)):
+        get_https(web, "reset.test", "/inside-the-tunnel")
+    assert last(web, "https://reset.test/inside-the-tunnel")["status"] is None
     with pytest.raises((ssl.SSLError, ConnectionError, OSError)):
         get_https(web, "tls-broken.test", "/")
     connect = [r for r in web.requests() if r["host"] == "tls-broken.test"]
@@ -620,6 +623,16 @@ def test_classic_save_and_replay(archive: FakeWeb) -> None:
     assert fetch(archive, f"{ARCHIVE}/web/2020/https://never.test/").status == 404
 
 
+def test_availability_api(archive: FakeWeb) -> None:
+    archive.write_scenario(
+        {"wayback": {"snapshots": {"https://av.test/": [["20200101000000", 200]]}}}
+    )
+    data = json.loads(fetch(archive, "http://archive.org/wayback/available?url=av.test").body)
+    assert data["archived_snapshots"]["closest"]["timestamp"] == "20200101000000"
+    none = json.loads(fetch(archive, "http://archive.org/wayback/available?url=no.test").body)
+    assert none["archived_snapshots"] == {}
+
+
 def test_wayback_slow(archive: FakeWeb) -> None:
     archive.write_scenario({"wayback": {"slow_seconds": 0.3}})
     start = time.monotonic()
@@ -751,3 +764,49 @@ def test_resolver_with_real_scrapy(
     # Scrapy 2.19 wraps twisted's DNSLookupError into its own CannotResolveHostError.
     assert items[dead]["error"] == "CannotResolveHostError"
     assert items[dead]["cause"] == "DNSLookupError"
+
+
+def test_real_scrapy_through_the_proxy(web: FakeWeb, tmp_path: Path) -> None:
+    spider = tmp_path / "probe.py"
+    spider.write_text(SPIDER.replace('"DNSCACHE_ENABLED": False,', '"DOWNLOAD_MAXSIZE": 1000000,'))
+    out = tmp_path / "out.jsonl"
+    urls = {
+        "live": "https://mp.weixin.qq.com/s/scrapy1",
+        "gone": "http://zhuanlan.zhihu.com/p/404scrapy",
+        "big": "https://big.test/big/50000000",
+        "tls": "https://tls-broken.test/scrapy",
+    }
+    env = {k: v for k, v in web.env().items() if k.lower() != "pythonwarnings"}
+    env["PROBE_URLS"] = json.dumps(list(urls.values()))
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "runspider",
+            str(spider),
+            "-s",
+            "LOG_LEVEL=INFO",
+            "-s",
+            "HTTPERROR_ALLOW_ALL=True",
+            "-o",
+            f"{out}:jsonlines",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Remote certificate is not valid" not in proc.stderr
+    items = {i["url"]: i for i in map(json.loads, out.read_text().splitlines())}
+    assert items[urls["live"]]["title"] == "WeChat article scrapy1"
+    assert items[urls["gone"]]["status"] == 404
+    assert items[urls["big"]]["error"] == "DownloadCancelledError"
+    assert "error" in items[urls["tls"]]
+    big = last(web, urls["big"])
+    assert big["aborted"] is True
+    assert big["bytes_sent"] < 50_000_000
+    assert "socket.send() raised exception" not in web.stderr_text()
