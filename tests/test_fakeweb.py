@@ -209,6 +209,8 @@ def test_scenario_reload_and_precedence(web: FakeWeb) -> None:
             "urls": {
                 "http://scen.test/a?x=1&y=2": "status/410",
                 "http://scen.test/b": {"shape": "html-title", "title": "Chosen"},
+                "http://scen.test/d": "default",
+                "http://scen.test/e": {"shape": "live", "status": 203, "headers": {"X-A": "1"}},
             },
             "hosts": {"scen.test": "wechat-removed"},
         }
@@ -218,6 +220,10 @@ def test_scenario_reload_and_precedence(web: FakeWeb) -> None:
     assert title_of(fetch(web, "http://scen.test/b").text) == "Chosen"
     other = fetch(web, "http://scen.test/c")
     assert "该内容已被发布者删除" in other.text  # host entry
+    assert title_of(fetch(web, "http://scen.test/d").text) == "Page scen.test/d"
+    options = fetch(web, "http://scen.test/e")
+    assert options.status == 203
+    assert options.headers["X-A"] == "1"
     web.write_scenario({"urls": {"http://scen.test/a?x=1&y=2": {"shape": "status", "code": 451}}})
     assert fetch(web, "http://scen.test/a?x=1&y=2").status == 451
     assert title_of(fetch(web, "http://scen.test/c").text) == "Page scen.test/c"

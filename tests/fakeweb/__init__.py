@@ -152,8 +152,14 @@ class FakeWeb:
     # ----------------------------------------------------------------- addresses
 
     @property
+    def host(self) -> str:
+        """The address to reach the server at (the bind address, or loopback for a wildcard)."""
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(self.bind, self.bind)
+        return f"[{host}]" if ":" in host else host
+
+    @property
     def proxy_url(self) -> str:
-        return f"http://{self.bind}:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def url(self, host: str, path: str = "/") -> str:
         """An origin-mode URL (for the fake DNS resolver): http://host:PORT/path."""
@@ -223,7 +229,7 @@ class FakeWeb:
 
     def _admin(self, path: str) -> dict[str, Any]:
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        with opener.open(f"http://{self.bind}:{self.port}{path}", timeout=10) as resp:
+        with opener.open(f"{self.proxy_url}{path}", timeout=10) as resp:
             data: dict[str, Any] = json.loads(resp.read())
         return data
 

@@ -1012,6 +1012,14 @@ def default_dispatch(req: Req, world: World) -> Result:
     return live(req, {}, world)
 
 
+def default_shape(req: Req, opts: Opts, world: World) -> Result:
+    """The built-in behaviour, e.g. to exempt one URL from a scenario "hosts" entry."""
+    return default_dispatch(req, world)
+
+
+SHAPES["default"] = default_shape
+
+
 def unknown_shape(name: str) -> Response:
     body = f"<html><head><title>fakeweb: unknown shape</title></head><body>{esc(name)}</body>"
     return html_response(body, status=500)
