@@ -15,6 +15,7 @@ from typing import Any
 
 from crawler.history import Policy
 from crawler.ignore import IgnoreError, IgnoreList, load_ignore_list
+from crawler.network import NetworkPolicy
 from crawler.rules import Rules, RulesError, load_rules
 from crawler.verdict import STATUSES
 
@@ -34,6 +35,13 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     "LINKHEALTH_FAIL_ON": ("", "statuses that make the run exit 1, e.g. dead or dead,error"),
     "LINKHEALTH_CONFIRM_CHECKS": (3, "failing checks before a link is confirmed dead"),
     "LINKHEALTH_CONFIRM_DAYS": (3, "days the failing checks must span to confirm"),
+    "LINKHEALTH_CANARY_URLS": (
+        "https://www.baidu.com/ https://www.qq.com/ https://www.bing.com/ https://www.wikipedia.org/",
+        "hosts fetched first to see whether the network works (space-separated; empty: off)",
+    ),
+    "LINKHEALTH_CANARY_TIMEOUT": (10, "seconds each canary may take"),
+    "LINKHEALTH_OFFLINE_HOST_SHARE": (0.8, "share of hosts unreachable that makes a run degraded"),
+    "LINKHEALTH_OFFLINE_MIN_HOSTS": (5, "fewest hosts fetched before that share is judged"),
     "LINKHEALTH_RETRY_AFTER_MAX": (120, "longest Retry-After (seconds) waited before a retry"),
     "LINKHEALTH_RETRY_BACKOFF": (2.0, "base of the exponential wait between retries (seconds)"),
 }
@@ -61,6 +69,7 @@ class Config:
     retry_after_max: float
     retry_backoff: float
     confirm: Policy
+    network: NetworkPolicy
 
     @property
     def now_iso(self) -> str:
@@ -152,6 +161,24 @@ def load_config(get: Callable[[str], Any], *, seeds: str | None = None) -> Confi
         retry_after_max=_number(setting, "LINKHEALTH_RETRY_AFTER_MAX"),
         retry_backoff=_number(setting, "LINKHEALTH_RETRY_BACKOFF"),
         confirm=policy_from(setting),
+        network=_network_policy(setting),
+    )
+
+
+def _network_policy(setting: Callable[[str], Any]) -> NetworkPolicy:
+    urls = setting("LINKHEALTH_CANARY_URLS")
+    canaries = tuple(urls if isinstance(urls, list) else str(urls).replace(",", " ").split())
+    for url in canaries:
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError(f"LINKHEALTH_CANARY_URLS: {url!r} is not an http(s) URL")
+    share = _number(setting, "LINKHEALTH_OFFLINE_HOST_SHARE", positive=True)
+    if share > 1:
+        raise ConfigError(f"LINKHEALTH_OFFLINE_HOST_SHARE: a share from 0 to 1, got {share}")
+    return NetworkPolicy(
+        canaries=canaries,
+        canary_timeout=_number(setting, "LINKHEALTH_CANARY_TIMEOUT", positive=True),
+        host_share=share,
+        min_hosts=int(_number(setting, "LINKHEALTH_OFFLINE_MIN_HOSTS")),
     )
 
 

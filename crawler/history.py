@@ -78,6 +78,8 @@ def _parse(text: str) -> dt.datetime:
 
 def summarize(checks: Sequence[Check], policy: Policy, first_seen: str | None = None) -> History:
     """The history of one link; ``checks`` oldest first, the last one being the current run's."""
+    # a check that does not count (a degraded run) is no "previous run" to compare with
+    checks = [c for c in checks[:-1] if c.counted] + list(checks[-1:])
     state = _State()
     before = _State()
     for index, check in enumerate(checks):

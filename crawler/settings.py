@@ -33,7 +33,7 @@ DEFAULT_REQUEST_HEADERS = {
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 0.5
-RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_DELAY_JITTER = 0.5
 DOWNLOAD_TIMEOUT = 20
 DNS_TIMEOUT = 10
 RETRY_ENABLED = True
@@ -60,9 +60,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
 }
-SPIDER_MIDDLEWARES = {
-    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
-}
+# No Referer: the links come from a private list, not from a page on the web.
+REFERRER_POLICY = "no-referrer"
 
 _ENV_OVERRIDABLE = (
     "CONCURRENT_REQUESTS",

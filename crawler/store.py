@@ -255,9 +255,17 @@ class Store:
                 ],
             )
 
-    def uncount_run(self, run_id: int) -> None:
-        """A degraded run: none of its failures count toward confirmation."""
+    def degrade_run(self, run_id: int, network_reasons: Iterable[str], detail: str) -> None:
+        """A run without usable network: its network failures become ``error``/``offline`` and
+        none of its checks counts toward confirmation."""
+        reasons = sorted(network_reasons)
+        marks = ",".join("?" * len(reasons))
         with self.transaction() as db:
+            db.execute(
+                f"UPDATE checks SET status='error', reason='offline', detail=? "  # noqa: S608
+                f"WHERE run_id=? AND reason IN ({marks})",
+                (detail, run_id, *reasons),
+            )
             db.execute("UPDATE checks SET counted=0 WHERE run_id=?", (run_id,))
 
     def integrity_ok(self) -> bool:

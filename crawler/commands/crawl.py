@@ -3,7 +3,8 @@
 The same command as Scrapy's, plus: settings are validated before the crawler starts (a bad
 value prints one line naming it and exits 2, before any request), and the exit status says
 whether the run did its job: 0 completed (whatever it found), 1 could not complete, 3 findings
-listed in ``LINKHEALTH_FAIL_ON``, 4 the network was unusable (a degraded run).
+listed in ``LINKHEALTH_FAIL_ON``, 4 the network was unusable (a degraded run: see
+:mod:`crawler.network`).
 """
 
 from __future__ import annotations

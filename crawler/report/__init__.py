@@ -52,8 +52,13 @@ def _by_file(data: ReportData) -> pd.DataFrame:
     return counts(per_file, "file", list(STATUSES))
 
 
+def _blank_missing(frame: pd.DataFrame) -> pd.DataFrame:
+    """Missing values as empty strings, for templates (any dtype)."""
+    return frame.astype(object).where(frame.notna(), "")
+
+
 def render_html(data: ReportData) -> str:
-    links = data.links.fillna("")
+    links = _blank_missing(data.links)
     rows = []
     for row in links.to_dict("records"):
         row["href"] = _safe_href(row["url"])
@@ -81,7 +86,7 @@ def _md_escape(text: object) -> str:
 
 
 def render_summary(data: ReportData) -> str:
-    links = data.links.fillna("")
+    links = _blank_missing(data.links)
     status_counts = links["status"].value_counts()
     lines = [f"# Link health — run {data.run_id}", ""]
     if banner := banner_for(data):

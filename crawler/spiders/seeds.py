@@ -11,6 +11,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any, Self
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -22,6 +23,7 @@ from crawler.errors import verdict_for_exception
 from crawler.extensions.headreader import META_HEAD_ONLY, META_MAX_BYTES
 from crawler.items import LinkCheck
 from crawler.links import Link, build_links, fetch_order
+from crawler.network import NETWORK_REASONS, NetworkWatch, canaries_verdict
 from crawler.report import write_reports
 from crawler.seeds import scan_seeds
 from crawler.store import CheckRow, LinkRow, OccurrenceRow, Store
@@ -38,6 +40,7 @@ class SeedsSpider(scrapy.Spider):
     name = "seeds"
     config: Config
     store: Store
+    network: NetworkWatch
 
     def __init__(self, seeds: str | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -46,12 +49,14 @@ class SeedsSpider(scrapy.Spider):
         self.run_id = 0
         self.started = time.monotonic()
         self.exit_code = 0
+        self.degraded: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.config = load_config(crawler.settings.get, seeds=spider.seeds_arg)
         spider.store = Store(spider.config.state_db)
+        spider.network = NetworkWatch(spider.config.network)
         return spider
 
     # start ----------------------------------------------------------------------------------
@@ -92,9 +97,49 @@ class SeedsSpider(scrapy.Spider):
         for link in self.links.values():
             if link.preset is not None and link.identity not in done:
                 yield LinkCheck(link.identity, self.config.now_iso, link.preset)
+        if to_fetch > len(done) and self.config.network.canaries:
+            self.degraded = await self._probe_canaries()
         for link in fetch_order(self.links.values()):
-            if link.identity not in done:
+            if link.identity in done:
+                continue
+            if self.degraded:
+                yield LinkCheck(
+                    link.identity,
+                    self.config.now_iso,
+                    Verdict(ERROR, "offline", detail="not fetched: no usable network"),
+                )
+            else:
                 yield self.request_for(link)
+
+    async def _probe_canaries(self) -> str | None:
+        """Fetch the canary hosts (no retries); the reason the network is unusable, if it is."""
+        assert self.crawler.engine is not None
+        results: dict[str, str | None] = {}
+        for url in self.config.network.canaries:
+            request = scrapy.Request(
+                url,
+                dont_filter=True,
+                meta={
+                    "dont_retry": True,
+                    "download_timeout": self.config.network.canary_timeout,
+                    META_MAX_BYTES: 4096,
+                    META_HEAD_ONLY: True,
+                    "dont_redirect": True,
+                },
+            )
+            try:
+                await self.crawler.engine.download_async(request)
+            except Exception as exc:
+                results[url] = verdict_for_exception(exc).reason
+            else:
+                results[url] = None
+                break
+        degraded = canaries_verdict(results)
+        if degraded:
+            logger.error("network check: %s", degraded)
+        else:
+            logger.info("network check: canary answered, the network is usable")
+        return degraded
 
     def request_for(self, link: Link) -> scrapy.Request:
         assert link.fetch_url is not None
@@ -141,11 +186,14 @@ class SeedsSpider(scrapy.Spider):
             redirects=tuple((int(code), url) for code, url in hops if isinstance(code, int)),
         )
         verdict = judge(fetched, self.config.rules)
+        self.network.saw(urlsplit(meta[META_URL]).hostname or "", verdict.reason, answered=True)
         yield self._check(meta[META_IDENTITY], verdict)
 
     def failed(self, failure: Failure) -> Any:
         request = failure.request  # type: ignore[attr-defined]
         verdict = verdict_for_exception(failure.value or RuntimeError("unknown failure"))
+        host = urlsplit(request.meta[META_URL]).hostname or ""
+        self.network.saw(host, verdict.reason, answered=False)
         yield self._check(request.meta[META_IDENTITY], verdict)
 
     def _check(self, identity: str, verdict: Verdict) -> LinkCheck:
@@ -156,7 +204,7 @@ class SeedsSpider(scrapy.Spider):
         return LinkCheck(identity, self.config.now_iso, verdict)
 
     def record(self, item: LinkCheck) -> None:
-        self.store.record_check(self.run_id, item.row())
+        self.store.record_check(self.run_id, item.row(counted=not self.degraded))
 
     # end --------------------------------------------------------------------------------------
 
@@ -166,7 +214,16 @@ class SeedsSpider(scrapy.Spider):
             return
         if reason == "finished":
             self._account_for_the_rest()
-            self.store.finish_run(self.run_id, self.config.now_iso, stats=self._stats())
+            self.degraded = self.degraded or self.network.verdict()
+            if self.degraded:
+                self.store.degrade_run(self.run_id, NETWORK_REASONS, self.degraded)
+            self.store.finish_run(
+                self.run_id,
+                self.config.now_iso,
+                stats=self._stats(),
+                state="degraded" if self.degraded else "finished",
+                degraded_reason=self.degraded,
+            )
         counts = self._counts()
         if self.config.reports_enabled:
             paths = write_reports(
@@ -177,6 +234,9 @@ class SeedsSpider(scrapy.Spider):
         failing = sum(counts.get(s, 0) for s in self.config.fail_on)
         if reason != "finished":
             self.exit_code = 1
+        elif self.degraded:
+            self.exit_code = 4
+            logger.error("linkhealth: degraded run, nothing counted: %s", self.degraded)
         elif failing:
             self.exit_code = 3
         summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES if counts.get(s))
