@@ -7,19 +7,18 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from crawler.history import Policy
-from crawler.report.frames import ReportData, build_report_data, counts
+from crawler.report.frames import (
+    ReportData,
+    banner_for,
+    blank_missing,
+    build_report_data,
+    safe_href,
+)
+from crawler.report.html import render_html
 from crawler.store import Store
 from crawler.verdict import ALIVE, STATUSES
-
-_ENV = Environment(
-    loader=PackageLoader("crawler.report", "templates"),
-    autoescape=select_autoescape(["html", "j2"]),
-    trim_blocks=False,
-)
-_SAFE_SCHEMES = ("http://", "https://")
 
 
 class NoRunError(RuntimeError):
@@ -34,50 +33,6 @@ def _atomic_write(path: Path, text: str) -> None:
     Path(tmp).replace(path)
 
 
-def _safe_href(url: object) -> str | None:
-    """Only http(s) links become clickable; anything else (javascript:…) stays text."""
-    return url if isinstance(url, str) and url.lower().startswith(_SAFE_SCHEMES) else None
-
-
-def banner_for(data: ReportData) -> str | None:
-    if data.run.get("state") == "degraded":
-        return f"Degraded run: {data.run.get('degraded_reason') or 'the network was unusable'}."
-    if not data.run.get("finished_at"):
-        return "This run did not finish: links without a verdict are shown as unchecked."
-    return None
-
-
-def _by_file(data: ReportData) -> pd.DataFrame:
-    per_file = data.occurrences.drop_duplicates(["file", "url"])
-    return counts(per_file, "file", list(STATUSES))
-
-
-def _blank_missing(frame: pd.DataFrame) -> pd.DataFrame:
-    """Missing values as empty strings, for templates (any dtype)."""
-    return frame.astype(object).where(frame.notna(), "")
-
-
-def render_html(data: ReportData) -> str:
-    links = _blank_missing(data.links)
-    rows = []
-    for row in links.to_dict("records"):
-        row["href"] = _safe_href(row["url"])
-        row["archive_href"] = _safe_href(row["archive_url"])
-        rows.append(row)
-    by_domain = counts(links[links["domain"] != ""], "domain", list(STATUSES)).head(30)
-    return _ENV.get_template("report.html.j2").render(
-        run=data.run,
-        statuses=STATUSES,
-        status_counts=links["status"].value_counts().to_dict(),
-        total=len(links),
-        n_occurrences=len(data.occurrences),
-        banner=banner_for(data),
-        by_domain=by_domain.to_html(index=False, border=0, na_rep="", escape=True),
-        by_file=_by_file(data).to_html(index=False, border=0, na_rep="", escape=True),
-        rows=rows,
-    )
-
-
 def _md_escape(text: object) -> str:
     value = "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text)
     for ch in "\\`*_{}[]<>|":
@@ -86,7 +41,7 @@ def _md_escape(text: object) -> str:
 
 
 def render_summary(data: ReportData) -> str:
-    links = _blank_missing(data.links)
+    links = blank_missing(data.links)
     status_counts = links["status"].value_counts()
     lines = [f"# Link health — run {data.run_id}", ""]
     if banner := banner_for(data):
@@ -104,7 +59,7 @@ def render_summary(data: ReportData) -> str:
             title = row["title"] or row["link_text"] or row["url"]
             link = (
                 f"[{_md_escape(title)[:80]}](<{row['url']}>)"
-                if _safe_href(row["url"])
+                if safe_href(row["url"])
                 else (_md_escape(row["url"]))
             )
             lines.append(

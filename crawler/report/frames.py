@@ -166,3 +166,24 @@ def counts(frame: pd.DataFrame, by: str, statuses: list[str]) -> pd.DataFrame:
     table = table[statuses]
     table["total"] = table.sum(axis=1)
     return table.sort_values("total", ascending=False).reset_index()
+
+
+_SAFE_SCHEMES = ("http://", "https://")
+
+
+def safe_href(url: object) -> str | None:
+    """Only http(s) links become clickable; anything else (javascript:…) stays text."""
+    return url if isinstance(url, str) and url.lower().startswith(_SAFE_SCHEMES) else None
+
+
+def blank_missing(frame: pd.DataFrame) -> pd.DataFrame:
+    """Missing values as empty strings, for templates (any dtype)."""
+    return frame.astype(object).where(frame.notna(), "")
+
+
+def banner_for(data: ReportData) -> str | None:
+    if data.run.get("state") == "degraded":
+        return f"Degraded run: {data.run.get('degraded_reason') or 'the network was unusable'}."
+    if not data.run.get("finished_at"):
+        return "This run did not finish: links without a verdict are shown as unchecked."
+    return None
