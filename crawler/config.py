@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from crawler.archive.settings import ARCHIVE_DEFAULTS
 from crawler.history import Policy
 from crawler.ignore import IgnoreError, IgnoreList, load_ignore_list
 from crawler.network import NetworkPolicy
@@ -45,6 +46,8 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     "LINKHEALTH_RETRY_AFTER_MAX": (120, "longest Retry-After (seconds) waited before a retry"),
     "LINKHEALTH_RETRY_BACKOFF": (2.0, "base of the exponential wait between retries (seconds)"),
 }
+
+DEFAULTS.update(ARCHIVE_DEFAULTS)
 
 #: Scrapy settings linkhealth relies on, validated with its own.
 _POSITIVE_SCRAPY = ("DOWNLOAD_TIMEOUT", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN")

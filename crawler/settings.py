@@ -54,6 +54,7 @@ LOG_LEVEL = "INFO"
 ITEM_PIPELINES = {"crawler.pipelines.store.StorePipeline": 300}
 EXTENSIONS = {
     "crawler.extensions.headreader.HeadReader": 100,
+    "crawler.archive.extension.ArchiveExtension": 500,
     "scrapy.extensions.telnet.TelnetConsole": None,
 }
 DOWNLOADER_MIDDLEWARES = {
