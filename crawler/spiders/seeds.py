@@ -225,14 +225,24 @@ class SeedsSpider(scrapy.Spider):
                 degraded_reason=self.degraded,
             )
         counts = self._counts()
+        reports_failed = False
         if self.config.reports_enabled:
-            paths = write_reports(
-                self.store, self.config.report_dir, run_id=self.run_id, policy=self.config.confirm
-            )
-            logger.info("reports written: %s", ", ".join(str(p) for p in paths))
+            try:
+                paths = write_reports(
+                    self.store,
+                    self.config.report_dir,
+                    run_id=self.run_id,
+                    policy=self.config.confirm,
+                )
+            except Exception:
+                # the verdicts are safe in the store: `linkhealth report` can rebuild these
+                logger.exception("writing the reports failed; the store is intact")
+                reports_failed = True
+            else:
+                logger.info("reports written: %s", ", ".join(str(p) for p in paths))
         self.store.close()
         failing = sum(counts.get(s, 0) for s in self.config.fail_on)
-        if reason != "finished":
+        if reason != "finished" or reports_failed:
             self.exit_code = 1
         elif self.degraded:
             self.exit_code = 4
