@@ -1,0 +1,176 @@
+"""The archive extension end to end: the real crawl against the fake Wayback Machine."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.conftest import CrawlResult, run_crawl
+from tests.fakeweb import FakeWeb
+
+pytestmark = pytest.mark.e2e
+
+SECRETS = ("SECRETKEY1", "SECRETUIN2", "SECRETPT3")
+KEYS = {"LINKHEALTH_WAYBACK_ACCESS_KEY": "ACC", "LINKHEALTH_WAYBACK_SECRET_KEY": "SEC"}
+WX_DEAD = "https://mp.weixin.qq.com/s?__biz=MzBBBB==&mid=2&idx=1&sn=removed01"
+WX_LIVE = "https://mp.weixin.qq.com/s?__biz=MzAAAA==&mid=1&idx=1&sn=live01"
+#: fast but still spaced: 600 lookups and 120 captures a minute at the fake
+FAST_ARCHIVE = {
+    "LINKHEALTH_ARCHIVE_LOOKUPS_PER_MINUTE": "600",
+    "LINKHEALTH_ARCHIVE_CAPTURES_PER_MINUTE": "120",
+    "LINKHEALTH_ARCHIVE_POLL_INTERVAL": "0.2",
+    "LINKHEALTH_ARCHIVE_PAUSE": "3",
+    "LINKHEALTH_ARCHIVE_TIMEOUT": "5",
+    "LINKHEALTH_ARCHIVE_TIME_BUDGET": "25",
+    "LINKHEALTH_CANARY_URLS": "",
+}
+
+
+def recent(days: float = 1) -> str:
+    return time.strftime("%Y%m%d%H%M%S", time.gmtime(time.time() - days * 86400))
+
+
+def write_seeds(root: Path, web: FakeWeb, extra: list[str] | None = None) -> Path:
+    seeds = root / "seeds"
+    seeds.mkdir(parents=True, exist_ok=True)
+    lines = [
+        "# list",
+        "",
+        f"- [new page]({web.url('alive.test', '/new')})",
+        f"- [fresh page]({web.url('alive.test', '/fresh')})",
+        f"- [gone]({web.url('plain.test', '/status/410')})",
+        f"- [removed](<{WX_DEAD}&key=SECRETKEY1&uin=SECRETUIN2&pass_ticket=SECRETPT3>)",
+        f"- refused {web.url('plain.test', '/status/403')}",
+        *(extra or []),
+        "",
+    ]
+    (seeds / "list.md").write_text("\n".join(lines), encoding="utf-8")
+    return seeds
+
+
+def scenario(web: FakeWeb, **wayback: Any) -> dict[str, Any]:
+    snapshots = {
+        web.url("alive.test", "/fresh"): [[recent(2), 200]],
+        web.url("plain.test", "/status/410"): [
+            ["20200101000000", 200, {"shape": "html-title", "title": "Old page"}]
+        ],
+        # stored under a URL with other parameters; the newer copy is a removal page
+        WX_DEAD + "&chksm=zzz&scene=27": [
+            ["20210101000000", 200, {"shape": "wechat-live", "title": "旧文章"}],
+            ["20230101000000", 200, "wechat-removed"],
+        ],
+    }
+    return {"wayback": {"snapshots": snapshots, **wayback}}
+
+
+def wayback_requests(web: FakeWeb) -> list[dict[str, Any]]:
+    return [r for r in web.requests() if "archive.org" in str(r.get("host", ""))]
+
+
+def archives(result: CrawlResult) -> dict[str, dict[str, Any]]:
+    db = sqlite3.connect(result.state)
+    db.row_factory = sqlite3.Row
+    try:
+        return {row["url"]: dict(row) for row in db.execute("SELECT * FROM archives")}
+    finally:
+        db.close()
+
+
+def crawl(
+    tmp: Path, web: FakeWeb, *, keys: bool = True, settings: dict[str, str] | None = None
+) -> CrawlResult:
+    seeds = tmp / "seeds"
+    env = web.env()
+    if keys:
+        env.update(KEYS)
+    else:
+        for name in KEYS:
+            env.pop(name, None)
+    return run_crawl(
+        seeds,
+        tmp,
+        env=env,
+        settings={"LOG_LEVEL": "DEBUG", **FAST_ARCHIVE, **(settings or {})},
+        timeout=120,
+    )
+
+
+def test_first_run_captures_rescues_and_looks_up(tmp_path: Path) -> None:
+    with FakeWeb(workdir=tmp_path / "web") as web:
+        web.write_scenario(scenario(web, keys={"ACC": "SEC"}))
+        write_seeds(tmp_path, web)
+        result = crawl(tmp_path, web)
+        assert result.returncode in (0, 3), result.stderr[-3000:]
+        rows = archives(result)
+        new = rows[web.url("alive.test", "/new")]
+        assert new["archive_status"] == "captured"
+        assert new["archive_url"].startswith("https://web.archive.org/web/")
+        assert rows[web.url("alive.test", "/fresh")]["archive_status"] == "existing"
+        gone = rows[web.url("plain.test", "/status/410")]
+        assert gone["archive_status"] == "rescued"
+        assert "/web/20200101000000/" in gone["archive_url"]
+        assert gone["title"] == "Old page"
+        wx = rows[WX_DEAD]
+        assert wx["archive_status"] == "rescued", wx
+        assert "20210101000000" in wx["archive_url"]
+        assert wx["title"] == "旧文章"
+        assert rows[web.url("plain.test", "/status/403")]["archive_status"] == "none"
+        sent = wayback_requests(web)
+        text = repr(sent) + result.stderr + result.stdout
+        for secret in SECRETS:
+            assert secret not in text
+        assert "ACC:SEC" not in result.stderr + result.stdout
+        # the keys travel only in the Authorization header of the capture API
+        for r in sent:
+            if "ACC:SEC" in repr(r):
+                assert r["path"].startswith("/save"), r["path"]
+                assert "ACC:SEC" not in r["url"] + str(r.get("body", ""))
+        # the blocked page was looked up only
+        saves = [r for r in sent if str(r.get("path", "")).startswith("/save")]
+        assert all("403" not in str(r) for r in saves if r.get("method") == "POST")
+
+        # second run, unchanged seeds: nothing fresh is looked up or captured again
+        web.clear_log()
+        again = crawl(tmp_path, web)
+        assert again.returncode in (0, 3), again.stderr[-3000:]
+        paths = [str(r.get("path", "")) for r in wayback_requests(web)]
+        assert not any(p.startswith("/save") for p in paths), paths
+        looked_up = [
+            parse_qs(urlsplit("http://x" + p).query).get("url", [""])[0]
+            for p in paths
+            if p.startswith("/cdx")
+        ]
+        # only the blocked page (no snapshot known) is looked up again
+        assert len(looked_up) == 1, looked_up
+
+
+def test_lookup_rate_holds_and_429_stops_the_hammering(tmp_path: Path) -> None:
+    with FakeWeb(workdir=tmp_path / "web") as web:
+        extra = [f"- {web.url('alive.test', f'/p{i}')}" for i in range(20)]
+        web.write_scenario(scenario(web, cdx_429_every=10))
+        write_seeds(tmp_path, web, extra)
+        result = crawl(tmp_path, web, keys=False, settings={"LINKHEALTH_ARCHIVE_PAUSE": "3"})
+        assert result.returncode in (0, 3), result.stderr[-3000:]
+        cdx = [r for r in wayback_requests(web) if str(r.get("path", "")).startswith("/cdx")]
+        times = sorted(float(r["t"]) for r in cdx)
+        # 600 a minute: at most 10 in any one-second window (one more for network jitter)
+        window = max(sum(1 for u in times if t <= u < t + 1.0) for t in times)
+        assert window <= 11, window
+        per_second = Counter(int(t) for t in times)
+        print("CDX requests per second at the fake:", sorted(per_second.values()))
+        print("busiest one-second window:", window)
+        # after the 429s (requests 12, 24, ...) the endpoint rested for the pause
+        statuses = [(float(r["t"]), int(r.get("status", 0))) for r in cdx]
+        statuses.sort()
+        for i, (t, status) in enumerate(statuses[:-1]):
+            if status == 429:
+                assert statuses[i + 1][0] - t >= 2.9, statuses
+        rows = archives(result)
+        assert sum(1 for r in rows.values() if r["archive_status"] == "none") >= 20
+        assert not any(str(r.get("path", "")).startswith("/save") for r in wayback_requests(web))
