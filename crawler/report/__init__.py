@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Hashable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -41,12 +43,32 @@ def _md_escape(text: object) -> str:
     return value.replace("\n", " ")
 
 
+_REPORTED_CHANGES = ("newly-failing", "newly-confirmed-dead", "recovered", "title-changed")
+
+
+def _md_link(row: Mapping[Hashable, Any]) -> str:
+    title = row["title"] or row["link_text"] or row["url"]
+    if safe_href(row["url"]):
+        return f"[{_md_escape(title)[:80]}](<{row['url']}>)"
+    return _md_escape(row["url"])
+
+
 def render_summary(data: ReportData) -> str:
     links = blank_missing(data.links)
     status_counts = links["status"].value_counts()
     lines = [f"# Link health — run {data.run_id}", ""]
     if banner := banner_for(data):
         lines += [f"> **{banner}**", ""]
+    changed = links[links["change"].isin(_REPORTED_CHANGES)]
+    if not changed.empty:
+        lines += [f"## What changed since the last run ({len(changed)})", ""]
+        lines += ["| change | status | link | source |", "| --- | --- | --- | --- |"]
+        for row in changed.sort_values("change").to_dict("records"):
+            lines.append(
+                f"| {row['change']} | {row['status']} | {_md_link(row)} | "
+                f"{_md_escape(row['sources'])} |"
+            )
+        lines.append("")
     lines += ["| status | links |", "| --- | ---: |"]
     lines += [f"| {s} | {int(status_counts.get(s, 0))} |" for s in STATUSES]
     lines += [f"| **total** | **{len(links)}** |", ""]
@@ -57,14 +79,9 @@ def render_summary(data: ReportData) -> str:
         lines += [f"## Not alive ({len(problems)})", "", "| status | reason | link | source |"]
         lines.append("| --- | --- | --- | --- |")
         for row in problems.to_dict("records"):
-            title = row["title"] or row["link_text"] or row["url"]
-            link = (
-                f"[{_md_escape(title)[:80]}](<{row['url']}>)"
-                if safe_href(row["url"])
-                else (_md_escape(row["url"]))
-            )
             lines.append(
-                f"| {row['status']} | {row['reason']} | {link} | {_md_escape(row['sources'])} |"
+                f"| {row['status']} | {row['reason']} | {_md_link(row)} | "
+                f"{_md_escape(row['sources'])} |"
             )
     return "\n".join(lines) + "\n"
 
