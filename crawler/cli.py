@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from crawler import fixes
 from crawler.config import DEFAULTS, ConfigError, policy_from
 from crawler.report import NoRunError, write_reports
 from crawler.rules import RulesError, load_rules
@@ -35,6 +36,28 @@ def cmd_report(args: argparse.Namespace) -> int:
         store.close()
     for path in paths:
         print(path)
+    return 0
+
+
+def cmd_fix(args: argparse.Namespace) -> int:
+    links = Path(args.links)
+    if not links.exists():
+        print(f"linkhealth fix: no {links}: run the crawl first", file=sys.stderr)
+        return 2
+    seeds = Path(args.seeds)
+    if not seeds.exists():
+        print(f"linkhealth fix: no seeds at {seeds}", file=sys.stderr)
+        return 2
+    rules = load_rules(os.environ.get("LINKHEALTH_RULES") or None)
+    planned = fixes.plan(seeds, fixes.states_from_links_csv(links), rules, style=args.style)
+    if not planned:
+        print("linkhealth fix: Nothing to change.", file=sys.stderr)
+        return 0
+    if args.apply:
+        for path in fixes.apply(seeds, planned):
+            print(f"fixed {path}")
+        return 0
+    sys.stdout.write(fixes.unified_diff(planned))
     return 0
 
 
@@ -70,6 +93,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--run", type=int, help="the run to report on (default: the latest)")
     report.set_defaults(func=cmd_report)
+
+    fix = sub.add_parser(
+        "fix",
+        help="propose fixes to the seed files (a diff), or --apply them",
+        description="Print a unified diff against the seed files as they are now: confirmed-dead "
+        "links get their archived copy, permanent redirects their final URL, WeChat links with "
+        "trackers and links with credentials their clean URL. The diff goes to the terminal "
+        "only (its removed lines hold the raw links); --apply writes the files instead.",
+    )
+    fix.add_argument(
+        "--seeds",
+        default=_default("LINKHEALTH_SEEDS"),
+        help="seed file or directory (default: $LINKHEALTH_SEEDS or %(default)s)",
+    )
+    fix.add_argument(
+        "--links",
+        default=str(Path(_default("LINKHEALTH_REPORT_DIR")) / "links.csv"),
+        help="the crawl's links.csv (default: %(default)s)",
+    )
+    fix.add_argument(
+        "--style",
+        choices=fixes.STYLES,
+        default=_default("LINKHEALTH_ARCHIVE_FIX_STYLE"),
+        help="append an [archived](…) link, or replace the dead URL (default: %(default)s)",
+    )
+    fix.add_argument("--apply", action="store_true", help="write the changes to the seed files")
+    fix.set_defaults(func=cmd_fix)
 
     rules = sub.add_parser(
         "rules",

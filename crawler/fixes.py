@@ -1,0 +1,257 @@
+"""Proposed fixes to the seed files, as a unified diff (pure: no network, no Scrapy).
+
+* a confirmed-dead link with a snapshot → an "archived" link next to it (or in its place);
+* a permanent redirect → the final URL;
+* a WeChat link with trackers, or any link with credentials → its clean URL.
+
+Lines nobody needs to touch stay byte-identical. The diff's removed lines hold the raw links,
+credentials included: print it to the terminal only. :func:`write_fixes_md` lists the same
+changes with clean URLs only.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from crawler.rules import Rules
+from crawler.seeds import Occurrence, scan_seeds
+from crawler.urls import URLProblem, canonicalize
+
+WECHAT_HOST = "mp.weixin.qq.com"
+STYLES = ("append", "replace")
+ARCHIVE = "archive"
+REDIRECT = "redirect"
+CLEAN = "clean"
+
+
+@dataclass(frozen=True, slots=True)
+class LinkState:
+    """What the reports know of one link (a ``links.csv`` row), keyed by its clean URL."""
+
+    status: str
+    reason: str
+    final_url: str = ""
+    confirmed_dead: bool = False
+    archive_url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    file: str  # relative to the seeds root
+    line: int  # 1-based
+    kind: str  # archive | redirect | clean
+    clean_url: str  # the link, clean (safe to show)
+    target: str  # the clean URL, final URL or archive URL it points to after the fix
+
+
+@dataclass(frozen=True, slots=True)
+class _Edit:
+    start: int
+    end: int
+    text: str
+    fix: Fix
+
+
+def _truthy(text: str) -> bool:
+    return text.strip().lower() in ("true", "1", "yes")
+
+
+def states_from_links_csv(path: Path) -> dict[str, LinkState]:
+    """Read ``links.csv`` (columns url, status, reason, final_url, confirmed_dead, archive_url)."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {
+            row["url"]: LinkState(
+                status=row.get("status", ""),
+                reason=row.get("reason", ""),
+                final_url=row.get("final_url", "") or "",
+                confirmed_dead=_truthy(row.get("confirmed_dead", "")),
+                archive_url=row.get("archive_url", "") or "",
+            )
+            for row in csv.DictReader(fh)
+        }
+
+
+def _markdown_link(label: str, url: str) -> str:
+    return f"[{label}](<{url}>)" if any(c in url for c in " ()<>") else f"[{label}]({url})"
+
+
+def _escape_like(raw: str, url: str) -> str:
+    """Write ``url`` the way the raw link was written (``&amp;`` in Markdown/HTML)."""
+    return url.replace("&", "&amp;") if "&amp;" in raw else url
+
+
+def _construct_end(line: str, occ: Occurrence, end: int) -> int | None:
+    """Where the link construct holding the raw URL ends on the line (None: cannot tell)."""
+    if occ.kind == "bare":
+        return end
+    if occ.kind == "autolink":
+        close = line.find(">", end)
+        return close + 1 if close >= 0 else None
+    if occ.kind == "inline":
+        close = line.find(")", end)
+        return close + 1 if close >= 0 else None
+    if occ.kind == "html":
+        close = line.lower().find("</a>", end)
+        return close + 4 if close >= 0 else None
+    return None  # reference definitions and code: leave them alone
+
+
+def _edits_for(
+    line: str, occ: Occurrence, start: int, state: LinkState | None, *, rules: Rules, style: str
+) -> list[_Edit]:
+    try:
+        canonical = canonicalize(occ.url, rules)
+    except URLProblem:
+        return []
+    clean = canonical.clean_url
+    end = start + len(occ.raw)
+    if occ.kind == "code":
+        return []
+    if state is not None and state.reason == "redirected-permanent" and state.final_url:
+        if state.final_url != clean:
+            fix = Fix(occ.file, occ.line, REDIRECT, clean, state.final_url)
+            return [_Edit(start, end, _escape_like(occ.raw, state.final_url), fix)]
+    edits: list[_Edit] = []
+    is_wechat = canonical.host == WECHAT_HOST
+    if (canonical.had_credentials or (is_wechat and canonical.removed)) and clean != occ.url:
+        fix = Fix(occ.file, occ.line, CLEAN, clean, clean)
+        edits.append(_Edit(start, end, _escape_like(occ.raw, clean), fix))
+    if state is not None and state.confirmed_dead and state.archive_url:
+        archive = state.archive_url
+        if archive in line or _escape_like(occ.raw, archive) in line:
+            return edits  # already there
+        fix = Fix(occ.file, occ.line, ARCHIVE, clean, archive)
+        if style == "replace" and occ.kind in ("inline", "autolink", "bare", "html"):
+            return [_Edit(start, end, _escape_like(occ.raw, archive), fix)]
+        after = _construct_end(line, occ, end)
+        if after is None:
+            return edits
+        if occ.kind == "html":
+            extra = f' (<a href="{_escape_like("&amp;", archive)}">archived</a>)'
+        else:
+            extra = " " + _markdown_link("archived", archive)
+        edits.append(_Edit(after, after, extra, fix))
+    return edits
+
+
+def plan(
+    seeds: Path,
+    states: Mapping[str, LinkState],
+    rules: Rules,
+    *,
+    style: str = "append",
+) -> dict[str, tuple[list[str], list[str], list[Fix]]]:
+    """file → (old lines, new lines, fixes), for every seed file with something to change."""
+    if style not in STYLES:
+        raise ValueError(f"fix style: one of {', '.join(STYLES)}, got {style!r}")
+    root = seeds if seeds.is_dir() else seeds.parent
+    occurrences, _problems = scan_seeds(seeds)
+    by_file: dict[str, list[Occurrence]] = {}
+    for occ in occurrences:
+        if "\n" not in occ.raw and occ.raw:
+            by_file.setdefault(occ.file, []).append(occ)
+    out: dict[str, tuple[list[str], list[str], list[Fix]]] = {}
+    for file, occs in sorted(by_file.items()):
+        try:
+            text = (root / file).read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # only UTF-8 files are rewritten
+        old = text.splitlines(keepends=True)
+        new = list(old)
+        fixes: list[Fix] = []
+        searched: dict[tuple[int, str], int] = {}
+        per_line: dict[int, list[_Edit]] = {}
+        for occ in occs:
+            index = occ.line - 1
+            if not 0 <= index < len(old):
+                continue
+            line = old[index]
+            start = line.find(occ.raw, searched.get((index, occ.raw), 0))
+            if start < 0:
+                continue
+            searched[(index, occ.raw)] = start + len(occ.raw)
+            try:
+                state = states.get(canonicalize(occ.url, rules).clean_url)
+            except URLProblem:
+                continue
+            per_line.setdefault(index, []).extend(
+                _edits_for(line, occ, start, state, rules=rules, style=style)
+            )
+        for index, edits in per_line.items():
+            line = old[index]
+            last = len(line) + 1
+            for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+                if edit.end > last:
+                    continue  # overlapping: keep the first
+                line = line[: edit.start] + edit.text + line[edit.end :]
+                last = edit.start
+                fixes.append(edit.fix)
+            new[index] = line
+        if new != old:
+            out[file] = (old, new, sorted(fixes, key=lambda f: (f.line, f.kind)))
+    return out
+
+
+def unified_diff(planned: Mapping[str, tuple[list[str], list[str], list[Fix]]]) -> str:
+    """A diff for ``patch -p1`` run in the seeds directory."""
+    chunks: list[str] = []
+    for file, (old, new, _fixes) in planned.items():
+        for line in difflib.unified_diff(old, new, fromfile=f"a/{file}", tofile=f"b/{file}"):
+            chunks.append(
+                line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+            )
+    return "".join(chunks)
+
+
+def apply(seeds: Path, planned: Mapping[str, tuple[list[str], list[str], list[Fix]]]) -> list[Path]:
+    root = seeds if seeds.is_dir() else seeds.parent
+    written = []
+    for file, (_old, new, _fixes) in planned.items():
+        path = root / file
+        path.write_bytes("".join(new).encode("utf-8"))
+        written.append(path)
+    return written
+
+
+def all_fixes(planned: Mapping[str, tuple[list[str], list[str], list[Fix]]]) -> list[Fix]:
+    return [fix for _old, _new, fixes in planned.values() for fix in fixes]
+
+
+_KIND_TEXT = {
+    ARCHIVE: "dead: add the archived copy",
+    REDIRECT: "moved permanently: use the final URL",
+    CLEAN: "credentials or trackers: use the clean URL",
+}
+
+
+def write_fixes_md(path: Path, fixes: Iterable[Fix]) -> Path:
+    """``fixes.md``: the proposed changes, clean URLs only (never the raw links)."""
+    rows = sorted(fixes, key=lambda f: (f.file, f.line, f.kind))
+    lines = ["# Proposed fixes", ""]
+    if not rows:
+        lines.append("Nothing to change.")
+    else:
+        lines += [
+            f"{len(rows)} changes. `linkhealth fix` shows them as a diff; "
+            "`linkhealth fix --apply` writes them.",
+            "",
+            "| where | change | link | becomes |",
+            "| --- | --- | --- | --- |",
+        ]
+        for fix in rows:
+            target = "" if fix.kind == CLEAN else fix.target
+            lines.append(
+                f"| {fix.file}:{fix.line} | {_KIND_TEXT[fix.kind]} | {_cell(fix.clean_url)} "
+                f"| {_cell(target)} |"
+            )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "%7C")
