@@ -111,10 +111,10 @@ def _edits_for(
     end = start + len(occ.raw)
     if occ.kind == "code":
         return []
-    if state is not None and state.reason == "redirected-permanent" and state.final_url:
-        if state.final_url != clean:
-            fix = Fix(occ.file, occ.line, REDIRECT, clean, state.final_url)
-            return [_Edit(start, end, _escape_like(occ.raw, state.final_url), fix)]
+    moved = state.final_url if state is not None and state.reason == "redirected-permanent" else ""
+    if moved and moved != clean:
+        fix = Fix(occ.file, occ.line, REDIRECT, clean, moved)
+        return [_Edit(start, end, _escape_like(occ.raw, moved), fix)]
     edits: list[_Edit] = []
     is_wechat = canonical.host == WECHAT_HOST
     if (canonical.had_credentials or (is_wechat and canonical.removed)) and clean != occ.url:
