@@ -1,0 +1,225 @@
+"""The report's charts: Matplotlib figures as inline SVG that follow the page's theme.
+
+Each chart is drawn with placeholder colours, which are then rewritten to CSS custom properties
+(``var(--alive)``, ``currentColor``...), so one SVG serves the light and the dark theme. Text is
+kept as ``<text>`` (``svg.fonttype: none``) and inherits the page's font stack (Noto Sans CJK
+for Chinese), so the SVG embeds no glyphs and no font file.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import matplotlib as mpl
+
+mpl.use("svg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from crawler.verdict import STATUSES  # noqa: E402
+
+#: placeholder colours (never used otherwise) -> what the page's CSS makes of them
+_TEXT, _GRID, _AXIS = "#010203", "#020304", "#030405"
+_STATUS_PLACEHOLDER = {s: f"#0000{i + 0xA1:02x}" for i, s in enumerate(STATUSES)}
+_UNCHECKED = "#0000b0"
+_REPLACEMENTS = {
+    _TEXT: "currentColor",
+    _GRID: "var(--line)",
+    _AXIS: "var(--muted)",
+    _UNCHECKED: "var(--unchecked)",
+    **{colour: f"var(--{status})" for status, colour in _STATUS_PLACEHOLDER.items()},
+}
+
+#: fonts Matplotlib measures text with; the browser draws it with the page's own stack
+FONT_FAMILIES = [
+    "Noto Sans CJK SC",
+    "Noto Sans CJK JP",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "DejaVu Sans",
+]
+
+_RC = {
+    "svg.fonttype": "none",
+    "font.family": "sans-serif",
+    "font.sans-serif": FONT_FAMILIES,
+    "font.size": 10,
+    "text.parse_math": False,  # "$" in a file or domain name is text, not TeX
+    "text.color": _TEXT,
+    "axes.labelcolor": _TEXT,
+    "axes.edgecolor": _AXIS,
+    "axes.facecolor": "none",
+    "figure.facecolor": "none",
+    "savefig.facecolor": "none",
+    "savefig.transparent": True,
+    "xtick.color": _TEXT,
+    "ytick.color": _TEXT,
+    "grid.color": _GRID,
+    "legend.frameon": False,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
+
+#: one status column per bar segment, plus the links not checked yet
+SEGMENTS = [*STATUSES, "unchecked"]
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str
+    title: str
+    svg: str
+    caption: str = ""
+
+
+def _colour(segment: str) -> str:
+    return _STATUS_PLACEHOLDER.get(segment, _UNCHECKED)
+
+
+def _to_svg(fig: plt.Figure, key: str) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata=_METADATA)
+    plt.close(fig)
+    svg = buf.getvalue()
+    svg = svg[svg.index("<svg") :]  # no XML prolog nor DOCTYPE inside HTML
+    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
+    svg = re.sub(r"<defs>\s*<style[^>]*>.*?</style>\s*</defs>\s*", "", svg, flags=re.S)
+    svg = re.sub(r'<g id="[^"]*">', "<g>", svg)  # figure_1, axes_1...: same in every chart
+    svg = re.sub(r"font-family: [^;\"]*;?\s*", "", svg)  # inherit the page's font stack
+    for placeholder, css in _REPLACEMENTS.items():
+        svg = svg.replace(placeholder, css)
+    # scale with the page: drop the fixed size, keep the aspect ratio
+    svg = re.sub(
+        r'<svg([^>]*?) width="[^"]*" height="[^"]*"',
+        rf'<svg\1 class="chart" data-chart="{key}" role="img"',
+        svg,
+        count=1,
+    )
+    return svg.strip()
+
+
+def _rc(key: str) -> dict[str, object]:
+    return {**_RC, "svg.hashsalt": f"linkhealth-{key}"}  # distinct clip-path ids per chart
+
+
+def _stacked_bars(table: pd.DataFrame, key: str, label_width: int = 38) -> str:
+    """Horizontal stacked bars: one row per index value, one segment per status column."""
+    labels = [_shorten(str(v), label_width) for v in table.index]
+    height = 0.9 + 0.28 * max(len(labels), 1)
+    with mpl.rc_context(_rc(key)):
+        fig, ax = plt.subplots(figsize=(6.4, height))
+        left = pd.Series(0, index=table.index, dtype=float)
+        for segment in [c for c in SEGMENTS if c in table.columns]:
+            values = table[segment].astype(float)
+            if values.sum() == 0:
+                continue
+            ax.barh(labels, values, left=left, color=_colour(segment), label=segment, height=0.7)
+            left += values
+        ax.invert_yaxis()
+        ax.grid(axis="x", linewidth=0.6)
+        ax.set_axisbelow(True)
+        ax.tick_params(axis="y", length=0)
+        ax.legend(
+            loc="lower center",
+            bbox_to_anchor=(0.5, 1.0),
+            ncols=len(SEGMENTS),
+            fontsize=8,
+            handlelength=1,
+            columnspacing=0.8,
+        )
+        return _to_svg(fig, key)
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else "…" + text[-(width - 1) :]
+
+
+def _segments(links: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Counts of links per ``by`` value and status (missing status = unchecked), top first."""
+    status = links["status"].replace("", "unchecked")
+    table = pd.crosstab(links[by], status)
+    table = table.reindex(columns=[c for c in SEGMENTS if c in table.columns])
+    return table.loc[table.sum(axis=1).sort_values(ascending=False, kind="stable").index]
+
+
+def status_chart(links: pd.DataFrame) -> str:
+    status = links["status"].replace("", "unchecked")
+    counts = status.value_counts().reindex(SEGMENTS, fill_value=0)
+    counts = counts[(counts > 0) | counts.index.isin(STATUSES[:4])]
+    with mpl.rc_context(_rc("status")):
+        fig, ax = plt.subplots(figsize=(6.4, 0.7 + 0.3 * len(counts)))
+        bars = ax.barh(
+            list(counts.index), counts.to_numpy(), color=[_colour(s) for s in counts.index]
+        )
+        ax.bar_label(bars, padding=3, fontsize=9)
+        ax.invert_yaxis()
+        ax.grid(axis="x", linewidth=0.6)
+        ax.set_axisbelow(True)
+        ax.tick_params(axis="y", length=0)
+        ax.margins(x=0.12)
+        return _to_svg(fig, "status")
+
+
+def file_chart(links_by_file: pd.DataFrame, top: int = 15) -> str:
+    return _stacked_bars(_segments(links_by_file, "file").head(top), "file")
+
+
+def domain_chart(links: pd.DataFrame, top: int = 15) -> str:
+    frame = links[links["domain"] != ""]
+    return _stacked_bars(_segments(frame, "domain").head(top), "domain")
+
+
+def run_status_counts(db: sqlite3.Connection, upto: int | None = None) -> pd.DataFrame:
+    """Links checked per run and status, from the ``checks`` table: one row per run id, one
+    column per status (0 when none), oldest run first."""
+    query = "SELECT run_id, status, COUNT(*) AS n FROM checks"
+    params: tuple[int, ...] = ()
+    if upto is not None:
+        query += " WHERE run_id <= ?"
+        params = (upto,)
+    frame = pd.read_sql_query(query + " GROUP BY run_id, status", db, params=params)
+    if frame.empty:
+        return pd.DataFrame(columns=list(STATUSES), dtype=int)
+    table = frame.pivot_table(index="run_id", columns="status", values="n", fill_value=0)
+    table = table.reindex(columns=list(STATUSES), fill_value=0).astype(int).sort_index()
+    table.columns.name = None
+    return table
+
+
+def trend_chart(trend: pd.DataFrame, labels: Sequence[str] | None = None) -> str:
+    """Stacked areas of links per status over runs (a single run draws stacked bars)."""
+    shown = [s for s in STATUSES if s in trend.columns and trend[s].sum() > 0]
+    x = list(range(len(trend)))
+    names = list(labels) if labels is not None else [f"#{i}" for i in trend.index]
+    with mpl.rc_context(_rc("trend")):
+        fig, ax = plt.subplots(figsize=(6.4, 2.6))
+        values = [trend[s].astype(float).to_numpy() for s in shown]
+        colours = [_colour(s) for s in shown]
+        if len(trend) > 1:
+            ax.stackplot(x, values, labels=shown, colors=colours, alpha=0.9, linewidth=0)
+            ax.set_xlim(0, len(trend) - 1)
+        else:
+            bottom = 0.0
+            for s, v, c in zip(shown, values, colours, strict=True):
+                ax.bar(x, v, bottom=bottom, color=c, label=s, width=0.4)
+                bottom += float(v[0]) if len(v) else 0.0
+        step = max(1, len(x) // 10)
+        ax.set_xticks(x[::step], names[::step])
+        ax.set_xlabel("run")
+        ax.set_ylabel("links")
+        ax.grid(axis="y", linewidth=0.6)
+        ax.set_axisbelow(True)
+        ax.legend(
+            loc="lower center",
+            bbox_to_anchor=(0.5, 1.0),
+            ncols=max(len(shown), 1),
+            fontsize=8,
+            handlelength=1,
+        )
+        return _to_svg(fig, "trend")
