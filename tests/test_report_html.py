@@ -210,7 +210,9 @@ def test_hostile_titles_and_urls_stay_text(report: tuple[str, Store]) -> None:
 def test_no_external_resource(report: tuple[str, Store]) -> None:
     html, _ = report
     page = parse(html)
-    csp = [a for t, a in page.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"]
+    csp = [
+        a for t, a in page.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"
+    ]
     assert csp
     assert "default-src 'none'" in str(csp[0]["content"])
     for tag, attrs in page.tags:
@@ -250,7 +252,7 @@ def test_charts_are_inline_svg(report: tuple[str, Store]) -> None:
 
 
 def test_summary_panels(report: tuple[str, Store]) -> None:
-    html, store = report
+    html, _ = report
     text = " ".join(" ".join(parse(html).text).split())
     assert "Run 3 of 3" in text
     assert "took 3 min 47 s" in text

@@ -13,15 +13,17 @@ import re
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib as mpl
 
 mpl.use("svg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
 
-from crawler.verdict import STATUSES  # noqa: E402
+from crawler.verdict import STATUSES
 
 #: placeholder colours (never used otherwise) -> what the page's CSS makes of them
 _TEXT, _GRID, _AXIS = "#010203", "#020304", "#030405"
@@ -82,7 +84,7 @@ def _colour(segment: str) -> str:
     return _STATUS_PLACEHOLDER.get(segment, _UNCHECKED)
 
 
-def _to_svg(fig: plt.Figure, key: str) -> str:
+def _to_svg(fig: Figure, key: str) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata=_METADATA)
     plt.close(fig)
@@ -104,7 +106,7 @@ def _to_svg(fig: plt.Figure, key: str) -> str:
     return svg.strip()
 
 
-def _rc(key: str) -> dict[str, object]:
+def _rc(key: str) -> Any:  # rc_context wants literal keys
     return {**_RC, "svg.hashsalt": f"linkhealth-{key}"}  # distinct clip-path ids per chart
 
 
