@@ -174,3 +174,129 @@ def test_lookup_rate_holds_and_429_stops_the_hammering(tmp_path: Path) -> None:
         rows = archives(result)
         assert sum(1 for r in rows.values() if r["archive_status"] == "none") >= 20
         assert not any(str(r.get("path", "")).startswith("/save") for r in wayback_requests(web))
+
+
+def _pages(web: FakeWeb, n: int) -> list[str]:
+    return [f"- {web.url('alive.test', f'/c{i}')}" for i in range(n)]
+
+
+def _saves(web: FakeWeb) -> list[dict[str, Any]]:
+    return [
+        r
+        for r in wayback_requests(web)
+        if str(r.get("path", "")).startswith("/save") and "/status" not in str(r.get("path"))
+    ]
+
+
+def test_only_confirmed_captures_are_recorded(tmp_path: Path) -> None:
+    with FakeWeb(workdir=tmp_path / "web") as web:
+        ok, bad, slow = (web.url("alive.test", f"/c{i}") for i in range(3))
+        web.write_scenario(
+            scenario(
+                web,
+                keys={"ACC": "SEC"},
+                pending_polls=2,
+                job_errors={bad: "error:soft-time-limit-exceeded", slow: "error:x"},
+            )
+        )
+        write_seeds(tmp_path, web, _pages(web, 3))
+        result = crawl(tmp_path, web)
+        assert result.returncode in (0, 3), result.stderr[-3000:]
+        rows = archives(result)
+        assert rows[ok]["archive_status"] == "captured"
+        assert rows[bad]["archive_status"] == "failed:capture-soft-time-limit-exceeded"
+        assert rows[bad]["archive_url"] is None
+        polls = [r for r in wayback_requests(web) if "/save/status/" in str(r.get("path"))]
+        assert len(polls) >= 3 * 3  # pending, pending, then the answer
+
+
+def test_unconfirmed_job_is_not_a_capture(tmp_path: Path) -> None:
+    with FakeWeb(workdir=tmp_path / "web") as web:
+        web.write_scenario(scenario(web, keys={"ACC": "SEC"}, pending_polls=1000))
+        write_seeds(tmp_path, web)
+        result = crawl(tmp_path, web, settings={"LINKHEALTH_ARCHIVE_POLL_MAX": "1"})
+        assert result.returncode in (0, 3), result.stderr[-3000:]
+        row = archives(result)[web.url("alive.test", "/new")]
+        assert row["archive_status"] == "failed:capture-unconfirmed"
+        assert row["archived_at"] is None
+
+
+def test_session_limit_rests_the_save_endpoint(tmp_path: Path) -> None:
+    with FakeWeb(workdir=tmp_path / "web") as web:
+        web.write_scenario(scenario(web, keys={"ACC": "SEC"}, session_limit=1, pending_polls=3))
+        write_seeds(tmp_path, web, _pages(web, 3))
+        result = crawl(tmp_path, web, settings={"LINKHEALTH_ARCHIVE_PAUSE": "2"})
+        assert result.returncode in (0, 3), result.stderr[-3000:]
+        saves = sorted(_saves(web), key=lambda r: float(r["t"]))
+        limited = [r for r in saves if r.get("status") == 429]
+        assert limited, "the scenario should hit the session limit"
+        for r in limited:
+            later = [s for s in saves if float(s["t"]) > float(r["t"])]
+            if later:
+                assert float(later[0]["t"]) - float(r["t"]) >= 1.9
+        rows = archives(result)
+        assert all(
+            rows[web.url("alive.test", f"/c{i}")]["archive_status"] == "captured" for i in range(3)
+        )
+        assert "session limit" in result.stderr
+
+
+def test_daily_cap_ends_capturing_for_the_run(tmp_path: Path) -> None:
+    with FakeWeb(workdir=tmp_path / "web") as web:
+        web.write_scenario(scenario(web, keys={"ACC": "SEC"}, daily_limit=1))
+        write_seeds(tmp_path, web, _pages(web, 4))
+        result = crawl(tmp_path, web)
+        assert result.returncode in (0, 3), result.stderr[-3000:]
+        saves = _saves(web)
+        assert len(saves) == 2  # one capture, one "too many daily captures", then none
+        statuses = Counter(r["archive_status"] for r in archives(result).values())
+        assert statuses["captured"] == 1
+        assert statuses["failed:too-many-daily-captures"] == 4
+        assert "daily capture limit" in result.stderr
+
+
+def test_anonymous_save_stops_at_the_first_429(tmp_path: Path) -> None:
+    with FakeWeb(workdir=tmp_path / "web") as web:
+        web.write_scenario(scenario(web, save_429=True))
+        write_seeds(tmp_path, web, _pages(web, 3))
+        result = crawl(
+            tmp_path, web, keys=False, settings={"LINKHEALTH_ARCHIVE_ANONYMOUS_SAVE": "1"}
+        )
+        assert result.returncode in (0, 3), result.stderr[-3000:]
+        saves = _saves(web)
+        assert len(saves) == 1
+        assert saves[0]["method"] == "GET"
+        assert "Authorization" not in repr(saves[0])
+        assert "authorization" not in saves[0]["headers"]
+        # the rest carries over (not recorded) or keeps its state; nothing counts as captured
+        assert not any(r["archive_status"] == "captured" for r in archives(result).values())
+
+
+def test_anonymous_save_is_confirmed_in_cdx(tmp_path: Path) -> None:
+    with FakeWeb(workdir=tmp_path / "web") as web:
+        web.write_scenario(scenario(web))
+        write_seeds(tmp_path, web)
+        result = crawl(
+            tmp_path, web, keys=False, settings={"LINKHEALTH_ARCHIVE_ANONYMOUS_SAVE": "1"}
+        )
+        assert result.returncode in (0, 3), result.stderr[-3000:]
+        assert archives(result)[web.url("alive.test", "/new")]["archive_status"] == "captured"
+
+
+def test_time_budget_carries_work_over(tmp_path: Path) -> None:
+    with FakeWeb(workdir=tmp_path / "web") as web:
+        web.write_scenario(scenario(web))
+        write_seeds(tmp_path, web, _pages(web, 10))
+        result = crawl(
+            tmp_path,
+            web,
+            keys=False,
+            settings={
+                "LINKHEALTH_ARCHIVE_LOOKUPS_PER_MINUTE": "60",
+                "LINKHEALTH_ARCHIVE_TIME_BUDGET": "3",
+            },
+        )
+        assert result.returncode in (0, 3), result.stderr[-3000:]
+        done = len(archives(result))
+        assert 1 <= done < 15
+        assert "carry over" in result.stderr

@@ -133,6 +133,8 @@ class ArchiveExtension:
         self.deadline: float | None = None
         self.timers: set[CallLaterResult] = set()
         self.counts: dict[str, int] = {}
+        #: why captures ended for this run (keys refused, daily cap), if they did
+        self.capture_stopped: str | None = None
         #: jobs whose capture request is queued but not sent yet
         self.waiting: dict[str, Job] = {}
         self.spider: Any = None
@@ -440,6 +442,10 @@ class ArchiveExtension:
             job.verify = job.kind != "alive"
             self._capture(job)
             return
+        if wants_capture and self.capture_stopped:
+            job.stale = latest
+            self._keep_stale(job, self.capture_stopped)
+            return
         if latest is not None:
             self._existing(job, latest, archive_store.EXISTING)
         else:
@@ -558,6 +564,7 @@ class ArchiveExtension:
         if self.capturing:
             logger.error("archive: %s: no more captures in this run", why)
         self.capturing = False
+        self.capture_stopped = reason
         self.endpoints[SAVE_SLOT].queue.clear()
         for job in list(self.waiting.values()):
             self._keep_stale(job, reason)
