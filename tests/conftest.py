@@ -26,6 +26,8 @@ FAST = {
     "CONCURRENT_REQUESTS": "64",
     "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
     "LOGSTATS_INTERVAL": "5",
+    # archiving has its own tests (tests/test_archive*.py), which turn it on
+    "LINKHEALTH_ARCHIVE_ENABLED": "false",
 }
 
 
