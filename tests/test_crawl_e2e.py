@@ -47,7 +47,7 @@ EXPECTED = {
     "http://plain.test/redirect-root/deep/page": ("dead", "redirect-to-root"),
     "http://hang.test/x": ("error", "timeout"),
     "http://reset.test/x": ("error", "connection-reset"),
-    "https://tls-broken.test/x": ("error", "connection-reset"),
+    "https://tls-broken.test/x": ("error", "tls"),
     "other.md": ("alive", "local-file"),
     "nope.md": ("dead", "local-missing"),
     "#top": ("skipped", "anchor"),

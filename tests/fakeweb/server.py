@@ -409,6 +409,10 @@ class FakeWebServer:
         if kind in ("tls-broken", "garbage"):
             ex.extra["tls_ok"] = False
             self.finish_connect(ex, 200)
+            # answer the client's hello (not the CONNECT reply) with bytes that are not TLS,
+            # so the client's TLS layer sees them and fails the handshake
+            with contextlib.suppress(ConnectionError, TimeoutError):
+                await asyncio.wait_for(reader.read(1), timeout=10)
             writer.write(GARBAGE)
             with contextlib.suppress(ConnectionError):
                 await writer.drain()
