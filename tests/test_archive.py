@@ -22,6 +22,7 @@ WX_DEAD = "https://mp.weixin.qq.com/s?__biz=MzBBBB==&mid=2&idx=1&sn=removed01"
 WX_LIVE = "https://mp.weixin.qq.com/s?__biz=MzAAAA==&mid=1&idx=1&sn=live01"
 #: fast but still spaced: 600 lookups and 120 captures a minute at the fake
 FAST_ARCHIVE = {
+    "LINKHEALTH_ARCHIVE_ENABLED": "true",
     "LINKHEALTH_ARCHIVE_LOOKUPS_PER_MINUTE": "600",
     "LINKHEALTH_ARCHIVE_CAPTURES_PER_MINUTE": "120",
     "LINKHEALTH_ARCHIVE_POLL_INTERVAL": "0.2",
@@ -300,3 +301,34 @@ def test_time_budget_carries_work_over(tmp_path: Path) -> None:
         done = len(archives(result))
         assert 1 <= done < 15
         assert "carry over" in result.stderr
+
+
+def test_capture_of_a_blocked_page_counts_only_if_the_snapshot_passes(tmp_path: Path) -> None:
+    with FakeWeb(workdir=tmp_path / "web") as web:
+        web.write_scenario(scenario(web, keys={"ACC": "SEC"}))
+        write_seeds(tmp_path, web, ["- [verify](https://mp.weixin.qq.com/s/verify01)"])
+        result = crawl(tmp_path, web, settings={"LINKHEALTH_ARCHIVE_CAPTURE_BLOCKED": "1"})
+        assert result.returncode in (0, 3), result.stderr[-3000:]
+        rows = archives(result)
+        # the archive saw the verification page too: captured, fetched back, not counted
+        assert rows["https://mp.weixin.qq.com/s/verify01"]["archive_status"] == (
+            "failed:capture-not-alive"
+        )
+        assert rows[web.url("alive.test", "/new")]["archive_status"] == "captured"
+
+
+def test_a_degraded_run_archives_nothing(tmp_path: Path) -> None:
+    with FakeWeb(workdir=tmp_path / "web") as web:
+        write_seeds(tmp_path, web)
+        env = web.env()
+        env.update(KEYS)
+        for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+            env[name] = "http://127.0.0.1:9"
+        result = run_crawl(
+            tmp_path / "seeds",
+            tmp_path,
+            env=env,
+            settings={**FAST_ARCHIVE, "LINKHEALTH_CANARY_URLS": "https://www.baidu.com/"},
+        )
+        assert result.returncode == 4, result.stderr[-3000:]
+        assert archives(result) == {}
