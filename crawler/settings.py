@@ -60,6 +60,7 @@ EXTENSIONS = {
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
+    "crawler.middlewares.bodysize.HeadSizeMiddleware": 595,
     "crawler.middlewares.proxyhosts.ProxyHostsMiddleware": 740,
 }
 # No Referer: the links come from a private list, not from a page on the web.
