@@ -1,0 +1,94 @@
+"""Bad configuration stops the run at start, naming the setting, before any request."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.config import ConfigError, load_config
+from tests.conftest import run_crawl
+from tests.fakeweb import FakeWeb
+
+
+def _get(values):
+    return values.get
+
+
+@pytest.mark.parametrize(
+    ("values", "named"),
+    [
+        ({"DOWNLOAD_TIMEOUT": "-1"}, "DOWNLOAD_TIMEOUT"),
+        ({"CONCURRENT_REQUESTS_PER_DOMAIN": "0"}, "CONCURRENT_REQUESTS_PER_DOMAIN"),
+        ({"RETRY_TIMES": "many"}, "RETRY_TIMES"),
+        ({"LINKHEALTH_FAIL_ON": "dead,gone"}, "LINKHEALTH_FAIL_ON"),
+        ({"LINKHEALTH_NOW": "yesterday"}, "LINKHEALTH_NOW"),
+        ({"LINKHEALTH_CONFIRM_CHECKS": "2.5"}, "LINKHEALTH_CONFIRM_CHECKS"),
+        ({"LINKHEALTH_OFFLINE_HOST_SHARE": "1.5"}, "LINKHEALTH_OFFLINE_HOST_SHARE"),
+        ({"LINKHEALTH_CANARY_URLS": "ftp://x"}, "LINKHEALTH_CANARY_URLS"),
+        ({"LINKHEALTH_PROXY_HOSTS": "zhihu.com"}, "LINKHEALTH_PROXY_HOSTS"),
+        ({"LINKHEALTH_RESUME": "perhaps"}, "LINKHEALTH_RESUME"),
+        ({"LINKHEALTH_RULES": "/nonexistent/rules.toml"}, "LINKHEALTH_RULES"),
+    ],
+)
+def test_bad_values_name_the_setting(values, named, tmp_path):
+    values = {"LINKHEALTH_SEEDS": str(tmp_path), **values}
+    with pytest.raises(ConfigError, match=named):
+        load_config(_get(values))
+
+
+def test_rules_with_an_unknown_verdict_or_key(tmp_path):
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[statuses]\n"999" = "gone"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"LINKHEALTH_RULES.*'gone' is not a verdict"):
+        load_config(_get({"LINKHEALTH_SEEDS": str(tmp_path), "LINKHEALTH_RULES": str(rules)}))
+    rules.write_text('[[platform]]\nname = "wechat"\nremoval_marker = ["typo"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"unknown key.*removal_marker"):
+        load_config(_get({"LINKHEALTH_SEEDS": str(tmp_path), "LINKHEALTH_RULES": str(rules)}))
+    rules.write_text("[params\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(_get({"LINKHEALTH_SEEDS": str(tmp_path), "LINKHEALTH_RULES": str(rules)}))
+
+
+def test_a_user_rules_file_is_merged_over_the_built_in_one(tmp_path):
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[statuses]\n"402" = "blocked"\n', encoding="utf-8")
+    config = load_config(_get({"LINKHEALTH_SEEDS": str(tmp_path), "LINKHEALTH_RULES": str(rules)}))
+    assert config.rules.statuses[402] == "blocked"
+    assert config.rules.statuses[999] == "blocked"  # the built-in entries stay
+    assert config.rules.platform_for("mp.weixin.qq.com").name == "wechat"
+
+
+def test_bad_ignore_file(tmp_path):
+    ignore = tmp_path / "ignore.toml"
+    ignore.write_text('[[ignore]]\npattern = "x"\nregex = "y"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"LINKHEALTH_IGNORE_FILE.*exactly one of"):
+        load_config(
+            _get({"LINKHEALTH_SEEDS": str(tmp_path), "LINKHEALTH_IGNORE_FILE": str(ignore)})
+        )
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [({"DOWNLOAD_TIMEOUT": "-5"}, "DOWNLOAD_TIMEOUT"), ({"LINKHEALTH_RULES": "RULES"}, "verdict")],
+)
+def test_the_crawl_stops_before_any_request(tmp_path, settings, named):
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[statuses]\n"999" = "gone"\n', encoding="utf-8")
+    settings = {k: (str(rules) if v == "RULES" else v) for k, v in settings.items()}
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "list.md").write_text("<http://example.test/>\n", encoding="utf-8")
+    with FakeWeb(workdir=tmp_path / "fakeweb") as web:
+        result = run_crawl(seeds, tmp_path, env=web.env(), settings=settings)
+        assert web.requests() == []
+    assert result.returncode == 2
+    assert named in result.stderr
+    assert "configuration error" in result.stderr
+    assert not result.state.exists()
+
+
+@pytest.mark.e2e
+def test_missing_seeds_path(tmp_path):
+    result = run_crawl(tmp_path / "nope", tmp_path)
+    assert result.returncode == 2
+    assert "does not exist" in result.stderr
