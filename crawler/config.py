@@ -45,6 +45,7 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
     "LINKHEALTH_OFFLINE_HOST_SHARE": (0.8, "share of hosts unreachable that makes a run degraded"),
     "LINKHEALTH_OFFLINE_MIN_HOSTS": (5, "fewest hosts fetched before that share is judged"),
     "LINKHEALTH_PROXY_HOSTS": ("", "host=http://proxy:port pairs: hosts routed through a proxy"),
+    "LINKHEALTH_REDIS_URL": ("", "Redis URL: turns on the distributed profile (many workers)"),
     "LINKHEALTH_RETRY_AFTER_MAX": (120, "longest Retry-After (seconds) waited before a retry"),
     "LINKHEALTH_RETRY_BACKOFF": (2.0, "base of the exponential wait between retries (seconds)"),
 }
@@ -75,6 +76,7 @@ class Config:
     retry_backoff: float
     confirm: Policy
     network: NetworkPolicy
+    redis_url: str
 
     @property
     def now_iso(self) -> str:
@@ -171,6 +173,7 @@ def load_config(get: Callable[[str], Any], *, seeds: str | None = None) -> Confi
         retry_backoff=_number(setting, "LINKHEALTH_RETRY_BACKOFF"),
         confirm=policy_from(setting),
         network=_network_policy(setting),
+        redis_url=str(setting("LINKHEALTH_REDIS_URL") or ""),
     )
 
 

@@ -51,6 +51,7 @@ CONCURRENT_ITEMS = 1
 LOGSTATS_INTERVAL = 30.0
 LOG_LEVEL = "INFO"
 
+ADDONS = {"crawler.addon.LinkhealthAddon": 0}
 ITEM_PIPELINES = {"crawler.pipelines.store.StorePipeline": 300}
 EXTENSIONS = {
     "crawler.extensions.headreader.HeadReader": 100,

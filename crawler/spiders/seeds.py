@@ -10,7 +10,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
 
 import scrapy
@@ -30,6 +30,9 @@ from crawler.store import CheckRow, LinkRow, OccurrenceRow, Store
 from crawler.urls import URLProblem, canonicalize, redact
 from crawler.verdict import ERROR, STATUSES, Fetched, Verdict, judge
 
+if TYPE_CHECKING:
+    from crawler.distributed.worker import RedisSink
+
 logger = logging.getLogger(__name__)
 
 META_IDENTITY = "linkhealth_identity"
@@ -41,6 +44,7 @@ class SeedsSpider(scrapy.Spider):
     config: Config
     store: Store
     network: NetworkWatch
+    sink: RedisSink | None
 
     def __init__(self, seeds: str | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -55,6 +59,12 @@ class SeedsSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.config = load_config(crawler.settings.get, seeds=spider.seeds_arg)
+        spider.sink = None
+        if spider.config.redis_url:
+            from crawler.distributed.worker import RedisSink  # noqa: PLC0415 - optional extra
+
+            spider.sink = RedisSink.from_crawler(crawler, spider.config)
+            return spider
         spider.store = Store(spider.config.state_db)
         spider.network = NetworkWatch(spider.config.network)
         return spider
@@ -62,6 +72,10 @@ class SeedsSpider(scrapy.Spider):
     # start ----------------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
+        if self.sink is not None:  # a distributed worker: links come from the shared queue
+            async for request in self.sink.requests(self):
+                yield request
+            return
         config = self.config
         occurrences, problems = scan_seeds(config.seeds)
         for problem in problems:
@@ -143,17 +157,21 @@ class SeedsSpider(scrapy.Spider):
 
     def request_for(self, link: Link) -> scrapy.Request:
         assert link.fetch_url is not None
-        platform = self.config.rules.platform_for(link.host)
+        return self.make_request(link.identity, link.fetch_url, link.host)
+
+    def make_request(self, identity: str, fetch_url: str, host: str) -> scrapy.Request:
+        """The request for one link (also used by distributed workers, from a queued link)."""
+        platform = self.config.rules.platform_for(host)
         generic = self.config.rules.generic
         max_bytes = platform.max_body_bytes or generic.max_body_bytes or 1_000_000
         return scrapy.Request(
-            link.fetch_url,
+            fetch_url,
             callback=self.parse,
             errback=self.failed,
             dont_filter=True,  # we dedupe by identity; a redirect loop must not vanish silently
             meta={
-                META_IDENTITY: link.identity,
-                META_URL: link.fetch_url,
+                META_IDENTITY: identity,
+                META_URL: fetch_url,
                 META_MAX_BYTES: max_bytes,
                 META_HEAD_ONLY: platform is generic,
             },
@@ -204,11 +222,17 @@ class SeedsSpider(scrapy.Spider):
         return LinkCheck(identity, self.config.now_iso, verdict)
 
     def record(self, item: LinkCheck) -> None:
+        if self.sink is not None:
+            self.sink.record(item)
+            return
         self.store.record_check(self.run_id, item.row(counted=not self.degraded))
 
     # end --------------------------------------------------------------------------------------
 
     def closed(self, reason: str) -> None:
+        if self.sink is not None:  # the merge step finishes the run and writes the reports
+            self.sink.close(reason)
+            return
         if not self.run_id:
             self.store.close()
             return

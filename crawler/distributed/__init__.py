@@ -1,0 +1,1 @@
+"""Past one machine: several workers sharing one frontier on Redis (the distributed profile)."""
