@@ -256,6 +256,7 @@ def test_summary_panels(report: tuple[str, Store]) -> None:
     text = " ".join(" ".join(parse(html).text).split())
     assert "Run 3 of 3" in text
     assert "took 3 min 47 s" in text
+    assert "2026-11-22 06:00 UTC → 2026-11-22 06:03 UTC" in text
     assert "Archive coverage" in text
     assert re.search(r"\b\d+ of \d+ links have a Wayback snapshot", text)
     assert "Since the last run" in text

@@ -9,7 +9,7 @@ ever parsed as markup.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -89,6 +89,17 @@ def format_duration(started: object, finished: object) -> str:
     return f"{secs} s"
 
 
+def format_time(value: object) -> str:
+    """``2026-11-22 06:00 UTC`` (the stored ISO text when it does not parse)."""
+    parsed = _parse_time(value)
+    if parsed is None:
+        return "" if value is None else str(value)
+    if parsed.utcoffset() is not None:
+        parsed = parsed.astimezone(UTC)
+        return parsed.strftime("%Y-%m-%d %H:%M UTC")
+    return parsed.strftime("%Y-%m-%d %H:%M")
+
+
 def _files_by_url(data: ReportData) -> dict[str, list[str]]:
     occ = data.occurrences
     if occ.empty:
@@ -135,7 +146,7 @@ def _changes(links: pd.DataFrame) -> tuple[list[tuple[str, str, int]], list[dict
             "url": row["url"],
             "href": safe_href(row["url"]),
         }
-        for row in notable.sort_values("_order", kind="stable").head(25).to_dict("records")
+        for row in notable.sort_values("_order", kind="stable").head(10).to_dict("records")
     ]
     return summary, items
 
@@ -200,6 +211,9 @@ def render_html(data: ReportData, trend: pd.DataFrame | None = None) -> str:
         charts=chart_list,
         change_summary=change_summary,
         changed_items=changed_items,
+        n_changed=int((links["change"] != "").sum()),
+        started=format_time(data.run.get("started_at")),
+        finished=format_time(data.run.get("finished_at")),
         has_history=len(data.runs) > 1,
         domains=list(domains.index),
         files=sorted({str(f) for f in data.occurrences["file"]}),
