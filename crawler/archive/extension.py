@@ -44,6 +44,8 @@ STATUS_SLOT = "wayback-status"
 CLASSIC_BLOCK = 300.0
 #: a documented-safe lookup rate; more is allowed but warned about
 SAFE_LOOKUPS = 24.0
+#: spacing margin over 60 / per-minute
+SLACK = 1.01
 ENV_ACCESS = "LINKHEALTH_WAYBACK_ACCESS_KEY"
 ENV_SECRET = "LINKHEALTH_WAYBACK_SECRET_KEY"  # noqa: S105 (a variable name)
 #: dead links: how many snapshots before the failure are tried, newest first
@@ -164,8 +166,17 @@ class ArchiveExtension:
             )
         assert self.crawler.engine is not None
         slots = self.crawler.engine.downloader.per_slot_settings
-        slots[CDX_SLOT] = {"concurrency": 1, "delay": 60.0 / s.lookups_per_minute, "jitter": 0}
-        slots[SAVE_SLOT] = {"concurrency": 1, "delay": 60.0 / s.captures_per_minute, "jitter": 0}
+        # 1 % slack: n requests spaced exactly 60/n apart put n + 1 in a closed minute
+        slots[CDX_SLOT] = {
+            "concurrency": 1,
+            "delay": SLACK * 60 / s.lookups_per_minute,
+            "jitter": 0,
+        }
+        slots[SAVE_SLOT] = {
+            "concurrency": 1,
+            "delay": SLACK * 60 / s.captures_per_minute,
+            "jitter": 0,
+        }
         slots[STATUS_SLOT] = {"concurrency": 1, "delay": min(1.0, s.poll_interval), "jitter": 0}
         db = self._db()
         if db is not None:
@@ -194,10 +205,12 @@ class ArchiveExtension:
     def spider_idle(self, spider: Any) -> None:
         if not self.jobs:
             return
-        if self._over_budget():
+        if self._over_budget() or self._stuck():
             logger.warning(
-                "archive: time budget of %gs spent; %d links carry over to the next run",
-                self.settings.time_budget,
+                "archive: %s; %d links carry over to the next run",
+                "waiting out a rest would pass the time budget"
+                if self._stuck() and not self._over_budget()
+                else f"time budget of {self.settings.time_budget:g}s spent",
                 len(self.jobs),
             )
             return
@@ -247,6 +260,16 @@ class ArchiveExtension:
         if status in (BLOCKED, ERROR):
             return None if fresh else Job(item.identity, link.url, "lookup")
         return None
+
+    def _stuck(self) -> bool:
+        """All that is left waits behind a rest that outlasts the time budget."""
+        if self.timers or any(e.busy for e in self.endpoints.values()):
+            return False
+        queued = [e for e in self.endpoints.values() if e.queue]
+        if self.deadline is None or not queued:
+            return False
+        now = time.monotonic()
+        return all(now < e.paused_until and e.paused_until >= self.deadline for e in queued)
 
     def _over_budget(self) -> bool:
         return self.deadline is not None and time.monotonic() > self.deadline

@@ -1,0 +1,64 @@
+"""The Wayback helpers and the archive table, without a crawl."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from crawler.archive import store, wayback
+from crawler.archive.report import archive_columns
+
+BASE = "https://web.archive.org"
+
+
+def test_cdx_query_for_a_wechat_article_is_a_prefix_filtered_on_sn() -> None:
+    url = "https://mp.weixin.qq.com/s?__biz=MzA==&mid=1&idx=1&sn=abc123"
+    query = parse_qs(urlsplit(wayback.cdx_url(BASE, url, to="20240101000000", limit=-5)).query)
+    assert query["url"] == ["mp.weixin.qq.com/s"]
+    assert query["matchType"] == ["prefix"]
+    assert "original:.*[?&]sn=abc123(&.*)?" in query["filter"]
+    assert "statuscode:200" in query["filter"]
+    assert query["to"] == ["20240101000000"]
+    assert query["limit"] == ["-5"]
+
+
+def test_cdx_query_percent_encodes_the_url() -> None:
+    link = wayback.cdx_url(BASE, "https://a.test/x?b=1&c=2")
+    assert "url=https%3A%2F%2Fa.test%2Fx%3Fb%3D1%26c%3D2" in link
+    assert parse_qs(urlsplit(link).query)["url"] == ["https://a.test/x?b=1&c=2"]
+
+
+def test_parse_cdx_answers() -> None:
+    body = b'[["timestamp","original","statuscode"],["2024","u","200"],["2019","u","200"]]'
+    assert [c.timestamp for c in wayback.parse_cdx(body)] == ["2019", "2024"]
+    assert wayback.parse_cdx(b"") == []
+    assert wayback.parse_cdx(b"[]") == []
+    with pytest.raises(wayback.CDXError):
+        wayback.parse_cdx(b"<html><title>429 Too Many Requests</title></html>")
+
+
+def test_store_keeps_the_last_snapshot_when_a_later_attempt_fails() -> None:
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    store.ensure_schema(db)
+    good = store.ArchiveRow(
+        "id", "u", "existing", "https://web.archive.org/web/1/u", "2026-01-01T00:00:00Z"
+    )
+    store.record(db, good, checked_at="2026-01-02T00:00:00Z", run_id=1)
+    store.record(
+        db, store.ArchiveRow("id", "u", "failed:x"), checked_at="2026-01-03T00:00:00Z", run_id=2
+    )
+    frame = archive_columns(db)
+    assert frame.loc["id", "archive_status"] == "failed:x"
+    assert frame.loc["id", "archive_url"] == "https://web.archive.org/web/1/u"
+    now = dt.datetime(2026, 1, 20, tzinfo=dt.UTC)
+    assert store.is_fresh("2026-01-01T00:00:00Z", now, 30)
+    assert not store.is_fresh("2026-01-01T00:00:00Z", now, 10)
+
+
+def test_archive_columns_without_a_table() -> None:
+    frame = archive_columns(sqlite3.connect(":memory:"))
+    assert list(frame.columns) == ["archive_url", "archived_at", "archive_status", "archive_title"]
+    assert frame.empty
