@@ -1,0 +1,119 @@
+"""Every link accounted for: each occurrence in occurrences.csv, each link once in links.csv."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from collections import Counter
+
+import pytest
+
+from crawler.config import load_config
+from crawler.links import build_links
+from crawler.seeds import scan_seeds
+from tests.conftest import ROOT, run_crawl
+from tests.fakeweb import FakeWeb
+
+pytestmark = pytest.mark.e2e
+
+# path → the share of links that get it; the slow ones are few and spread over many hosts
+MODES = [
+    ("/page/{n}", 60),
+    ("/status/404?n={n}", 10),
+    ("/status/410?n={n}", 3),
+    ("/status/403?n={n}", 5),
+    ("/always-503?n={n}", 2),
+    ("/redirect/2?n={n}", 5),
+    ("/redirect-perm?n={n}", 3),
+    ("/redirect-loop?n={n}", 1),
+    ("/empty?n={n}", 2),
+    ("/429?n={n}", 2),
+    ("/reset-mid-body?n={n}", 2),
+    ("/html-title/Caf%C3%A9%20%3Cb%3E{n}%3C%2Fb%3E", 3),
+    ("/gb18030-undeclared?n={n}", 2),
+]
+FORMS = ["- [title {n}]({url})", "- <{url}>", "see {url} here", "{url}"]
+
+
+def _generate(count: int, hosts: int, seed: int = 7) -> str:
+    rng = random.Random(seed)
+    paths = [p for p, weight in MODES for _ in range(weight)]
+    lines = ["# Ten thousand links", ""]
+    for n in range(count):
+        host = f"h{n % hosts}.test"
+        url = f"http://{host}{rng.choice(paths).format(n=n)}"
+        if n % 500 == 0:
+            url = f"http://slow{n // 500}.test/hang"  # a few that time out, on hosts of their own
+        if n % 97 == 0:
+            url += "&utm_source=x" if "?" in url else "?utm_source=x"  # dedupes with its twin
+        lines.append(rng.choice(FORMS).format(n=n, url=url))
+    # the same links again in another shape: every occurrence counts, each link once
+    lines += [
+        "",
+        "```",
+        *(f"http://h{n % hosts}.test/page/{n}" for n in range(0, count, 10)),
+        "```",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _expected(seeds):
+    occurrences, problems = scan_seeds(seeds)
+    assert not problems
+    config = load_config(lambda name: None, seeds=str(seeds))
+    links = build_links(occurrences, seeds, config.rules, config.ignore, config.now.date())
+    return occurrences, links
+
+
+def test_ten_thousand_links_with_every_failure_mode(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "big.md").write_text(_generate(10_000, 200), encoding="utf-8")
+    occurrences, links = _expected(seeds)
+    assert len(occurrences) == 11_000
+    with FakeWeb(workdir=tmp_path / "fakeweb") as web:
+        result = run_crawl(
+            seeds,
+            tmp_path,
+            env=web.env(),
+            timeout=900,
+            settings={"DOWNLOAD_TIMEOUT": "2", "CONCURRENT_REQUESTS": "128", "LOG_LEVEL": "INFO"},
+        )
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = result.links()
+    assert len(rows) == len(links)
+    assert len({r["url"] for r in rows}) == len(rows)
+    assert all(r["status"] in {"alive", "dead", "blocked", "error"} for r in rows)
+    statuses = Counter(r["status"] for r in rows)
+    assert statuses["alive"] > statuses["dead"] > 0
+    assert statuses["blocked"] > 0
+    assert statuses["error"] > 0
+    occ = result.occurrences()
+    assert len(occ) == len(occurrences)
+    assert all(o["status"] for o in occ)
+    assert sum(int(r["occurrences"]) for r in rows) == len(occurrences)
+
+
+def test_the_real_seed_files(tmp_path):
+    seeds = tmp_path / "seeds"
+    shutil.copytree(ROOT / "seeds", seeds)
+    occurrences, links = _expected(seeds)
+    http = [o for o in occurrences if o.url.lower().startswith(("http://", "https://"))]
+    assert len(http) == 321
+    with FakeWeb(workdir=tmp_path / "fakeweb") as web:
+        result = run_crawl(seeds, tmp_path, env=web.env(), timeout=600)
+        sent = [r["url"] for r in web.requests() if r["method"] == "GET"]
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = result.links()
+    assert len(rows) == len(links)
+    assert all(r["status"] for r in rows)
+    occ = result.occurrences()
+    assert len(occ) == len(occurrences)
+    assert sum(1 for o in occ if o["url"].lower().startswith("http")) == 321
+    # each link fetched once (a stale keep-alive connection may make the client resend a
+    # request once), no credential in anything sent
+    fetched = Counter(u for u in sent if "baidu.com" not in u)
+    assert max(fetched.values()) <= 2
+    assert sum(fetched.values()) <= len(fetched) + 5
+    for secret in ("pass_ticket", "exportkey", "&key=", "uin="):
+        assert not any(secret in u for u in sent)
