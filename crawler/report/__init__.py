@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from crawler.history import Policy
+from crawler.report.charts import run_status_counts
 from crawler.report.frames import (
     ReportData,
     banner_for,
@@ -115,7 +116,7 @@ def write_reports(
     outputs = {
         "links.csv": data.links.drop(columns=["identity"]).to_csv(index=False),
         "occurrences.csv": data.occurrences.to_csv(index=False),
-        "report.html": render_html(data),
+        "report.html": render_html(data, trend=run_status_counts(store.db, run_id)),
         "summary.md": render_summary(data),
         "run.json": render_run(data),
     }
