@@ -437,6 +437,7 @@ class ArchiveExtension:
             except wayback.CDXError:
                 self._fail(job, "cdx-bad-answer")
                 return
+            captures = wayback.without_credentials(captures, self.spider.config.rules)
             self._decide(job, captures)
         finally:
             self._pump()

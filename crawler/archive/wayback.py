@@ -12,6 +12,9 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
+from crawler.rules import Rules
+from crawler.urls import URLProblem, canonicalize
+
 CDX_FIELDS = "timestamp,original,statuscode"
 WECHAT_HOST = "mp.weixin.qq.com"
 _TS_RE = re.compile(r"/web/(\d{14})")
@@ -109,6 +112,19 @@ def parse_cdx(body: bytes) -> list[Capture]:
         if isinstance(row, list) and len(row) == len(header)
     ]
     return sorted(rows, key=lambda c: c.timestamp)
+
+
+def without_credentials(captures: list[Capture], rules: Rules) -> list[Capture]:
+    """Captures stored under a URL that carried someone's credentials are never used: their
+    address would put the credential into our reports. (A prefix query finds such captures.)"""
+    kept = []
+    for capture in captures:
+        try:
+            if not canonicalize(capture.original, rules).had_credentials:
+                kept.append(capture)
+        except URLProblem:
+            continue
+    return kept
 
 
 def spn2_form(url: str, max_age_seconds: int) -> dict[str, str]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from crawler.archive.report import archive_columns
 from crawler.history import Check, Policy, summarize
 from crawler.reasons import describe
 
@@ -24,6 +25,7 @@ LINK_COLUMNS = [
     "checked_at",
     "archive_url",
     "archived_at",
+    "archive_status",
     "domain",
     "reason_text",
     "detail",
@@ -141,9 +143,12 @@ def build_report_data(
     links["fail_streak"] = links["fail_streak"].fillna(0).astype(int)
     links["confirmed_dead"] = links["confirmed_dead"].fillna(False).astype(bool)
     links["change"] = links["change"].fillna("")
-    for column in ("archive_url", "archived_at"):
-        if column not in links:
-            links[column] = ""
+    links = links.join(archive_columns(db), how="left")
+    for column in ("archive_url", "archived_at", "archive_title"):
+        links[column] = links[column].fillna("")
+    links["archive_status"] = links["archive_status"].fillna("skipped")  # never worked on
+    no_title = links["title"].isna() | (links["title"] == "")
+    links["title"] = links["title"].where(~no_title, links["archive_title"].replace("", pd.NA))
     links = links.reset_index()
     links = links[["identity", *LINK_COLUMNS]]
     status_by_identity = links.set_index("identity")["status"]

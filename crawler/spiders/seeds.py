@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
 
@@ -21,6 +22,7 @@ from twisted.python.failure import Failure
 from crawler.config import Config, load_config
 from crawler.errors import verdict_for_exception
 from crawler.extensions.headreader import META_HEAD_ONLY, META_MAX_BYTES
+from crawler.fixes import all_fixes, plan, states_from_links_csv, write_fixes_md
 from crawler.items import LinkCheck
 from crawler.links import Link, build_links, fetch_order
 from crawler.network import NETWORK_REASONS, NetworkWatch, canaries_verdict
@@ -263,6 +265,7 @@ class SeedsSpider(scrapy.Spider):
                 logger.exception("writing the reports failed; the store is intact")
                 reports_failed = True
             else:
+                paths.append(self._write_fixes())
                 logger.info("reports written: %s", ", ".join(str(p) for p in paths))
         self.store.close()
         failing = sum(counts.get(s, 0) for s in self.config.fail_on)
@@ -283,6 +286,13 @@ class SeedsSpider(scrapy.Spider):
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("linkhealth/exit_code", self.exit_code)
             self.crawler.stats.set_value("linkhealth/summary", line)
+
+    def _write_fixes(self) -> Path:
+        """reports/fixes.md: the changes `linkhealth fix` would make (clean URLs only)."""
+        style = str(self.crawler.settings.get("LINKHEALTH_ARCHIVE_FIX_STYLE") or "append")
+        states = states_from_links_csv(self.config.report_dir / "links.csv")
+        planned = plan(self.config.seeds, states, self.config.rules, style=style)
+        return write_fixes_md(self.config.report_dir / "fixes.md", all_fixes(planned))
 
     def _account_for_the_rest(self) -> None:
         """Every link gets a verdict: one whose request vanished is recorded as such."""
