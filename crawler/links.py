@@ -104,7 +104,7 @@ def _link_for(
         identity, verdict = _skipped(f"anchor:{occ.file}{occ.url}", "anchor", occ.url)
         shown = occ.url
     else:
-        identity, verdict = _skipped(f"{kind}:{shown}", "not-http", f"{kind}: link")
+        identity, verdict = _skipped(shown, "not-http", f"{kind}: link")
     return Link(identity, shown, None, "", preset=verdict)
 
 
