@@ -9,10 +9,12 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from crawler import fixes
-from crawler.config import DEFAULTS, ConfigError, policy_from
+from crawler.config import DEFAULTS, ConfigError, load_config, policy_from
+from crawler.distributed.settings import DISTRIBUTED_DEFAULTS
 from crawler.report import NoRunError, write_reports
 from crawler.rules import RulesError, load_rules
 from crawler.store import Store, StoreError
@@ -64,6 +66,68 @@ def cmd_fix(args: argparse.Namespace) -> int:
 def cmd_rules(args: argparse.Namespace) -> int:
     rules = load_rules(args.file)
     print(f"ok: {' + '.join(rules.sources)}: {len(rules.platforms)} platforms")
+    return 0
+
+
+def _redis_default() -> str | None:
+    return os.environ.get("LINKHEALTH_REDIS_URL") or None
+
+
+def _prefix_default() -> str:
+    return os.environ.get("LINKHEALTH_REDIS_PREFIX") or str(
+        DISTRIBUTED_DEFAULTS["LINKHEALTH_REDIS_PREFIX"][0]
+    )
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    from crawler.distributed import coordinator  # noqa: PLC0415 - optional extra (redis)
+
+    config = load_config(os.environ.get, seeds=args.seeds)
+    config = replace(config, state_db=Path(args.state))
+    try:
+        client = coordinator.connect(args.redis)
+        pushed = coordinator.push(client, config, prefix=args.prefix)
+    except coordinator.DistributedError as exc:
+        print(f"linkhealth push: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"run {pushed.run_id}: {pushed.links} links, {pushed.to_fetch} queued for the workers, "
+        f"{pushed.preset} judged without a fetch; state in {config.state_db}"
+    )
+    return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from crawler.distributed import coordinator  # noqa: PLC0415 - optional extra (redis)
+
+    try:
+        client = coordinator.connect(args.redis)
+        merged = coordinator.merge(
+            client,
+            Path(args.state),
+            Path(args.out),
+            prefix=args.prefix,
+            policy=policy_from(os.environ.get),
+        )
+    except coordinator.DistributedError as exc:
+        print(f"linkhealth merge: {exc}", file=sys.stderr)
+        return 2
+    if not merged.reports:
+        print(
+            f"linkhealth merge: run {merged.run_id} is not done: {merged.pending} links pending, "
+            f"{merged.leased} leased by workers ({merged.verdicts} verdicts merged so far); "
+            "run merge again when the workers have finished",
+            file=sys.stderr,
+        )
+        return 1
+    if merged.not_checked:
+        print(
+            f"linkhealth merge: {merged.not_checked} links got no verdict "
+            "(recorded as error/not-checked)",
+            file=sys.stderr,
+        )
+    for path in merged.reports:
+        print(path)
     return 0
 
 
@@ -128,6 +192,54 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rules.add_argument("file", nargs="?", help="a rules TOML (default: the built-in rules only)")
     rules.set_defaults(func=cmd_rules)
+
+    redis_help = "the Redis URL (default: $LINKHEALTH_REDIS_URL)"
+    prefix_help = "prefix of the Redis keys (default: $LINKHEALTH_REDIS_PREFIX or %(default)s)"
+    push = sub.add_parser(
+        "push",
+        help="distributed profile: queue the seeds' links in Redis for the workers",
+        description="Scan the seeds, start a run in the SQLite state file (links, occurrences "
+        "and the verdicts known without a fetch) and queue every link to fetch in Redis. Then "
+        "start any number of workers: `scrapy crawl seeds -s LINKHEALTH_REDIS_URL=URL`.",
+    )
+    push.add_argument(
+        "--redis", default=_redis_default(), required=not _redis_default(), help=redis_help
+    )
+    push.add_argument(
+        "--seeds",
+        default=None,
+        help="seed file or directory (default: $LINKHEALTH_SEEDS or seeds)",
+    )
+    push.add_argument(
+        "--state",
+        default=_default("LINKHEALTH_STATE_DB"),
+        help="the coordinator's SQLite state file (default: $LINKHEALTH_STATE_DB or %(default)s)",
+    )
+    push.add_argument("--prefix", default=_prefix_default(), help=prefix_help)
+    push.set_defaults(func=cmd_push)
+
+    merge = sub.add_parser(
+        "merge",
+        help="distributed profile: merge the workers' verdicts and write the reports",
+        description="Write every verdict the workers left in Redis into the SQLite state file "
+        "`linkhealth push` wrote, then finish the run and write the reports. While links are "
+        "still queued or leased it only merges what is there and exits 1.",
+    )
+    merge.add_argument(
+        "--redis", default=_redis_default(), required=not _redis_default(), help=redis_help
+    )
+    merge.add_argument(
+        "--state",
+        default=_default("LINKHEALTH_STATE_DB"),
+        help="the coordinator's SQLite state file (default: $LINKHEALTH_STATE_DB or %(default)s)",
+    )
+    merge.add_argument(
+        "--out",
+        default=_default("LINKHEALTH_REPORT_DIR"),
+        help="the report directory (default: $LINKHEALTH_REPORT_DIR or %(default)s)",
+    )
+    merge.add_argument("--prefix", default=_prefix_default(), help=prefix_help)
+    merge.set_defaults(func=cmd_merge)
     return parser
 
 

@@ -1,31 +1,178 @@
-"""The worker side of the distributed profile (to be written: see README, "Past one machine")."""
+"""The worker side of the distributed profile: leases links from Redis, sends verdicts back.
+
+A worker is the usual ``scrapy crawl seeds`` with ``LINKHEALTH_REDIS_URL`` set. Its start
+requests come from the shared queue (:meth:`RedisSink.requests`); its verdicts go to the run's
+results hash in Redis (:meth:`RedisSink.record`); ``linkhealth merge`` turns them into the
+coordinator's SQLite store and the reports. See ``docs/distributed.md``.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import dataclasses
+import json
+import logging
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Self
 
+import redis
+import redis.asyncio as aredis
 from scrapy.crawler import Crawler
 
-from crawler.config import Config
+from crawler.config import Config, parse_now
+from crawler.distributed.frontier import LEASE, RECORD, RENEW, Keys, RunInfo
+from crawler.distributed.settings import setting
 from crawler.items import LinkCheck
+from crawler.network import NetworkWatch
 
 if TYPE_CHECKING:
     from crawler.spiders.seeds import SeedsSpider
+
+logger = logging.getLogger(__name__)
+
+#: scrapy-redis's default queue key: shared by every worker unless each is given its own
+SHARED_QUEUE_KEY = "%(spider)s:requests"
 
 
 class RedisSink:
     """Leases links from the shared queue and sends verdicts back through Redis."""
 
+    def __init__(
+        self,
+        crawler: Crawler,
+        config: Config,
+        *,
+        prefix: str,
+        lease: float,
+        batch: int,
+        poll: float,
+    ) -> None:
+        self.crawler = crawler
+        self.config = config
+        self.keys = Keys(prefix)
+        self.lease_ms = max(1, int(lease * 1000))
+        self.batch = batch
+        self.poll = poll
+        self.redis = redis.Redis.from_url(config.redis_url)
+        self._record = self.redis.register_script(RECORD)
+        self.aredis: aredis.Redis | None = None
+        self.run: RunInfo | None = None
+        #: identities this worker leased and has not recorded yet (their leases are renewed)
+        self.held: set[str] = set()
+        self.recorded = 0
+        self.repeats = 0
+        self._renewer: asyncio.Task[None] | None = None
+        self._closing: asyncio.Future[None] | None = None
+
     @classmethod
     def from_crawler(cls, crawler: Crawler, config: Config) -> Self:
-        raise NotImplementedError("the distributed profile is not built yet")
+        get = crawler.settings.get
+        sink = cls(
+            crawler,
+            config,
+            prefix=str(setting(get, "LINKHEALTH_REDIS_PREFIX")),
+            lease=float(setting(get, "LINKHEALTH_REDIS_LEASE")),
+            batch=int(setting(get, "LINKHEALTH_REDIS_BATCH")),
+            poll=float(setting(get, "LINKHEALTH_REDIS_POLL")),
+        )
+        if get("SCHEDULER_QUEUE_KEY", SHARED_QUEUE_KEY) == SHARED_QUEUE_KEY:
+            logger.warning(
+                "SCHEDULER_QUEUE_KEY is scrapy-redis's shared default: another worker may pop "
+                "this worker's requests, and a link it leased may be fetched twice"
+            )
+        return sink
 
-    def requests(self, spider: SeedsSpider) -> AsyncIterator[Any]:
-        raise NotImplementedError
+    # start requests ---------------------------------------------------------------------------
+
+    async def requests(self, spider: SeedsSpider) -> AsyncIterator[Any]:
+        """Lease links until the queue is empty and no lease is out; a request for each."""
+        self.aredis = aredis.Redis.from_url(self.config.redis_url)
+        run = RunInfo.from_mapping(await self.aredis.hgetall(self.keys.run))
+        if run is None:
+            logger.error("no run in Redis under %r: run `linkhealth push` first", self.keys.run)
+            return
+        self.run = run
+        # checks carry the run's timestamp, not this machine's clock
+        spider.config = dataclasses.replace(spider.config, now=parse_now(run.now_iso))
+        spider.run_id = run.run_id
+        if not hasattr(spider, "network"):
+            spider.network = NetworkWatch(spider.config.network)
+        logger.info("worker on run %d (%d links to fetch)", run.run_id, run.links)
+        lease = self.aredis.register_script(LEASE)
+        keys = self.keys.lease_keys(run.run_id)
+        self._renewer = asyncio.ensure_future(self._renew_forever(run.run_id))
+        waiting = False
+        while True:
+            reply = await lease(keys=keys, args=[self.lease_ms, self.batch])
+            reaped, pending, leased = (int(x) for x in reply[:3])
+            if reaped:
+                logger.info("re-queued %d links whose lease expired", reaped)
+            messages = [json.loads(m) for m in reply[3:]]
+            for msg in messages:
+                self.held.add(msg["identity"])
+                yield spider.make_request(msg["identity"], msg["fetch_url"], msg["host"])
+            if messages:
+                waiting = False
+                continue
+            if not pending and not leased:
+                logger.info("the queue is empty and no lease is out: this worker is done")
+                return
+            if not waiting:
+                logger.info("queue empty, %d links leased by workers: waiting", leased)
+                waiting = True
+            await asyncio.sleep(self.poll)
+
+    async def _renew_forever(self, run_id: int) -> None:
+        assert self.aredis is not None
+        renew = self.aredis.register_script(RENEW)
+        every = max(0.05, self.lease_ms / 3000)
+        while True:
+            await asyncio.sleep(every)
+            held = list(self.held)
+            if not held:
+                continue
+            try:
+                gone = await renew(keys=[self.keys.leased(run_id)], args=[self.lease_ms, *held])
+            except redis.RedisError as exc:
+                logger.warning("renewing leases failed: %s", exc)
+                continue
+            for identity in gone:
+                self.held.discard(identity.decode() if isinstance(identity, bytes) else identity)
+
+    # results ----------------------------------------------------------------------------------
 
     def record(self, item: LinkCheck) -> None:
-        raise NotImplementedError
+        """Store the verdict under (run, identity), once; acknowledge the lease."""
+        if self.run is None:
+            logger.error("a verdict for %s arrived before the run was known", item.identity)
+            return
+        row = dataclasses.replace(item.row(), checked_at=self.run.now_iso)
+        new = self._record(
+            keys=[self.keys.leased(self.run.run_id), self.keys.results(self.run.run_id)],
+            args=[item.identity, json.dumps(dataclasses.asdict(row), ensure_ascii=False)],
+        )
+        self.held.discard(item.identity)
+        if new:
+            self.recorded += 1
+        else:
+            self.repeats += 1
 
     def close(self, reason: str) -> None:
-        raise NotImplementedError
+        if self._renewer is not None:
+            self._renewer.cancel()
+        if self.aredis is not None:
+            with contextlib.suppress(RuntimeError):
+                self._closing = asyncio.ensure_future(self.aredis.aclose())
+        self.redis.close()
+        stats = self.crawler.stats
+        if stats is not None:
+            stats.set_value("linkhealth/distributed/recorded", self.recorded)
+            stats.set_value("linkhealth/distributed/repeats", self.repeats)
+        logger.info(
+            "linkhealth worker %s: %d verdicts recorded, %d repeats ignored, %d leases left",
+            reason,
+            self.recorded,
+            self.repeats,
+            len(self.held),
+        )

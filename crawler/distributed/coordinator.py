@@ -1,0 +1,196 @@
+"""The coordinator's two steps: push the run's links to Redis, merge the verdicts back.
+
+Both work on the coordinator's SQLite store, the same file and schema as a one-machine run; the
+workers never touch it. ``push`` records the run, its links and the verdicts known without a
+fetch (skipped, ignored, local files); ``merge`` writes every worker's verdict into it, accounts
+for the rest, finishes the run and writes the reports.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import redis
+
+from crawler.config import Config
+from crawler.distributed.frontier import Keys, RunInfo, message
+from crawler.history import Policy
+from crawler.items import LinkCheck
+from crawler.links import build_links, fetch_order
+from crawler.report import write_reports
+from crawler.seeds import scan_seeds
+from crawler.store import CheckRow, LinkRow, OccurrenceRow, Store
+from crawler.verdict import ERROR
+
+logger = logging.getLogger(__name__)
+
+_CHUNK = 1000
+_CHECK_FIELDS = {f.name for f in fields(CheckRow)}
+
+
+class DistributedError(RuntimeError):
+    """Redis or the state file cannot be used for this step."""
+
+
+@dataclass(frozen=True)
+class Pushed:
+    run_id: int
+    links: int
+    to_fetch: int
+    preset: int
+
+
+@dataclass(frozen=True)
+class Merged:
+    run_id: int
+    verdicts: int
+    not_checked: int
+    pending: int
+    leased: int
+    reports: list[Path]
+
+    @property
+    def complete(self) -> bool:
+        return not self.pending and not self.leased
+
+
+def connect(url: str) -> redis.Redis:
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        raise DistributedError(f"cannot reach Redis at {url}: {exc}") from exc
+    return client
+
+
+def push(client: redis.Redis, config: Config, *, prefix: str) -> Pushed:
+    """Scan the seeds, record the run in SQLite and queue every link to fetch in Redis."""
+    keys = Keys(prefix)
+    occurrences, problems = scan_seeds(config.seeds)
+    for problem in problems:
+        logger.warning("seed file %s: %s", problem.file, problem.message)
+    root = config.seeds if config.seeds.is_dir() else config.seeds.parent
+    links = build_links(occurrences, root, config.rules, config.ignore, config.now.date())
+    store = Store(config.state_db)
+    try:
+        run = store.begin_run(config.now_iso, str(config.seeds), resume=False)
+        store.record_links(
+            run.id,
+            config.now_iso,
+            (LinkRow(x.identity, x.url, x.fetch_url, x.host) for x in links.values()),
+            (
+                OccurrenceRow(link.identity, o.file, o.line, o.text, o.kind)
+                for link in links.values()
+                for o in link.occurrences
+            ),
+        )
+        presets = [
+            LinkCheck(link.identity, config.now_iso, link.preset).row()
+            for link in links.values()
+            if link.preset is not None
+        ]
+        store.record_checks(run.id, presets)
+    finally:
+        store.close()
+    to_fetch = [
+        (link.identity, message(run.id, link.identity, link.fetch_url or "", link.host))
+        for link in fetch_order(links.values())
+    ]
+    _forget_previous_run(client, keys)
+    for chunk in _chunks(to_fetch):
+        pipe = client.pipeline(transaction=True)
+        pipe.rpush(keys.pending(run.id), *(msg for _, msg in chunk))
+        pipe.hset(keys.msgs(run.id), mapping=dict(chunk))
+        pipe.execute()
+    info = RunInfo(run.id, config.now_iso, str(config.seeds), len(to_fetch))
+    client.hset(keys.run, mapping=info.mapping())
+    return Pushed(run.id, len(links), len(to_fetch), len(presets))
+
+
+def _forget_previous_run(client: redis.Redis, keys: Keys) -> None:
+    old = RunInfo.from_mapping(client.hgetall(keys.run))
+    client.delete(keys.run)
+    if old is not None:
+        client.delete(*keys.lease_keys(old.run_id))
+
+
+def _chunks(items: list[tuple[str, str]]) -> Iterator[list[tuple[str, str]]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def status(client: redis.Redis, *, prefix: str) -> tuple[RunInfo, int, int, int]:
+    """The current run, and how many links are pending, leased and answered."""
+    keys = Keys(prefix)
+    run = RunInfo.from_mapping(client.hgetall(keys.run))
+    if run is None:
+        raise DistributedError(f"no run in Redis under {keys.run!r}: run `linkhealth push` first")
+    pipe = client.pipeline(transaction=True)
+    pipe.llen(keys.pending(run.run_id))
+    pipe.zcard(keys.leased(run.run_id))
+    pipe.hlen(keys.results(run.run_id))
+    pending, leased, answered = (int(x) for x in pipe.execute())
+    return run, pending, leased, answered
+
+
+def merge(client: redis.Redis, state: Path, out: Path, *, prefix: str, policy: Policy) -> Merged:
+    """Write the workers' verdicts into the store; if the queue is drained, finish and report."""
+    keys = Keys(prefix)
+    run, pending, leased, _ = status(client, prefix=prefix)
+    if not state.exists():
+        raise DistributedError(f"no state file at {state}: `linkhealth push` writes it")
+    store = Store(state)
+    try:
+        row = store.run(run.run_id)
+        if row is None or row["started_at"] != run.now_iso:
+            raise DistributedError(
+                f"{state} does not hold run {run.run_id} of {run.now_iso}: "
+                "merge into the state file `linkhealth push` wrote"
+            )
+        identities = {
+            str(r[0])
+            for r in store.db.execute(
+                "SELECT DISTINCT identity FROM occurrences WHERE run_id=?", (run.run_id,)
+            )
+        }
+        results: dict[Any, Any] = client.hgetall(keys.results(run.run_id))
+        checks = []
+        for raw in results.values():
+            data = json.loads(raw)
+            check = CheckRow(**{k: v for k, v in data.items() if k in _CHECK_FIELDS})
+            if check.identity in identities:
+                checks.append(check)
+        store.record_checks(run.run_id, checks)
+        missing = sorted(identities - store.checked_identities(run.run_id))
+        if missing and (pending or leased):
+            return Merged(run.run_id, len(checks), 0, pending, leased, [])
+        if missing:
+            logger.warning("%d links got no verdict; recorded as error/not-checked", len(missing))
+            store.record_checks(
+                run.run_id,
+                [
+                    CheckRow(
+                        identity,
+                        run.now_iso,
+                        ERROR,
+                        "not-checked",
+                        detail="the crawl ended before this link got an answer",
+                    )
+                    for identity in missing
+                ],
+            )
+        store.finish_run(
+            run.run_id,
+            run.now_iso,
+            stats={"linkhealth/distributed/verdicts": len(checks)},
+            state="finished",
+        )
+        paths = write_reports(store, out, run_id=run.run_id, policy=policy)
+    finally:
+        store.close()
+    return Merged(run.run_id, len(checks), len(missing), pending, leased, list(paths))

@@ -1,0 +1,413 @@
+"""The distributed profile: `linkhealth push`, several `scrapy crawl seeds` workers on one Redis,
+`linkhealth merge` — against a real redis-server on loopback and the fake web."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from crawler.distributed.frontier import LEASE, RECORD, Keys, message
+from tests.conftest import FAST, ROOT, run_crawl
+from tests.fakeweb import FakeWeb
+
+redis = pytest.importorskip("redis", reason="the distributed profile needs the redis extra")
+
+pytestmark = [pytest.mark.e2e]
+
+REDIS_SERVER = "/usr/bin/redis-server"
+HOSTS = 20
+LINKS = 2000
+PER_DOMAIN = int(FAST["CONCURRENT_REQUESTS_PER_DOMAIN"])
+# path → share of the links; the slow ones make requests to one host overlap
+MODES = [
+    ("/page/{n}", 55),
+    ("/slow/0.3?n={n}", 20),
+    ("/status/404?n={n}", 12),
+    ("/status/410?n={n}", 3),
+    ("/redirect-perm?n={n}", 5),
+    ("/html-title/T{n}", 5),
+]
+
+
+# -------------------------------------------------------------------------------- fixtures
+
+
+@dataclass
+class RedisServer:
+    url: str
+    proc: subprocess.Popen[bytes]
+
+    def client(self) -> redis.Redis:
+        return redis.Redis.from_url(self.url)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    if not Path(REDIS_SERVER).exists():
+        pytest.skip(f"{REDIS_SERVER} is missing: scripts/install_test_deps.sh installs it")
+    workdir = tmp_path_factory.mktemp("redis")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            REDIS_SERVER,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    server = RedisServer(f"redis://127.0.0.1:{port}/0", proc)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            server.client().ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise
+            time.sleep(0.05)
+    yield server
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _generate() -> str:
+    rng = random.Random(9)
+    paths = [p for p, weight in MODES for _ in range(weight)]
+    lines = ["# Two thousand links", ""]
+    for n in range(LINKS):
+        url = f"http://h{n % HOSTS}.test{rng.choice(paths).format(n=n)}"
+        lines.append(f"- [link {n}]({url})")
+    lines += ["", "- [a note](notes.md)", "- mailto:someone@example.com", ""]
+    return "\n".join(lines)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, FakeWeb]]:
+    work = tmp_path_factory.mktemp("distributed")
+    seeds = work / "seeds"
+    seeds.mkdir()
+    (seeds / "big.md").write_text(_generate(), encoding="utf-8")
+    (seeds / "notes.md").write_text("notes\n", encoding="utf-8")
+    with FakeWeb(workdir=work / "fakeweb") as web:
+        yield seeds, web
+
+
+@pytest.fixture(scope="module")
+def single(world: tuple[Path, FakeWeb], tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
+    """The one-machine run on the same seeds: the reference report."""
+    seeds, web = world
+    work = tmp_path_factory.mktemp("single")
+    started = time.monotonic()
+    result = run_crawl(seeds, work, env=web.env())
+    print(f"single-process run: {time.monotonic() - started:.1f}s")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.links()
+
+
+# -------------------------------------------------------------------------------- helpers
+
+
+@dataclass
+class Distributed:
+    seeds: Path
+    web: FakeWeb
+    redis: RedisServer
+    work: Path
+    prefix: str
+
+    @property
+    def state(self) -> Path:
+        return self.work / "coordinator.sqlite"
+
+    @property
+    def reports(self) -> Path:
+        return self.work / "reports"
+
+    def env(self) -> dict[str, str]:
+        env = self.web.env()
+        env["PYTHONPATH"] = str(ROOT)
+        env["LINKHEALTH_IGNORE_FILE"] = str(self.work / "ignore.toml")
+        env["LINKHEALTH_REDIS_PREFIX"] = self.prefix
+        env.pop("LINKHEALTH_REDIS_URL", None)
+        return env
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "crawler.cli", *args, "--redis", self.redis.url],
+            cwd=ROOT,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    def push(self) -> None:
+        proc = self.cli("push", "--seeds", str(self.seeds), "--state", str(self.state))
+        assert proc.returncode == 0, proc.stderr[-3000:]
+
+    def merge(self) -> subprocess.CompletedProcess[str]:
+        return self.cli("merge", "--state", str(self.state), "--out", str(self.reports))
+
+    def worker(self, n: int, **settings: str) -> subprocess.Popen[str]:
+        env = self.env()
+        env["LINKHEALTH_STATE_DB"] = str(self.work / f"worker{n}.sqlite")
+        env["LINKHEALTH_REPORT_DIR"] = str(self.work / f"worker{n}-reports")
+        args = [sys.executable, "-m", "scrapy", "crawl", "seeds", "-a", f"seeds={self.seeds}"]
+        merged = {
+            **FAST,
+            "LINKHEALTH_REDIS_URL": self.redis.url,
+            "LINKHEALTH_REDIS_LEASE": "4",
+            "LINKHEALTH_REDIS_HOST_TTL": "3",
+            "LINKHEALTH_REDIS_POLL": "0.2",
+            # each worker its own scrapy-redis queue: a request stays with the worker that leased it
+            "SCHEDULER_QUEUE_KEY": f"{self.prefix}worker{n}:requests",
+            # the fake web's log tells the workers apart
+            "USER_AGENT": f"linkhealth-test worker{n}",
+            **settings,
+        }
+        for name, value in merged.items():
+            args += ["-s", f"{name}={value}"]
+        with (self.work / f"worker{n}.log").open("w", encoding="utf-8") as log:
+            return subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=log, text=True)
+
+    def log(self, n: int) -> str:
+        return (self.work / f"worker{n}.log").read_text(encoding="utf-8")
+
+    def links_csv(self) -> list[dict[str, str]]:
+        with (self.reports / "links.csv").open(encoding="utf-8", newline="") as fh:
+            return list(csv.DictReader(fh))
+
+    def results(self) -> int:
+        client = self.redis.client()
+        run_id = int(client.hget(f"{self.prefix}run", "run_id") or 0)
+        return int(client.hlen(f"{self.prefix}{run_id}:results"))
+
+
+def _setup(
+    world: tuple[Path, FakeWeb], redis_server: RedisServer, tmp_path: Path, prefix: str
+) -> Distributed:
+    seeds, web = world
+    web.clear_log()
+    return Distributed(seeds, web, redis_server, tmp_path, prefix)
+
+
+def _wait(workers: list[subprocess.Popen[str]], d: Distributed, timeout: float = 150) -> None:
+    deadline = time.monotonic() + timeout
+    for n, proc in enumerate(workers):
+        try:
+            proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            for p in workers:
+                p.kill()
+            pytest.fail(f"worker {n} did not finish:\n{d.log(n)[-3000:]}")
+
+
+def _fetch_urls(state: Path) -> set[str]:
+    with sqlite3.connect(state) as db:
+        return {
+            str(url)
+            for (url,) in db.execute(
+                "SELECT fetch_url FROM links WHERE fetch_url IS NOT NULL AND fetch_url != ''"
+            )
+        }
+
+
+def _fetched_by(web: FakeWeb) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for r in web.requests():
+        agent = str(r["headers"].get("user-agent", ""))
+        out.setdefault(r["url"], set()).add(agent.rsplit(" ", 1)[-1])
+    return out
+
+
+def _one_check_per_link(state: Path) -> int:
+    with sqlite3.connect(state) as db:
+        (run_id,) = db.execute("SELECT MAX(id) FROM runs").fetchone()
+        (state_name,) = db.execute("SELECT state FROM runs WHERE id=?", (run_id,)).fetchone()
+        assert state_name == "finished"
+        links = {
+            i for (i,) in db.execute("SELECT identity FROM occurrences WHERE run_id=?", (run_id,))
+        }
+        checks = Counter(
+            i for (i,) in db.execute("SELECT identity FROM checks WHERE run_id=?", (run_id,))
+        )
+        not_checked = db.execute(
+            "SELECT COUNT(*) FROM checks WHERE run_id=? AND reason='not-checked'", (run_id,)
+        ).fetchone()[0]
+    assert set(checks) == links
+    assert set(checks.values()) == {1}
+    assert not_checked == 0
+    return len(links)
+
+
+def _assert_same_report(merged: list[dict[str, str]], single: list[dict[str, str]]) -> None:
+    def rows(table: list[dict[str, str]]) -> list[tuple[str, str, str]]:
+        return sorted((r["url"], r["status"], r["reason"]) for r in table)
+
+    assert rows(merged) == rows(single)
+
+
+def _assert_polite(web: FakeWeb) -> None:
+    log = web.requests()
+    for n in range(HOSTS):
+        host = f"h{n}.test"
+        assert web.max_inflight(host) <= PER_DOMAIN, host
+    # the limit was reached: requests did overlap, so the check above means something
+    assert max(web.max_inflight(f"h{n}.test") for n in range(HOSTS)) >= 2
+    assert log
+
+
+# -------------------------------------------------------------------------------- tests
+
+
+def test_lease_expiry_requeues_and_a_repeat_verdict_changes_nothing(
+    redis_server: RedisServer,
+) -> None:
+    client = redis_server.client()
+    keys = Keys("unit:")
+    client.delete(*keys.lease_keys(1))
+    lease = client.register_script(LEASE)
+    record = client.register_script(RECORD)
+    msgs = {f"id{i}": message(1, f"id{i}", f"http://a.test/{i}", "a.test") for i in range(3)}
+    client.rpush(keys.pending(1), *msgs.values())
+    client.hset(keys.msgs(1), mapping=msgs)
+    reply = lease(keys=keys.lease_keys(1), args=[200, 2])
+    assert [json.loads(m)["identity"] for m in reply[3:]] == ["id0", "id1"]
+    assert reply[1:3] == [1, 2]
+    assert record(keys=[keys.leased(1), keys.results(1)], args=["id0", '{"v": 1}']) == 1
+    assert record(keys=[keys.leased(1), keys.results(1)], args=["id0", '{"v": 2}']) == 0
+    assert client.hget(keys.results(1), "id0") == b'{"v": 1}'
+    time.sleep(0.3)  # id1's lease expires: it is handed out again, id0 (answered) is not
+    reply = lease(keys=keys.lease_keys(1), args=[200, 5])
+    assert reply[0] == 1
+    assert sorted(json.loads(m)["identity"] for m in reply[3:]) == ["id1", "id2"]
+
+
+def test_three_workers_check_every_link_once_politely(
+    world: tuple[Path, FakeWeb],
+    redis_server: RedisServer,
+    single: list[dict[str, str]],
+    tmp_path: Path,
+) -> None:
+    d = _setup(world, redis_server, tmp_path, "lhtest:")
+    started = time.monotonic()
+    d.push()
+    workers = [d.worker(n) for n in range(3)]
+    _wait(workers, d)
+    crawled = time.monotonic() - started
+    for n, proc in enumerate(workers):
+        assert proc.returncode == 0, d.log(n)[-3000:]
+    merge = d.merge()
+    assert merge.returncode == 0, merge.stderr[-3000:]
+    print(f"push + 3 workers: {crawled:.1f}s; merge {time.monotonic() - started - crawled:.1f}s")
+    assert _one_check_per_link(d.state) == len(single)
+    _assert_same_report(d.links_csv(), single)
+    _assert_polite(d.web)
+    # each link fetched by one worker only (a worker may send a URL twice, like a one-machine
+    # run does when the head reader stops a download early: that is not a second lease)
+    fetched_by = _fetched_by(d.web)
+    wanted = _fetch_urls(d.state)
+    assert wanted <= set(fetched_by)
+    assert {u: w for u, w in fetched_by.items() if u in wanted and len(w) != 1} == {}
+    # the work was shared
+    shares = [int(_stat(d.log(n), "recorded")) for n in range(3)]
+    assert sum(shares) == len(wanted)
+    assert all(s > 0 for s in shares), shares
+
+
+def test_a_worker_killed_half_way_still_yields_a_complete_report(
+    world: tuple[Path, FakeWeb],
+    redis_server: RedisServer,
+    single: list[dict[str, str]],
+    tmp_path: Path,
+) -> None:
+    d = _setup(world, redis_server, tmp_path, "lhkill:")
+    started = time.monotonic()
+    d.push()
+    workers = [d.worker(n) for n in range(3)]
+    deadline = time.monotonic() + 90
+    while d.results() < LINKS // 3:
+        assert time.monotonic() < deadline, d.log(0)[-3000:]
+        assert all(p.poll() is None for p in workers), "a worker ended early"
+        time.sleep(0.05)
+    workers[0].send_signal(signal.SIGKILL)
+    workers[0].wait()
+    early = d.merge()  # the dead worker's leases are still out: not done yet
+    assert early.returncode == 1, early.stderr
+    assert "not done" in early.stderr
+    _wait(workers[1:], d)
+    for n, proc in enumerate(workers[1:], start=1):
+        assert proc.returncode == 0, d.log(n)[-3000:]
+    merge = d.merge()
+    assert merge.returncode == 0, merge.stderr[-3000:]
+    print(f"kill run: {time.monotonic() - started:.1f}s")
+    assert "re-queued" in d.log(1) + d.log(2)
+    # links fetched by two workers: only those the killed worker had leased
+    fetched_by = _fetched_by(d.web)
+    wanted = _fetch_urls(d.state)
+    assert wanted <= set(fetched_by)
+    twice = {u: w for u, w in fetched_by.items() if u in wanted and len(w) != 1}
+    assert all("worker0" in w for w in twice.values()), twice
+    print(f"re-fetched after the kill: {len(twice)} links")
+    assert _one_check_per_link(d.state) == len(single)
+    _assert_same_report(d.links_csv(), single)
+    _assert_polite(d.web)
+
+
+def _stat(log: str, name: str) -> str:
+    marker = f"'linkhealth/distributed/{name}': "
+    tail = log.rsplit(marker, 1)[1]
+    return tail.split(",", 1)[0].split("}", 1)[0].strip()
+
+
+def test_merge_without_a_run_says_so(redis_server: RedisServer, tmp_path: Path) -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), LINKHEALTH_REDIS_PREFIX="nothing-here:")
+    proc = subprocess.run(
+        [
+            *(sys.executable, "-m", "crawler.cli", "merge", "--redis", redis_server.url),
+            *("--state", str(tmp_path / "s.sqlite"), "--out", str(tmp_path / "r")),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "linkhealth push" in proc.stderr
