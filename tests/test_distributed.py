@@ -19,14 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import redis
 
 from crawler.distributed.frontier import LEASE, RECORD, Keys, message
 from tests.conftest import FAST, ROOT, run_crawl
 from tests.fakeweb import FakeWeb
 
-redis = pytest.importorskip("redis", reason="the distributed profile needs the redis extra")
-
-pytestmark = [pytest.mark.e2e]
+pytestmark = [pytest.mark.e2e, pytest.mark.redis]
 
 REDIS_SERVER = "/usr/bin/redis-server"
 HOSTS = 20
@@ -128,7 +127,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Fake
 
 
 @pytest.fixture(scope="module")
-def single(world: tuple[Path, FakeWeb], tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
+def single(
+    world: tuple[Path, FakeWeb], tmp_path_factory: pytest.TempPathFactory
+) -> list[dict[str, str]]:
     """The one-machine run on the same seeds: the reference report."""
     seeds, web = world
     work = tmp_path_factory.mktemp("single")
@@ -306,7 +307,8 @@ def test_lease_expiry_requeues_and_a_repeat_verdict_changes_nothing(
     record = client.register_script(RECORD)
     msgs = {f"id{i}": message(1, f"id{i}", f"http://a.test/{i}", "a.test") for i in range(3)}
     client.rpush(keys.pending(1), *msgs.values())
-    client.hset(keys.msgs(1), mapping=msgs)
+    for identity, msg in msgs.items():
+        client.hset(keys.msgs(1), identity, msg)
     reply = lease(keys=keys.lease_keys(1), args=[200, 2])
     assert [json.loads(m)["identity"] for m in reply[3:]] == ["id0", "id1"]
     assert reply[1:3] == [1, 2]
