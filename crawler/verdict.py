@@ -6,6 +6,7 @@ people read for them are in :mod:`crawler.reasons`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
@@ -32,6 +33,7 @@ _GONE_STATUSES = {404, 410}
 _PERMANENT = {301, 308}
 #: how much of a page's text generic anti-bot markers are looked for in
 _GENERIC_MARKER_SPAN = 16384
+_HEAD_END_BYTES = re.compile(rb"</head\s*>", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,13 +163,19 @@ def judge(fetched: Fetched, rules: Rules) -> Verdict:
     return _judge_page(fetched, final_platform, generic)
 
 
+def _head_bytes(body: bytes) -> bytes:
+    """The body up to the end of its ``<head>`` (all of it when there is none)."""
+    match = _HEAD_END_BYTES.search(body)
+    return body[: match.end()] if match else body
+
+
 def _judge_page(fetched: Fetched, platform: Platform, generic: Platform) -> Verdict:
-    text = decode_html(
-        fetched.body, fetched.headers.get("content-type"), truncated=fetched.truncated
-    )
     needs_body = bool(
         platform.content_selectors or platform.removal_selectors or platform is not generic
     )
+    # an ordinary page is judged by its head: decode and parse no more than that
+    body = fetched.body if needs_body else _head_bytes(fetched.body)
+    text = decode_html(body, fetched.headers.get("content-type"), truncated=fetched.truncated)
     page = Selector(text=(text if needs_body else head_part(text)) or "<html></html>")
     http_status = fetched.status
     final_url = fetched.final_url
