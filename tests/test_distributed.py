@@ -25,7 +25,8 @@ from crawler.distributed.frontier import LEASE, RECORD, Keys, message
 from tests.conftest import FAST, ROOT, run_crawl
 from tests.fakeweb import FakeWeb
 
-pytestmark = [pytest.mark.e2e, pytest.mark.redis]
+# one xdist process runs the module (its fixtures are costly): `pytest -n 2 --dist loadgroup`
+pytestmark = [pytest.mark.e2e, pytest.mark.redis, pytest.mark.xdist_group("redis")]
 
 REDIS_SERVER = "/usr/bin/redis-server"
 HOSTS = 20
@@ -413,3 +414,13 @@ def test_merge_without_a_run_says_so(redis_server: RedisServer, tmp_path: Path) 
     )
     assert proc.returncode == 2
     assert "linkhealth push" in proc.stderr
+
+
+def test_a_worker_without_a_pushed_run_says_so_and_fails(
+    world: tuple[Path, FakeWeb], redis_server: RedisServer, tmp_path: Path
+) -> None:
+    d = _setup(world, redis_server, tmp_path, "never-pushed:")
+    proc = d.worker(0)
+    _wait([proc], d, timeout=60)
+    assert proc.returncode == 2
+    assert "run `linkhealth push` first" in d.log(0)

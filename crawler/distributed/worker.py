@@ -165,10 +165,13 @@ class RedisSink:
             with contextlib.suppress(RuntimeError):
                 self._closing = asyncio.ensure_future(self.aredis.aclose())
         self.redis.close()
+        # no run to work on: exit 2 (like a bad setting); a crawl that did not finish: 1
+        exit_code = 2 if self.run is None else 0 if reason == "finished" else 1
         stats = self.crawler.stats
         if stats is not None:
             stats.set_value("linkhealth/distributed/recorded", self.recorded)
             stats.set_value("linkhealth/distributed/repeats", self.repeats)
+            stats.set_value("linkhealth/exit_code", exit_code)
         logger.info(
             "linkhealth worker %s: %d verdicts recorded, %d repeats ignored, %d leases left",
             reason,
