@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 
 #: scrapy-redis's default queue key: shared by every worker unless each is given its own
 SHARED_QUEUE_KEY = "%(spider)s:requests"
+#: polls of an idle engine with links still held before those links are given up
+_VANISHED_AFTER_POLLS = 3
 
 
 class RedisSink:
@@ -103,17 +105,19 @@ class RedisSink:
         keys = self.keys.lease_keys(run.run_id)
         self._renewer = asyncio.ensure_future(self._renew_forever(run.run_id))
         waiting = False
+        idle = 0
         while True:
             reply = await lease(keys=keys, args=[self.lease_ms, self.batch])
             reaped, pending, leased = (int(x) for x in reply[:3])
             if reaped:
                 logger.info("re-queued %d links whose lease expired", reaped)
             messages = [json.loads(m) for m in reply[3:]]
+            self.held.update(msg["identity"] for msg in messages)  # renewed from now on
             for msg in messages:
-                self.held.add(msg["identity"])
                 yield spider.make_request(msg["identity"], msg["fetch_url"], msg["host"])
             if messages:
                 waiting = False
+                idle = 0
                 continue
             if not pending and not leased:
                 logger.info("the queue is empty and no lease is out: this worker is done")
@@ -121,7 +125,25 @@ class RedisSink:
             if not waiting:
                 logger.info("queue empty, %d links leased by workers: waiting", leased)
                 waiting = True
+            idle = idle + 1 if self.held and self._engine_idle() else 0
+            if idle >= _VANISHED_AFTER_POLLS:
+                # nothing in flight here, yet links still held: their requests vanished; let the
+                # leases expire so that a worker fetches them again
+                logger.warning("%d leased links got no verdict here: released", len(self.held))
+                self.held.clear()
+                idle = 0
             await asyncio.sleep(self.poll)
+
+    def _engine_idle(self) -> bool:
+        """Nothing scheduled, downloading or being parsed in this worker."""
+        engine = self.crawler.engine
+        if engine is None:
+            return False
+        scraper_slot = engine.scraper.slot
+        if engine.downloader.active or (scraper_slot is not None and not scraper_slot.is_idle()):
+            return False
+        scheduler = getattr(getattr(engine, "_slot", None), "scheduler", None)
+        return not (scheduler is not None and scheduler.has_pending_requests())
 
     async def _renew_forever(self, run_id: int) -> None:
         assert self.aredis is not None
