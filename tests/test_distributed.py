@@ -424,3 +424,13 @@ def test_a_worker_without_a_pushed_run_says_so_and_fails(
     _wait([proc], d, timeout=60)
     assert proc.returncode == 2
     assert "run `linkhealth push` first" in d.log(0)
+
+
+def test_a_bad_distributed_setting_stops_the_worker_naming_it(
+    world: tuple[Path, FakeWeb], redis_server: RedisServer, tmp_path: Path
+) -> None:
+    d = _setup(world, redis_server, tmp_path, "bad-setting:")
+    proc = d.worker(0, LINKHEALTH_REDIS_LEASE="soon")
+    _wait([proc], d, timeout=60)
+    assert proc.returncode != 0
+    assert "LINKHEALTH_REDIS_LEASE: expected a number" in d.log(0)

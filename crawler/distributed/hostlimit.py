@@ -27,7 +27,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from crawler.distributed.frontier import ACQUIRE, HOLD, Keys
-from crawler.distributed.settings import setting
+from crawler.distributed.settings import number, setting
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ class GlobalHostLimitMiddleware:
             prefix=str(setting(settings.get, "LINKHEALTH_REDIS_PREFIX")),
             limit=settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") or 1,
             delay=settings.getfloat("DOWNLOAD_DELAY"),
-            ttl=float(setting(settings.get, "LINKHEALTH_REDIS_HOST_TTL")),
+            ttl=number(settings.get, "LINKHEALTH_REDIS_HOST_TTL"),
         )
         crawler.signals.connect(middleware.left_downloader, signals.request_left_downloader)
         crawler.signals.connect(middleware.spider_closed, signals.spider_closed)

@@ -31,3 +31,18 @@ def setting(get: Any, name: str) -> Any:
     if value in (None, ""):
         value = os.environ.get(name)
     return DISTRIBUTED_DEFAULTS[name][0] if value in (None, "") else value
+
+
+def number(get: Any, name: str, *, whole: bool = False) -> float:
+    """A positive number setting, validated like the others (the message names it)."""
+    from crawler.config import ConfigError  # noqa: PLC0415 - crawler.config imports this module
+
+    value = setting(get, name)
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name}: expected a number, got {value!r}") from None
+    if result <= 0 or (whole and result != int(result)):
+        kind = "a whole number" if whole else "a number"
+        raise ConfigError(f"{name}: must be {kind} greater than 0, got {value!r}")
+    return result

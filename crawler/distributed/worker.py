@@ -22,7 +22,7 @@ from scrapy.crawler import Crawler
 
 from crawler.config import Config, parse_now
 from crawler.distributed.frontier import LEASE, RECORD, RENEW, Keys, RunInfo
-from crawler.distributed.settings import setting
+from crawler.distributed.settings import number, setting
 from crawler.items import LinkCheck
 from crawler.network import NetworkWatch
 
@@ -74,9 +74,9 @@ class RedisSink:
             crawler,
             config,
             prefix=str(setting(get, "LINKHEALTH_REDIS_PREFIX")),
-            lease=float(setting(get, "LINKHEALTH_REDIS_LEASE")),
-            batch=int(setting(get, "LINKHEALTH_REDIS_BATCH")),
-            poll=float(setting(get, "LINKHEALTH_REDIS_POLL")),
+            lease=number(get, "LINKHEALTH_REDIS_LEASE"),
+            batch=int(number(get, "LINKHEALTH_REDIS_BATCH", whole=True)),
+            poll=number(get, "LINKHEALTH_REDIS_POLL"),
         )
         if get("SCHEDULER_QUEUE_KEY", SHARED_QUEUE_KEY) == SHARED_QUEUE_KEY:
             logger.warning(
