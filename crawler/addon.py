@@ -8,6 +8,10 @@ nothing changes: the default path stays embedded (SQLite, no Redis).
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
+
 from scrapy.settings import BaseSettings
 
 
@@ -20,6 +24,11 @@ class LinkhealthAddon:
         settings.set("SCHEDULER", "scrapy_redis.scheduler.Scheduler", "addon")
         settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", "addon")
         settings.set("SCHEDULER_PERSIST", True, "addon")
+        if settings.get("SCHEDULER_QUEUE_KEY") is None:
+            # a queue per worker: a request (retries and redirects included) stays with the
+            # worker that holds the link's lease
+            worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+            settings.set("SCHEDULER_QUEUE_KEY", f"%(spider)s:requests:{worker}", "addon")
         middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
         middlewares["crawler.distributed.hostlimit.GlobalHostLimitMiddleware"] = 560
         settings.set("DOWNLOADER_MIDDLEWARES", middlewares, "addon")

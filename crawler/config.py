@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.archive.settings import ARCHIVE_DEFAULTS
+from crawler.distributed.settings import DISTRIBUTED_DEFAULTS
 from crawler.history import Policy
 from crawler.ignore import IgnoreError, IgnoreList, load_ignore_list
 from crawler.middlewares.proxyhosts import ProxyHostsError, parse_proxy_hosts
@@ -51,6 +52,7 @@ DEFAULTS: dict[str, tuple[Any, str]] = {
 }
 
 DEFAULTS.update(ARCHIVE_DEFAULTS)
+DEFAULTS.update(DISTRIBUTED_DEFAULTS)
 
 #: Scrapy settings linkhealth relies on, validated with its own.
 _POSITIVE_SCRAPY = ("DOWNLOAD_TIMEOUT", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN")

@@ -61,6 +61,7 @@ class SeedsSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.config = load_config(crawler.settings.get, seeds=spider.seeds_arg)
+        spider.network = NetworkWatch(spider.config.network)
         spider.sink = None
         if spider.config.redis_url:
             from crawler.distributed.worker import RedisSink  # noqa: PLC0415 - optional extra
@@ -68,7 +69,6 @@ class SeedsSpider(scrapy.Spider):
             spider.sink = RedisSink.from_crawler(crawler, spider.config)
             return spider
         spider.store = Store(spider.config.state_db)
-        spider.network = NetworkWatch(spider.config.network)
         return spider
 
     # start ----------------------------------------------------------------------------------
