@@ -65,6 +65,7 @@ def _expected(seeds):
     return occurrences, links
 
 
+@pytest.mark.timeout(1200)
 def test_ten_thousand_links_with_every_failure_mode(tmp_path):
     seeds = tmp_path / "seeds"
     seeds.mkdir()
