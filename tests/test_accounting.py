@@ -77,7 +77,7 @@ def test_ten_thousand_links_with_every_failure_mode(tmp_path):
             seeds,
             tmp_path,
             env=web.env(),
-            timeout=900,
+            timeout=1100,
             settings={"DOWNLOAD_TIMEOUT": "2", "CONCURRENT_REQUESTS": "128", "LOG_LEVEL": "INFO"},
         )
     assert result.returncode == 0, result.stderr[-3000:]

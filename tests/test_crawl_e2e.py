@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT, run_crawl
+from tests.fakeweb import FakeWeb
 
 pytestmark = pytest.mark.e2e
 FIXTURE = ROOT / "tests" / "data" / "e2e"
@@ -63,8 +66,6 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def crawl(tmp_path_factory):
-    from tests.fakeweb import FakeWeb
-
     work = tmp_path_factory.mktemp("e2e")
     seeds = work / "seeds"
     shutil.copytree(FIXTURE, seeds)
@@ -166,9 +167,6 @@ def test_store_has_one_check_per_link(crawl):
 
 
 def test_report_rebuilt_from_the_store_alone(crawl, tmp_path):
-    import subprocess
-    import sys
-
     result, _ = crawl
     out = tmp_path / "rebuilt"
     proc = subprocess.run(
