@@ -35,6 +35,8 @@ DEFAULT_REQUEST_HEADERS = {
 }
 
 # Politeness: a few requests per site at a time, a pause between them, retries with backoff.
+# Per-host concurrency that holds with DOWNLOAD_DELAY=0 too (see crawler/downloader.py).
+DOWNLOADER = "crawler.downloader.PoliteDownloader"
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 0.5

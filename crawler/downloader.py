@@ -1,0 +1,38 @@
+"""Scrapy's downloader, with per-host concurrency that holds when there is no download delay.
+
+In Scrapy 2.19 ``Downloader._process_queue`` schedules each queued request as a coroutine and
+counts it as transferring only once that coroutine runs; with ``DOWNLOAD_DELAY = 0`` the loop
+therefore starts a slot's whole queue at once (measured at the fake web: 5 requests at a time to
+one host with ``CONCURRENT_REQUESTS_PER_DOMAIN = 1``). Here a request counts as transferring
+from the moment it is taken off the queue; ``Downloader._download`` adds it again (a set) and
+removes it when the download ends, as before.
+"""
+
+from __future__ import annotations
+
+from time import monotonic
+
+from scrapy.core.downloader import Downloader, Slot
+from scrapy.utils.asyncio import call_later
+from scrapy.utils.defer import _schedule_coro
+
+
+class PoliteDownloader(Downloader):
+    def _process_queue(self, slot: Slot) -> None:
+        if slot.latercall:
+            return
+        now = monotonic()
+        delay = slot.download_delay()
+        if delay:
+            penalty = delay - now + slot.lastseen
+            if penalty > 0:
+                slot.latercall = call_later(penalty, self._latercall, slot)
+                return
+        while slot.queue and slot.free_transfer_slots() > 0:
+            slot.lastseen = now
+            request, queue_dfd = slot.queue.popleft()
+            slot.transferring.add(request)  # counted now, not when the coroutine starts
+            _schedule_coro(self._wait_for_download(slot, request, queue_dfd))
+            if delay:
+                self._process_queue(slot)
+                break
