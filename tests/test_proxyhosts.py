@@ -1,0 +1,51 @@
+"""LINKHEALTH_PROXY_HOSTS routes chosen hosts through a proxy of their own."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from crawler.middlewares.proxyhosts import ProxyHostsError, parse_proxy_hosts
+from tests.conftest import run_crawl
+from tests.fakeweb import FakeWeb
+
+
+def test_parse():
+    assert parse_proxy_hosts("zhihu.com=http://p:1, mp.weixin.qq.com=https://q:2\n") == [
+        ("zhihu.com", "http://p:1"),
+        ("mp.weixin.qq.com", "https://q:2"),
+    ]
+    with pytest.raises(ProxyHostsError) as info:
+        parse_proxy_hosts("zhihu.com=socks5://user:secret@p:1")
+    assert "secret" not in str(info.value)
+
+
+@pytest.mark.e2e
+def test_only_the_chosen_hosts_go_through_the_proxy(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    with FakeWeb(workdir=tmp_path / "fakeweb") as web:
+        direct = web.url("direct.test", "/page")
+        (seeds / "list.md").write_text(
+            f"- <http://routed.test/page>\n- <http://sub.routed.test/x>\n- <{direct}>\n",
+            encoding="utf-8",
+        )
+        result = run_crawl(
+            seeds,
+            tmp_path,
+            env=env,
+            settings={
+                "LINKHEALTH_PROXY_HOSTS": f"routed.test={web.proxy_url}",
+                "LINKHEALTH_CANARY_URLS": web.url("canary.test", "/"),
+                "TWISTED_DNS_RESOLVER": "tests.fakeweb.resolver.FakeHostnameResolver",
+            },
+        )
+        seen = {r["url"] for r in web.requests()}
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = result.by_url()
+    assert rows["http://routed.test/page"]["status"] == "alive"
+    assert rows["http://sub.routed.test/x"]["status"] == "alive"
+    assert rows[direct]["status"] == "alive"  # reached directly, not through the proxy
+    assert {"http://routed.test/page", "http://sub.routed.test/x"} <= seen
