@@ -100,10 +100,11 @@ _LOG = logging.getLogger(__name__)
 _MAX_TEXT: Final = 300
 _LONG_LINE: Final = 20_000  # longer lines bypass markdown-it (see module docstring)
 _URL_CAP: Final = 65_536  # longest URL we look at
-_TEXT_WINDOW: Final = 1_000  # characters either side of a URL used for its "rest of line" text
+_TEXT_WINDOW: Final = 200  # characters either side of a URL used for its "rest of line" text
 _BINARY_SNIFF: Final = 8_192
 _GB_SAMPLE: Final = 20_000
 _META: Final = "seed_span"
+_ENV_STOPS: Final = "seed_url_stops"
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,7 +287,10 @@ _FULLWIDTH_PUNCT: Final = re.compile(
     "\ufe10-\ufe19\ufe30-\ufe4f\ufe50-\ufe6b"  # vertical, compatibility and small forms
     "]"
 )
+_URL_STOP: Final = re.compile(r"[\s<>]|" + _FULLWIDTH_PUNCT.pattern)
+_ROUGH_STOP: Final = re.compile(r"[\"`]")
 _TRAILING_ASCII: Final = ".,:;!?'\"*`"
+_TRAILING_CLOSE: Final = {")": "(", "]": "[", "}": "{"}
 _AMP: Final = re.compile(r"&(?:amp|#0*38|#[xX]0*26);")
 _BACKSLASH_ESCAPE: Final = re.compile(r"\\([!-/:-@\[-`{-~])")
 _HREF_ATTR: Final = re.compile(
@@ -305,7 +309,8 @@ def _trim_bare(url: str) -> str | None:
         url = url[: cut.start()]
     while url:
         last = url[-1]
-        if last in _TRAILING_ASCII or (last == ")" and url.count("(") < url.count(")")):
+        opener = _TRAILING_CLOSE.get(last)
+        if last in _TRAILING_ASCII or (opener and url.count(opener) < url.count(last)):
             url = url[:-1]
             continue
         break
@@ -323,15 +328,10 @@ class _FileSchema:
     """
 
     def __init__(self, linkify: Any) -> None:
-        self._linkify = linkify
-        self._pattern: re.Pattern[str] | None = None
+        self.pattern = re.compile(r"//[^\s/?#<>\"'`|\\]*" + linkify.re["src_path"], re.IGNORECASE)
 
     def validate(self, text: str, pos: int) -> int:
-        if self._pattern is None:
-            self._pattern = re.compile(
-                r"//[^\s/?#<>\"'`|\\]*" + self._linkify.re["src_path"], re.IGNORECASE
-            )
-        found = self._pattern.match(text, pos)
+        found = self.pattern.match(text, pos)
         return len(found.group(0)) if found else 0
 
 
@@ -359,31 +359,91 @@ class _Span:
     label: str = ""  # normalized reference label for kind == "reference"
 
 
-def _match_url(linkify: Any, src: str, start: int, limit: int) -> int:
-    """End of the (trimmed) URL starting at ``src[start]``, or -1 when there is none."""
-    stop = min(limit, start + _URL_CAP)
-    ws = _WS.search(src, start, stop)
-    if ws is not None:
-        stop = ws.start()
-    found = linkify.match_at_start(src[start:stop])
-    if found is None or found.index != 0:
+class _StopCache:
+    """First "a bare URL ends here" character (whitespace, ``<``, ``>``, full-width
+    punctuation) at or after a position of ``src``; remembers the last answer, so scanning
+    one text for URLs from left to right reads each character once."""
+
+    __slots__ = ("hi", "lo", "src")
+
+    def __init__(self, src: str) -> None:
+        self.src = src
+        self.lo = 0
+        self.hi = -1
+
+    def stop(self, pos: int) -> int:
+        if not self.lo <= pos <= self.hi:
+            found = _URL_STOP.search(self.src, pos)
+            self.lo, self.hi = pos, (found.start() if found else len(self.src))
+        return self.hi
+
+
+def _match_url(linkify: Any, stops: _StopCache, start: int, colon: int, limit: int) -> int:
+    """End of the (trimmed) URL whose scheme is ``src[start:colon]`` (``"https:"``), or -1.
+
+    The same test as linkify-it's ``match_at_start``, run with an end bound instead of on a
+    copy of the rest of the text: the URL cannot go past whitespace, ``<``, ``>`` or full-width
+    punctuation (see ``_StopCache``) nor ``_URL_CAP`` characters.  Unbounded, linkify-it reads
+    on through ``，`` and CJK text to the end of the line for every URL (quadratic on long
+    lines), and markdown-it copies the rest of the paragraph for each one.
+    """
+    src = stops.src
+    scheme = src[start:colon].lower()
+    pattern = _schema_patterns(linkify).get(scheme)
+    if pattern is None:
         return -1
-    trimmed = _trim_bare(src[start : start + found.last_index].rstrip("*"))
+    stop = min(stops.stop(colon), limit, start + _URL_CAP)
+    found = pattern.match(src, colon, stop)
+    if found is not None and found.end() > colon:
+        end = found.end()
+    elif scheme != "mailto:" and src.startswith("//", colon):
+        # linkify-it refuses it (port 99999, odd host...): report it as written anyway, up to
+        # where a bare URL must end; the caller will call it malformed.  Nothing is dropped.
+        rough = _ROUGH_STOP.search(src, colon, stop)
+        end = rough.start() if rough is not None else stop
+    else:
+        return -1
+    trimmed = _trim_bare(src[start:end].rstrip("*"))
     if trimmed is None:
         return -1
     return start + len(trimmed)
+
+
+_SCHEMA_PATTERNS: dict[int, dict[str, re.Pattern[str]]] = {}
+
+
+def _schema_patterns(linkify: Any) -> dict[str, re.Pattern[str]]:
+    """linkify-it's compiled validators (they are built lazily, on first use), by scheme."""
+    cached = _SCHEMA_PATTERNS.get(id(linkify))
+    if cached is not None:
+        return cached
+    linkify.test_schema_at("http://a.b/", "http:", 5)
+    linkify.test_schema_at("mailto:a@b.cd", "mailto:", 7)
+    http, mailto = linkify.re.get("http"), linkify.re.get("mailto")
+    if not isinstance(http, re.Pattern) or not isinstance(mailto, re.Pattern):
+        raise RuntimeError("unsupported linkify-it-py version: no compiled validators")
+    patterns: dict[str, re.Pattern[str]] = {
+        "http:": http,
+        "https:": http,
+        "ftp:": http,
+        "mailto:": mailto,
+        "file:": _FileSchema(linkify).pattern,
+    }
+    _SCHEMA_PATTERNS[id(linkify)] = patterns
+    return patterns
 
 
 def _find_urls(linkify: Any, s: str, lo: int = 0, hi: int | None = None) -> list[tuple[int, int]]:
     """Spans of the scheme URLs in ``s[lo:hi]`` (plain text: code, HTML, over-long lines)."""
     hi = len(s) if hi is None else hi
     spans: list[tuple[int, int]] = []
+    stops = _StopCache(s)
     pos = lo
     while True:
         m = _SCHEME_AT.search(s, pos, hi)
         if m is None:
             return spans
-        end = _match_url(linkify, s, m.start(), hi)
+        end = _match_url(linkify, stops, m.start(), m.end(), hi)
         if end < 0:
             pos = m.end()
             continue
@@ -455,11 +515,10 @@ def _wrap_link_rule(original: _InlineRule, *, image: bool) -> _InlineRule:
             while pos < end and (isStrSpace(src[pos]) or src[pos] == "\n"):
                 pos += 1
             res = parseLinkDestination(src, pos, end)
-            if res.ok:
-                dest_start, dest_end = pos, res.pos
-                if dest_end - dest_start >= 2 and src[dest_start] == "<":
-                    dest_start, dest_end = dest_start + 1, dest_end - 1
-                token.meta[_META] = _Span(src, dest_start, dest_end, "inline")
+            dest_start, dest_end = (pos, res.pos) if res.ok else (pos, pos)  # [a]() is empty
+            if dest_end - dest_start >= 2 and src[dest_start] == "<":
+                dest_start, dest_end = dest_start + 1, dest_end - 1
+            token.meta[_META] = _Span(src, dest_start, dest_end, "inline")
             return True
         label = ""
         if pos < end and src[pos] == "[":
@@ -517,7 +576,11 @@ def _linkify_rule(state: StateInline, silent: bool) -> bool:
     start = pos - len(proto)
     if start < 0 or src[start:pos] != proto:
         return False
-    end = _match_url(state.md.linkify, src, start, state.posMax)
+    caches: dict[int, _StopCache] = state.env.setdefault(_ENV_STOPS, {})
+    stops = caches.get(id(src))
+    if stops is None or stops.src is not src:
+        stops = caches[id(src)] = _StopCache(src)
+    end = _match_url(state.md.linkify, stops, start, pos + 1, state.posMax)
     if end < 0:
         return False
     url = src[start:end]
@@ -562,39 +625,46 @@ def _markdown() -> MarkdownIt:
 # --------------------------------------------------------------------------------------------
 
 _MD_LINK: Final = re.compile(
-    r"!?\[([^\[\]\n]*)\]\([^()\s]*(?:\([^()\s]*\)[^()\s]*)*(?:\s+[^()]*)?\)"
+    r"!?\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\([^()\s]*(?:\([^()\s]*\)[^()\s]*)*(?:\s+[^()]*)?\)"
 )
-_ANGLE: Final = re.compile(r"<[^<>\n]*>")
-_EMPHASIS: Final = re.compile(r"\*\*|__|~~|`+")
+_ROUGH_URL: Final = re.compile(
+    r"(?<![a-z0-9.+\-])(?:https?|ftp|file|mailto):[^\s<>\"" + _FULLWIDTH_PUNCT.pattern[1:] + "*",
+    re.IGNORECASE,
+)
+_ANGLE: Final = re.compile(r"<[^<>\n]*>|<!--|-->")
+_EMPHASIS: Final = re.compile(r"\*+|(?<!\w)_+|_+(?!\w)|~~|`+")
 _LEADING_MARKERS: Final = re.compile(r"^\s*(?:(?:>|[-*+](?=\s)|#{1,6}(?=\s|$))\s*)+")
+_LIST_ITEM: Final = re.compile(r"\s*(?:>\s*)*(?:[-*+]|\d{1,9}[.)])\s")
+_LONE_NUMBER: Final = re.compile(r"\d{1,9}[.)]?")  # an ordered-list marker is no title
 _CLOSING_HASHES: Final = re.compile(r"\s#+\s*$")
 _EMPTY_BRACKETS: Final = re.compile(r"\(\s*\)|（\s*）|\[\s*\]|【\s*】|《\s*》|“\s*”|「\s*」")
 _STRIP: Final = " \t\u3000:：|｜,，;；、。-–—*_>"
 
 
-def _clean_text(s: str, linkify: Any) -> str:
+def _clean_text(s: str) -> str:
     """Plain title text of a Markdown line fragment: markers, URLs and tags removed."""
-    s = _MD_LINK.sub(r"\1", s)
-    s = _ANGLE.sub(" ", s)
-    spans = _find_urls(linkify, s)
-    if spans:
-        parts: list[str] = []
-        last = 0
-        for a, b in spans:
-            parts.append(s[last:a])
-            last = b
-        parts.append(s[last:])
-        s = " ".join(parts)
-    s = _LEADING_MARKERS.sub("", s)
-    s = _CLOSING_HASHES.sub("", s)
-    s = _EMPHASIS.sub(" ", s)
+    if not s or s.isspace():
+        return ""
+    # The membership tests only skip regexes that could not match (this runs once per URL).
+    if "[" in s:
+        s = _MD_LINK.sub(r"\1", s)
+    if "<" in s:
+        s = _ANGLE.sub(" ", s)
+    if ":" in s:
+        s = _ROUGH_URL.sub(" ", s)
     s = " ".join(s.split())
+    s = _LEADING_MARKERS.sub("", s)
+    if "#" in s:
+        s = _CLOSING_HASHES.sub("", s)
+    if "*" in s or "_" in s or "~" in s or "`" in s:
+        s = _EMPHASIS.sub("", s)
     for _ in range(3):
         before = s
         s = _EMPTY_BRACKETS.sub("", s).strip(_STRIP)
         if s == before:
             break
-    return " ".join(s.split())[:_MAX_TEXT].strip()
+    s = " ".join(s.split())[:_MAX_TEXT].strip()
+    return "" if _LONE_NUMBER.fullmatch(s) else s
 
 
 def _collapse(s: str) -> str:
@@ -694,8 +764,9 @@ class _Extractor:
         return max(lo, hint), raw or url
 
     def add(self, hit: _Hit) -> None:
+        """Keep a hit; an empty URL only for Markdown links / definitions (``[a]()``)."""
         hit.url = hit.url.strip()
-        if hit.url:
+        if hit.url or hit.kind in ("inline", "reference"):
             self.hits.append(hit)
 
     # -- text for URLs without link text -----------------------------------------------------
@@ -706,7 +777,7 @@ class _Extractor:
             s = self.lines[li]
             if len(s) > 2 * _TEXT_WINDOW:
                 s = s[: 2 * _TEXT_WINDOW]
-            cached = self.clean_cache[li] = _clean_text(s, self.linkify)
+            cached = self.clean_cache[li] = _clean_text(s)
         return cached
 
     def text_above(self, li: int) -> str:
@@ -737,7 +808,10 @@ class _Extractor:
         if start > 0 and end < len(s) and s[start - 1] == "<" and s[end] == ">":
             start, end = start - 1, end + 1
         rest = s[max(0, start - _TEXT_WINDOW) : start] + " " + s[end : end + _TEXT_WINDOW]
-        return _clean_text(rest, self.linkify) or self.text_above(hit.line)
+        text = _clean_text(rest)
+        if text or _LIST_ITEM.match(s):
+            return text  # a list item's line above is a sibling item, not its title
+        return self.text_above(hit.line)
 
     # -- walking the token stream --------------------------------------------------------------
 
@@ -890,16 +964,16 @@ class _Extractor:
         for label, d, used in definitions:
             href = str(d.get("href", ""))
             span = d.get("map")
-            if not href or not span:
+            if not span:
                 continue
             first, stop = int(span[0]), min(int(span[1]), len(self.lines))
             if first >= stop:
                 continue
             joined = "\n".join(self.lines[first:stop])
             label_start, after = _label_bounds(joined)
-            j = joined.find(href, after)
+            j = joined.find(href, after) if href else -1
             raw = href
-            if j < 0 and len(href) <= 4_096:
+            if j < 0 and 0 < len(href) <= 4_096:
                 m = _flexible(href).search(joined, after)
                 if m is not None and m.end() > m.start():
                     j, raw = m.start(), m.group(0)
@@ -942,7 +1016,8 @@ def _label_bounds(definition: str) -> tuple[int, int]:
 def _link_text(children: list[Token], open_index: int) -> str:
     depth = 0
     inner: list[Token] = []
-    for token in children[open_index + 1 :]:
+    for i in range(open_index + 1, len(children)):
+        token = children[i]
         if token.type == "link_open":
             depth += 1
         elif token.type == "link_close":
