@@ -34,6 +34,11 @@ How links are found
   microseconds per character on adversarial input such as ``[[[[...``, i.e. minutes for a
   5 MB line); they are scanned for scheme URLs only and reported as ``bare`` (or ``code`` /
   ``html`` inside such a block).
+* A Markdown link with an empty destination (``[a]()``) is returned with ``url == ""`` (and
+  ``raw == ""``): the caller can call it an empty link.
+* A URL that is the *text* of a link (``[https://a](https://b)``, ``<a href=..>https://a</a>``)
+  is not a separate occurrence: only the destination is.  This is the one case where a
+  ``https://`` substring of a file is not reported.
 
 Bare URL clean-up
 -----------------
@@ -48,14 +53,28 @@ Bare URL clean-up
   URL is cut at its first full-width or CJK punctuation character (see ``_FULLWIDTH_PUNCT``);
   CJK *letters* are kept (``https://zh.wikipedia.org/wiki/中文`` is a valid link), so a URL
   written directly before Chinese text without a space or punctuation swallows that text.
-  After the cut, trailing ASCII punctuation and an unbalanced ``)`` are dropped; balanced
-  parentheses stay (``https://x.com/a_(b)``).
+  After the cut, trailing ASCII punctuation and an unbalanced ``)`` / ``]`` / ``}`` are
+  dropped; balanced parentheses stay (``https://x.com/a_(b)``).
+* A ``scheme://`` URL that linkify-it refuses (``http://bad.test:99999/x``: port out of range,
+  odd host...) is still returned, as written up to where a bare URL must end, so the caller
+  can report it as malformed.  Only a bare ``http://`` with nothing after it is ignored.
 * URLs longer than ``_URL_CAP`` characters are cut there.
 
-``raw`` is always a substring of the line (when it can be found, which is always the case
-except for Markdown destinations written with character references other than ``&amp;``); it
-never includes the ``<>`` around an autolink or an angle-bracket destination, so replacing it
-with another URL keeps the syntax intact.
+Link text
+---------
+Markdown links and images: the rendered link text / alt text.  Reference definitions: see
+above.  Autolinks, bare, code and HTML URLs: the rest of the line (``_TEXT_WINDOW`` characters
+either side) without the URL, other URLs, Markdown markers (bullets, ``#``, ``>``, emphasis,
+link syntax), HTML tags and surrounding punctuation such as ``：`` or ``|``; numbering such as
+``2.1`` is kept, but a lone list number is no title.  When nothing is left, the nearest line
+above that still has text after the same cleaning (so a URL-only line under another URL-only
+line gets the title above both), except in a list item, whose line above is a sibling item.
+Whitespace is collapsed and the text cut at 300 characters.
+
+``raw`` is the link as it stands on its line (found there in every case we know of; if it ever
+is not, ``raw`` is the url).  It never includes the ``<>`` around an autolink or an
+angle-bracket destination, so replacing it with another URL keeps the syntax intact.  A NUL
+character in the file stays a NUL in ``raw`` (markdown-it sees U+FFFD).
 """
 
 from __future__ import annotations
@@ -171,8 +190,10 @@ def _looks_like_gb(text: str) -> bool:
     Used to prefer GB18030 over charset-normalizer's guess: on short Chinese files the latter
     often answers Big5 or CP949 for GBK bytes.  Big5 or Shift-JIS bytes read as GB18030 give
     many characters outside the GB2312 hanzi / punctuation rows, so they fail this test.
+    EUC-KR Hangul lands on GB2312 rows 0xB0-0xC8 only, where Chinese text of any length also
+    uses the rows above: a dozen hanzi or more and none above row 0xC8 is Korean, not Chinese.
     """
-    seen = good = 0
+    seen = good = hanzi = high = 0
     for ch in text:
         if ch < "\x80":
             continue
@@ -185,8 +206,13 @@ def _looks_like_gb(text: str) -> bool:
             lead = encoded[0]
             if len(encoded) == 2 and (0xA1 <= lead <= 0xA3 or 0xB0 <= lead <= 0xF7):
                 good += 1
+                if lead >= 0xB0:
+                    hanzi += 1
+                    high += lead > 0xC8
         if seen >= _GB_SAMPLE:
             break
+    if hanzi >= 12 and not high:
+        return False
     return seen > 0 and good >= 0.9 * seen
 
 
@@ -730,7 +756,9 @@ def _flexible(url: str) -> re.Pattern[str]:
 class _Extractor:
     def __init__(self, text: str, file: str) -> None:
         self.file = file
+        # markdown-it turns NUL into U+FFFD (one character for one: columns still match)
         self.lines = _LINE_SPLIT.split(text.replace("\0", "\ufffd"))
+        self.nul_lines = _LINE_SPLIT.split(text) if "\0" in text else None
         self.md = _markdown()
         self.linkify: Any = self.md.linkify
         self.hits: list[_Hit] = []
@@ -994,7 +1022,12 @@ class _Extractor:
         result: list[Occurrence] = []
         for hit in self.hits:
             text = hit.text if hit.text else self.line_text(hit)
-            result.append(Occurrence(self.file, hit.line + 1, hit.raw, hit.url, text, hit.kind))
+            raw = hit.raw
+            if self.nul_lines is not None and "\ufffd" in raw:
+                end = hit.col + len(raw)
+                if self.lines[hit.line][hit.col : end] == raw:
+                    raw = self.nul_lines[hit.line][hit.col : end]
+            result.append(Occurrence(self.file, hit.line + 1, raw, hit.url, text, hit.kind))
         return result
 
 

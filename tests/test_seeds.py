@@ -394,6 +394,12 @@ def test_text_rule_for_bare_urls():
     assert long_title == "标" * 300
 
 
+def test_nul_stays_in_raw():
+    o = one("[a](https://x.com/\0z)")
+    assert o.raw == "https://x.com/\0z"  # as in the file; markdown-it itself sees U+FFFD
+    assert o.url == "https://x.com/\ufffdz"
+
+
 def test_order_is_line_then_column():
     text = "[b](https://x.com/b) <https://x.com/c>\n\n[r]: https://x.com/r\n\n`https://x.com/d` https://x.com/e"
     found = ext(text)
@@ -473,6 +479,23 @@ def test_gbk_file_is_decoded(tmp_path):
         ("short.md", "http://gbk-seed.test/page", "中文链接"),
         ("tiny.md", "https://x.com/t", "中文"),
     ]
+
+
+def test_seed_files_in_gb18030_give_the_same_links(tmp_path):
+    for f in iter_seed_files(SEEDS):
+        (tmp_path / f.name).write_bytes(f.read_text(encoding="utf-8").encode("gb18030"))
+    assert scan_seeds(tmp_path) == scan_seeds(SEEDS)
+
+
+def test_other_cjk_encodings_are_not_read_as_gb(tmp_path):
+    samples = {
+        "big5.md": ("繁體中文的閱讀清單：機器學習 https://x.com/a\n", "big5"),
+        "sjis.md": ("日本語のテキストです。リンク https://x.com/j\n", "shift_jis"),
+        "kr.md": ("한국어 텍스트입니다. 한국어 링크 목록입니다 https://x.com/k\n", "euc_kr"),
+    }
+    for name, (text, encoding) in samples.items():
+        (tmp_path / name).write_bytes(text.encode(encoding))
+        assert read_seed_file(tmp_path / name) == (text, None), encoding
 
 
 def test_utf8_bom_and_utf16(tmp_path):
