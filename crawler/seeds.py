@@ -319,8 +319,12 @@ _TRAILING_ASCII: Final = ".,:;!?'\"*`"
 _TRAILING_CLOSE: Final = {")": "(", "]": "[", "}": "{"}
 _AMP: Final = re.compile(r"&(?:amp|#0*38|#[xX]0*26);")
 _BACKSLASH_ESCAPE: Final = re.compile(r"\\([!-/:-@\[-`{-~])")
+_TAG: Final = re.compile(r"<[A-Za-z][^<>]*>?")  # a start tag, maybe continued on the next line
+_TAG_EDGE: Final = re.compile(r"[<>]")
+_ATTRIBUTE_LINE: Final = re.compile(r"\s*[A-Za-z_:][\w.:-]*\s*=")
 _HREF_ATTR: Final = re.compile(
-    r"""(?<![\w-])href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.IGNORECASE
+    r"""(?:(?<=[\s"'])|(?<![\s\S]))href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""",
+    re.IGNORECASE,
 )
 
 
@@ -427,6 +431,9 @@ def _match_url(linkify: Any, stops: _StopCache, start: int, colon: int, limit: i
         # where a bare URL must end; the caller will call it malformed.  Nothing is dropped.
         rough = _ROUGH_STOP.search(src, colon, stop)
         end = rough.start() if rough is not None else stop
+        following = _SCHEME_AT.search(src, colon + 2, end)  # not into the next URL
+        if following is not None:
+            end = following.start()
     else:
         return -1
     trimmed = _trim_bare(src[start:end].rstrip("*"))
@@ -482,19 +489,28 @@ def _find_html_links(
 ) -> list[tuple[int, int]]:
     """``href`` attribute values plus scheme URLs in an HTML fragment, in order, no overlaps."""
     hi = len(s) if hi is None else hi
-    spans: list[tuple[int, int]] = []
-    for m in _HREF_ATTR.finditer(s, lo, hi):
-        group = next(g for g in (1, 2, 3) if m.group(g) is not None)
-        a, b = m.span(group)
-        value = s[a:b]
-        lead = len(value) - len(value.lstrip())
-        tail = len(value) - len(value.rstrip())
-        if b - tail > a + lead:
-            spans.append((a + lead, b - tail))
-    taken = list(spans)
-    for a, b in _find_urls(linkify, s, lo, hi):
-        if not any(a < y and x < b for x, y in taken):
-            spans.append((a, b))
+    regions = [(m.start(), m.end()) for m in _TAG.finditer(s, lo, hi)]
+    if _ATTRIBUTE_LINE.match(s, lo, hi):  # attributes of a tag opened on a line above
+        first = _TAG_EDGE.search(s, lo, hi)
+        regions.insert(0, (lo, first.start() if first is not None else hi))
+    attributes: list[tuple[int, int]] = []
+    for start, end in regions:
+        for m in _HREF_ATTR.finditer(s, start, end):
+            group = next(g for g in (1, 2, 3) if m.group(g) is not None)
+            a, b = m.span(group)
+            value = s[a:b]
+            lead = len(value) - len(value.lstrip())
+            tail = len(value) - len(value.rstrip())
+            if b - tail > a + lead:
+                attributes.append((a + lead, b - tail))
+    spans = list(attributes)
+    i = 0
+    for a, b in _find_urls(linkify, s, lo, hi):  # both lists are sorted, attributes disjoint
+        while i < len(attributes) and attributes[i][1] <= a:
+            i += 1
+        if i < len(attributes) and attributes[i][0] < b:
+            continue  # the same URL, already taken as an attribute value
+        spans.append((a, b))
     spans.sort()
     return spans
 

@@ -359,6 +359,7 @@ def test_url_linkify_refuses_is_still_reported():
     o = one("port: http://bad.test:99999/x")
     assert (o.kind, o.url) == ("bare", "http://bad.test:99999/x")
     assert urls("just the prefix http:// here") == []
+    assert urls("http://,https://x.com/ok") == ["https://x.com/ok"]
 
 
 def test_line_numbers_crlf_and_cr():
@@ -687,9 +688,10 @@ def planted_url(draw):
     return url
 
 
-# Markdown-ish filler without "http", "]" or "<a ...>": nothing in it can turn a planted URL into
-# the text of a link (`[https://x](y)`, `<a href=y>https://x</a>`), the one place where a URL is
-# deliberately not reported.
+# Markdown-ish filler without "http", "<a ...>" and with "]" only in "[x]: " (which may turn a
+# planted URL into a reference definition: still reported, same line): nothing in it can make a
+# planted URL the text of a link (`[https://x](y)`, `<a href=y>https://x</a>`), the one place
+# where a URL is deliberately not reported.
 FILLER = (
     st.lists(
         st.sampled_from(
@@ -710,6 +712,12 @@ FILLER = (
                 "\n",
                 "\t",
                 "\\",
+                "href=",
+                "<p ",
+                "?",
+                "*",
+                "**",
+                "[x]: ",
             ]
         ),
         max_size=20,
