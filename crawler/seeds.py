@@ -53,8 +53,9 @@ Bare URL clean-up
   URL is cut at its first full-width or CJK punctuation character (see ``_FULLWIDTH_PUNCT``);
   CJK *letters* are kept (``https://zh.wikipedia.org/wiki/中文`` is a valid link), so a URL
   written directly before Chinese text without a space or punctuation swallows that text.
-  After the cut, trailing ASCII punctuation and an unbalanced ``)`` / ``]`` / ``}`` are
-  dropped; balanced parentheses stay (``https://x.com/a_(b)``).
+  After the cut, trailing ASCII punctuation (``.,:;!?*_~`` as in GFM autolinks, quotes and
+  backticks) and an unbalanced ``)`` / ``]`` / ``}`` are dropped; balanced parentheses stay
+  (``https://x.com/a_(b)``), so ``~~https://x.com/a~~`` and ``**https://x.com/a**`` are fine.
 * A ``scheme://`` URL that linkify-it refuses (``http://bad.test:99999/x``: port out of range,
   odd host...) is still returned, as written up to where a bare URL must end, so the caller
   can report it as malformed.  Only a bare ``http://`` with nothing after it is ignored.
@@ -303,7 +304,6 @@ _SCHEMES: Final = frozenset({"http", "https", "ftp", "file", "mailto"})
 # A scheme we recognise, not glued to a preceding scheme character (same test as markdown-it).
 _SCHEME_AT: Final = re.compile(r"(?<![a-z0-9.+\-])(?:https?|ftp|file|mailto):", re.IGNORECASE)
 _PROTO_TAIL: Final = re.compile(r"(?:^|[^a-z0-9.+\-])([a-z][a-z0-9.+\-]*)$", re.IGNORECASE)
-_WS: Final = re.compile(r"\s")
 _SCHEME_ONLY: Final = re.compile(r"[a-z][a-z0-9.+\-]*:(?://)?$", re.IGNORECASE)
 _FULLWIDTH_PUNCT: Final = re.compile(
     "["
@@ -315,7 +315,7 @@ _FULLWIDTH_PUNCT: Final = re.compile(
 )
 _URL_STOP: Final = re.compile(r"[\s<>]|" + _FULLWIDTH_PUNCT.pattern)
 _ROUGH_STOP: Final = re.compile(r"[\"`]")
-_TRAILING_ASCII: Final = ".,:;!?'\"*`"
+_TRAILING_ASCII: Final = ".,:;!?'\"*_~`"  # as GFM autolinks (plus quotes, backtick)
 _TRAILING_CLOSE: Final = {")": "(", "]": "[", "}": "{"}
 _AMP: Final = re.compile(r"&(?:amp|#0*38|#[xX]0*26);")
 _BACKSLASH_ESCAPE: Final = re.compile(r"\\([!-/:-@\[-`{-~])")

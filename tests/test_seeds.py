@@ -345,6 +345,16 @@ def test_images():
     ]
 
 
+def test_emphasis_around_bare_urls():
+    text = "**https://x.com/a** ~~https://x.com/b~~ _https://x.com/c_ *https://x.com/d*."
+    assert urls(text) == [
+        "https://x.com/a",
+        "https://x.com/b",
+        "https://x.com/c",
+        "https://x.com/d",
+    ]
+
+
 def test_escapes_and_angle_destinations():
     a, b = ext("[a](https://x.com/a\\_b) https://x.com/c\\_d")
     assert (a.raw, a.url) == ("https://x.com/a\\_b", "https://x.com/a_b")
