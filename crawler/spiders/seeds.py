@@ -260,12 +260,12 @@ class SeedsSpider(scrapy.Spider):
                     run_id=self.run_id,
                     policy=self.config.confirm,
                 )
+                paths.append(self._write_fixes())
             except Exception:
                 # the verdicts are safe in the store: `linkhealth report` can rebuild these
                 logger.exception("writing the reports failed; the store is intact")
                 reports_failed = True
             else:
-                paths.append(self._write_fixes())
                 logger.info("reports written: %s", ", ".join(str(p) for p in paths))
         self.store.close()
         failing = sum(counts.get(s, 0) for s in self.config.fail_on)
