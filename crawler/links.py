@@ -8,16 +8,20 @@ on the ignore list are ignored. Nothing is dropped.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+import logging
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
 from crawler.ignore import IgnoreList
 from crawler.rules import Rules
-from crawler.seeds import Occurrence
+from crawler.seeds import Occurrence, SeedProblem, scan_seeds
+from crawler.store import LinkRow, OccurrenceRow, Store
 from crawler.urls import URLProblem, canonicalize, link_kind, redact
 from crawler.verdict import ALIVE, DEAD, IGNORED, SKIPPED, Verdict
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -123,3 +127,30 @@ def fetch_order(links: Iterable[Link]) -> Iterator[Link]:
                 yield following
                 remaining.append(queue)
         queues = remaining
+
+
+def scan_links(
+    seeds: Path, rules: Rules, ignore: IgnoreList, today: dt.date
+) -> tuple[dict[str, Link], list[SeedProblem], int]:
+    """Every link of the seed files (problems logged by file name), and the occurrence count."""
+    occurrences, problems = scan_seeds(seeds)
+    for problem in problems:
+        logger.warning("seed file %s: %s", problem.file, problem.message)
+    for rule in ignore.expired(today):
+        logger.warning("ignore list: the entry %r expired on %s", rule.pattern, rule.expires)
+    root = seeds if seeds.is_dir() else seeds.parent
+    return build_links(occurrences, root, rules, ignore, today), problems, len(occurrences)
+
+
+def record_links(store: Store, run_id: int, now: str, links: Mapping[str, Link]) -> None:
+    """The run's links and where each stands, in the store."""
+    store.record_links(
+        run_id,
+        now,
+        (LinkRow(x.identity, x.url, x.fetch_url, x.host) for x in links.values()),
+        (
+            OccurrenceRow(link.identity, o.file, o.line, o.text, o.kind)
+            for link in links.values()
+            for o in link.occurrences
+        ),
+    )

@@ -21,10 +21,9 @@ from crawler.config import Config
 from crawler.distributed.frontier import Keys, RunInfo, message
 from crawler.history import Policy
 from crawler.items import LinkCheck
-from crawler.links import build_links, fetch_order
+from crawler.links import fetch_order, record_links, scan_links
 from crawler.report import write_reports
-from crawler.seeds import scan_seeds
-from crawler.store import CheckRow, LinkRow, OccurrenceRow, Store
+from crawler.store import CheckRow, Store
 from crawler.verdict import ERROR
 
 logger = logging.getLogger(__name__)
@@ -71,24 +70,11 @@ def connect(url: str) -> redis.Redis:
 def push(client: redis.Redis, config: Config, *, prefix: str) -> Pushed:
     """Scan the seeds, record the run in SQLite and queue every link to fetch in Redis."""
     keys = Keys(prefix)
-    occurrences, problems = scan_seeds(config.seeds)
-    for problem in problems:
-        logger.warning("seed file %s: %s", problem.file, problem.message)
-    root = config.seeds if config.seeds.is_dir() else config.seeds.parent
-    links = build_links(occurrences, root, config.rules, config.ignore, config.now.date())
+    links, _, _ = scan_links(config.seeds, config.rules, config.ignore, config.now.date())
     store = Store(config.state_db)
     try:
         run = store.begin_run(config.now_iso, str(config.seeds), resume=False)
-        store.record_links(
-            run.id,
-            config.now_iso,
-            (LinkRow(x.identity, x.url, x.fetch_url, x.host) for x in links.values()),
-            (
-                OccurrenceRow(link.identity, o.file, o.line, o.text, o.kind)
-                for link in links.values()
-                for o in link.occurrences
-            ),
-        )
+        record_links(store, run.id, config.now_iso, links)
         presets = [
             LinkCheck(link.identity, config.now_iso, link.preset).row()
             for link in links.values()

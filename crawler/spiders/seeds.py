@@ -24,11 +24,10 @@ from crawler.errors import verdict_for_exception
 from crawler.extensions.headreader import META_HEAD_ONLY, META_MAX_BYTES
 from crawler.fixes import all_fixes, plan, states_from_links_csv, write_fixes_md
 from crawler.items import LinkCheck
-from crawler.links import Link, build_links, fetch_order
+from crawler.links import Link, fetch_order, record_links, scan_links
 from crawler.network import NETWORK_REASONS, NetworkWatch, canaries_verdict
 from crawler.report import write_reports
-from crawler.seeds import scan_seeds
-from crawler.store import CheckRow, LinkRow, OccurrenceRow, Store
+from crawler.store import CheckRow, Store
 from crawler.urls import URLProblem, canonicalize, redact
 from crawler.verdict import ERROR, STATUSES, Fetched, Verdict, judge
 
@@ -79,33 +78,19 @@ class SeedsSpider(scrapy.Spider):
                 yield request
             return
         config = self.config
-        occurrences, problems = scan_seeds(config.seeds)
-        for problem in problems:
-            logger.warning("seed file %s: %s", problem.file, problem.message)
-        self.seed_problems = problems
-        root = config.seeds if config.seeds.is_dir() else config.seeds.parent
-        self.links = build_links(occurrences, root, config.rules, config.ignore, config.now.date())
-        for rule in config.ignore.expired(config.now.date()):
-            logger.warning("ignore list: the entry %r expired on %s", rule.pattern, rule.expires)
+        self.links, _, n_occurrences = scan_links(
+            config.seeds, config.rules, config.ignore, config.now.date()
+        )
         run = self.store.begin_run(config.now_iso, str(config.seeds), resume=config.resume)
         self.run_id = run.id
         if run.resumed:
             logger.info("continuing run %d, started %s", run.id, run.started_at)
-        self.store.record_links(
-            run.id,
-            config.now_iso,
-            (LinkRow(x.identity, x.url, x.fetch_url, x.host) for x in self.links.values()),
-            (
-                OccurrenceRow(link.identity, o.file, o.line, o.text, o.kind)
-                for link in self.links.values()
-                for o in link.occurrences
-            ),
-        )
+        record_links(self.store, run.id, config.now_iso, self.links)
         done = self.store.checked_identities(run.id) if run.resumed else set()
         to_fetch = sum(1 for x in self.links.values() if x.fetch_url and not x.preset)
         logger.info(
             "%d link occurrences, %d distinct links, %d to fetch, %d already checked in this run",
-            len(occurrences),
+            n_occurrences,
             len(self.links),
             to_fetch,
             len(done),
