@@ -55,6 +55,10 @@ DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 0
 # One item per response: one task is enough (the default 100 costs CPU on every response).
 CONCURRENT_ITEMS = 1
+# Scrapy re-parses a callback's source on every response to look for `return value` in a
+# generator (its cache misses for bound methods): 8% of the crawl's CPU, measured with py-spy.
+# The spider's callbacks return nothing.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 LOGSTATS_INTERVAL = 30.0
 LOG_LEVEL = "INFO"
 
