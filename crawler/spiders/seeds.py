@@ -268,7 +268,8 @@ class SeedsSpider(scrapy.Spider):
         summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES if counts.get(s))
         seconds = time.monotonic() - self.started
         line = (
-            f"linkhealth: run {self.run_id} {reason}: {sum(counts.values())} links "
+            f"linkhealth: run {self.run_id} {'degraded' if self.degraded else reason}: "
+            f"{sum(counts.values())} links "
             f"({summary or 'none'}) in {seconds:.0f}s; reports in {self.config.report_dir}/"
         )
         logger.info(line)
