@@ -18,7 +18,7 @@ from crawler.ignore import IgnoreList
 from crawler.rules import Rules
 from crawler.seeds import Occurrence, SeedProblem, scan_seeds
 from crawler.store import LinkRow, OccurrenceRow, Store
-from crawler.urls import URLProblem, canonicalize, link_kind, redact
+from crawler.urls import URLProblem, canonicalize, link_kind, redact, redact_text
 from crawler.verdict import ALIVE, DEAD, IGNORED, SKIPPED, Verdict
 
 logger = logging.getLogger(__name__)
@@ -142,14 +142,17 @@ def scan_links(
     return build_links(occurrences, root, rules, ignore, today), problems, len(occurrences)
 
 
-def record_links(store: Store, run_id: int, now: str, links: Mapping[str, Link]) -> None:
-    """The run's links and where each stands, in the store."""
+def record_links(
+    store: Store, run_id: int, now: str, links: Mapping[str, Link], rules: Rules
+) -> None:
+    """The run's links and where each stands, in the store (a link text that is itself a link
+    with credentials — ``[https://…&key=…](…)`` — is stored with them hidden)."""
     store.record_links(
         run_id,
         now,
         (LinkRow(x.identity, x.url, x.fetch_url, x.host) for x in links.values()),
         (
-            OccurrenceRow(link.identity, o.file, o.line, o.text, o.kind)
+            OccurrenceRow(link.identity, o.file, o.line, redact_text(o.text, rules), o.kind)
             for link in links.values()
             for o in link.occurrences
         ),

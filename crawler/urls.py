@@ -208,3 +208,13 @@ def host_of(url: str) -> str:
         return (urlsplit(url).hostname or "").lower()
     except ValueError:
         return ""
+
+
+_URL_IN_TEXT_RE = re.compile(r"https?://[^\s<>\"'）)\]]+", re.IGNORECASE)
+
+
+def redact_text(text: str, rules: Rules) -> str:
+    """Free text (a link text) with the credentials of any link written in it hidden."""
+    if "://" not in text:
+        return text
+    return _URL_IN_TEXT_RE.sub(lambda m: redact(m.group(0), rules), text)

@@ -22,6 +22,7 @@ SECRETS = (
     "SECRETEXP000",
     "SECRETKEY999",
     "SECRETTOKEN",
+    "SECRETINTEXT",  # in a link text that is itself the link
 )
 WX_LIVE = "https://mp.weixin.qq.com/s?__biz=MzAAAA==&mid=1&idx=1&sn=live01&chksm=abc123"
 
@@ -36,6 +37,7 @@ EXPECTED = {
     "https://mp.weixin.qq.com/s/verify01": ("blocked", "wechat-verification"),
     "https://mp.weixin.qq.com/s/moved01": ("alive", "moved"),
     "https://mp.weixin.qq.com/s/big01": ("alive", "ok"),
+    "https://mp.weixin.qq.com/s/textlink01": ("alive", "ok"),
     "https://zhuanlan.zhihu.com/p/12345": ("alive", "ok"),
     "https://zhuanlan.zhihu.com/p/404000": ("dead", "http-404"),
     "https://zhuanlan.zhihu.com/p/unhuman01": ("blocked", "zhihu-verification"),
@@ -117,6 +119,7 @@ def test_columns_titles_and_sources(crawl):
     assert live["title"] == "WeChat article live01"
     assert "活着的微信文章" in live["link_text"]
     assert rows["http://gbk.test/gbk/page"]["title"] == "中文标题 GBK"
+    assert "key=REDACTED" in rows["https://mp.weixin.qq.com/s/textlink01"]["link_text"]
     assert rows["https://mp.weixin.qq.com/s/moved01"]["moved_to"].startswith("https://mp.weixin")
     assert rows["http://plain.test/redirect-perm"]["final_url"] == "http://plain.test/final"
     assert rows["https://www.bilibili.com/video/av30271782"]["final_url"].startswith(

@@ -74,7 +74,7 @@ def push(client: redis.Redis, config: Config, *, prefix: str) -> Pushed:
     store = Store(config.state_db)
     try:
         run = store.begin_run(config.now_iso, str(config.seeds), resume=False)
-        record_links(store, run.id, config.now_iso, links)
+        record_links(store, run.id, config.now_iso, links, config.rules)
         presets = [
             LinkCheck(link.identity, config.now_iso, link.preset).row()
             for link in links.values()

@@ -89,7 +89,7 @@ class SeedsSpider(scrapy.Spider):
         self.run_id = run.id
         if run.resumed:
             logger.info("continuing run %d, started %s", run.id, run.started_at)
-        record_links(self.store, run.id, config.now_iso, self.links)
+        record_links(self.store, run.id, config.now_iso, self.links, config.rules)
         done = self.store.checked_identities(run.id) if run.resumed else set()
         to_fetch = sum(1 for x in self.links.values() if x.fetch_url and not x.preset)
         logger.info(
