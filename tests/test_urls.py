@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crawler.rules import load_rules
-from crawler.urls import URLProblem, canonicalize, link_kind, redact
+from crawler.urls import URLProblem, canonicalize, link_kind, redact, redact_text
 
 RULES = load_rules()
 WECHAT = (
@@ -194,3 +194,12 @@ def test_properties(noise, article, fragment):
     # never changes the article identity: the same as the bare article link's
     bare = canonicalize(f"https://mp.weixin.qq.com/s?{article_query}", RULES)
     assert c.identity == bare.identity
+
+
+def test_redact_text_hides_credentials_of_links_written_in_text():
+    text = "标题 https://mp.weixin.qq.com/s?__biz=A==&key=SECRET1&sn=1（https://x.com/?pass_ticket=S2）"
+    shown = redact_text(text, RULES)
+    assert "SECRET1" not in shown
+    assert "S2" not in shown
+    assert shown.startswith("标题 https://mp.weixin.qq.com/s?__biz=A==&key=REDACTED&sn=1（")
+    assert redact_text("no link here", RULES) == "no link here"
