@@ -210,7 +210,7 @@ def host_of(url: str) -> str:
         return ""
 
 
-_URL_IN_TEXT_RE = re.compile(r"https?://[^\s<>\"'）)\]]+", re.IGNORECASE)
+_URL_IN_TEXT_RE = re.compile(r"https?://[^\s<>\"'（）「」『』【】《》，。；！？、]+", re.IGNORECASE)
 
 
 def redact_text(text: str, rules: Rules) -> str:
