@@ -144,12 +144,17 @@ def plan(
     rules: Rules,
     *,
     style: str = "append",
+    occurrences: Iterable[Occurrence] | None = None,
 ) -> dict[str, tuple[list[str], list[str], list[Fix]]]:
-    """file → (old lines, new lines, fixes), for every seed file with something to change."""
+    """file → (old lines, new lines, fixes), for every seed file with something to change.
+
+    ``occurrences``: the seeds as already scanned (the crawl has them); else they are scanned.
+    """
     if style not in STYLES:
         raise ValueError(f"fix style: one of {', '.join(STYLES)}, got {style!r}")
     root = seeds if seeds.is_dir() else seeds.parent
-    occurrences, _problems = scan_seeds(seeds)
+    if occurrences is None:
+        occurrences, _problems = scan_seeds(seeds)
     by_file: dict[str, list[Occurrence]] = {}
     for occ in occurrences:
         if "\n" not in occ.raw and occ.raw:

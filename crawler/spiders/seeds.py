@@ -281,7 +281,10 @@ class SeedsSpider(scrapy.Spider):
         """reports/fixes.md: the changes `linkhealth fix` would make (clean URLs only)."""
         style = str(self.crawler.settings.get("LINKHEALTH_ARCHIVE_FIX_STYLE") or "append")
         states = states_from_links_csv(self.config.report_dir / "links.csv")
-        planned = plan(self.config.seeds, states, self.config.rules, style=style)
+        occurrences = (o for link in self.links.values() for o in link.occurrences)
+        planned = plan(
+            self.config.seeds, states, self.config.rules, style=style, occurrences=occurrences
+        )
         return write_fixes_md(self.config.report_dir / "fixes.md", all_fixes(planned))
 
     def _account_for_the_rest(self) -> None:
