@@ -131,6 +131,37 @@ def cmd_merge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_state(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--state",
+        default=_default("LINKHEALTH_STATE_DB"),
+        help=f"{what} (default: $LINKHEALTH_STATE_DB or %(default)s)",
+    )
+
+
+def _add_out(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--out",
+        default=_default("LINKHEALTH_REPORT_DIR"),
+        help="the report directory (default: $LINKHEALTH_REPORT_DIR or %(default)s)",
+    )
+
+
+def _add_redis(parser: argparse.ArgumentParser) -> None:
+    """--redis and --prefix, for the distributed profile's commands."""
+    parser.add_argument(
+        "--redis",
+        default=_redis_default(),
+        required=not _redis_default(),
+        help="the Redis URL (default: $LINKHEALTH_REDIS_URL)",
+    )
+    parser.add_argument(
+        "--prefix",
+        default=_prefix_default(),
+        help="prefix of the Redis keys (default: $LINKHEALTH_REDIS_PREFIX or %(default)s)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="linkhealth",
@@ -145,16 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Rebuild links.csv, occurrences.csv, report.html and summary.md "
         "from the SQLite state file, without fetching anything.",
     )
-    report.add_argument(
-        "--state",
-        default=_default("LINKHEALTH_STATE_DB"),
-        help="the SQLite state file (default: $LINKHEALTH_STATE_DB or %(default)s)",
-    )
-    report.add_argument(
-        "--out",
-        default=_default("LINKHEALTH_REPORT_DIR"),
-        help="the report directory (default: $LINKHEALTH_REPORT_DIR or %(default)s)",
-    )
+    _add_state(report, "the SQLite state file")
+    _add_out(report)
     report.add_argument("--run", type=int, help="the run to report on (default: the latest)")
     report.set_defaults(func=cmd_report)
 
@@ -193,8 +216,6 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("file", nargs="?", help="a rules TOML (default: the built-in rules only)")
     rules.set_defaults(func=cmd_rules)
 
-    redis_help = "the Redis URL (default: $LINKHEALTH_REDIS_URL)"
-    prefix_help = "prefix of the Redis keys (default: $LINKHEALTH_REDIS_PREFIX or %(default)s)"
     push = sub.add_parser(
         "push",
         help="distributed profile: queue the seeds' links in Redis for the workers",
@@ -202,20 +223,13 @@ def build_parser() -> argparse.ArgumentParser:
         "and the verdicts known without a fetch) and queue every link to fetch in Redis. Then "
         "start any number of workers: `scrapy crawl seeds -s LINKHEALTH_REDIS_URL=URL`.",
     )
-    push.add_argument(
-        "--redis", default=_redis_default(), required=not _redis_default(), help=redis_help
-    )
+    _add_redis(push)
     push.add_argument(
         "--seeds",
         default=None,
         help="seed file or directory (default: $LINKHEALTH_SEEDS or seeds)",
     )
-    push.add_argument(
-        "--state",
-        default=_default("LINKHEALTH_STATE_DB"),
-        help="the coordinator's SQLite state file (default: $LINKHEALTH_STATE_DB or %(default)s)",
-    )
-    push.add_argument("--prefix", default=_prefix_default(), help=prefix_help)
+    _add_state(push, "the coordinator's SQLite state file")
     push.set_defaults(func=cmd_push)
 
     merge = sub.add_parser(
@@ -225,20 +239,9 @@ def build_parser() -> argparse.ArgumentParser:
         "`linkhealth push` wrote, then finish the run and write the reports. While links are "
         "still queued or leased it only merges what is there and exits 1.",
     )
-    merge.add_argument(
-        "--redis", default=_redis_default(), required=not _redis_default(), help=redis_help
-    )
-    merge.add_argument(
-        "--state",
-        default=_default("LINKHEALTH_STATE_DB"),
-        help="the coordinator's SQLite state file (default: $LINKHEALTH_STATE_DB or %(default)s)",
-    )
-    merge.add_argument(
-        "--out",
-        default=_default("LINKHEALTH_REPORT_DIR"),
-        help="the report directory (default: $LINKHEALTH_REPORT_DIR or %(default)s)",
-    )
-    merge.add_argument("--prefix", default=_prefix_default(), help=prefix_help)
+    _add_redis(merge)
+    _add_state(merge, "the coordinator's SQLite state file")
+    _add_out(merge)
     merge.set_defaults(func=cmd_merge)
     return parser
 
