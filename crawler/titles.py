@@ -13,7 +13,6 @@ from crawler.rules import Platform
 
 MAX_TITLE_CHARS = 300
 _WS_RE = re.compile(r"\s+")
-_HEAD_END_RE = re.compile(r"</head\s*>", re.IGNORECASE)
 
 
 def _detect(body: bytes) -> str | None:
@@ -69,12 +68,6 @@ def clean_title(text: str | None) -> str | None:
     if len(cleaned) > MAX_TITLE_CHARS:
         cleaned = cleaned[: MAX_TITLE_CHARS - 1].rstrip() + "…"
     return cleaned
-
-
-def head_part(text: str) -> str:
-    """The text up to ``</head>`` (all of it when there is none)."""
-    match = _HEAD_END_RE.search(text)
-    return text[: match.end()] if match else text
 
 
 def _from_selector(selector: Selector, css: str) -> str | None:

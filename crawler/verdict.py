@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 from parsel import Selector
 
 from crawler.rules import Platform, Rules
-from crawler.titles import decode_html, extract_title, head_part
+from crawler.titles import decode_html, extract_title
 
 ALIVE, DEAD, BLOCKED, ERROR, SKIPPED, IGNORED = (
     "alive",
@@ -176,7 +176,7 @@ def _judge_page(fetched: Fetched, platform: Platform, generic: Platform) -> Verd
     # an ordinary page is judged by its head: decode and parse no more than that
     body = fetched.body if needs_body else _head_bytes(fetched.body)
     text = decode_html(body, fetched.headers.get("content-type"), truncated=fetched.truncated)
-    page = Selector(text=(text if needs_body else head_part(text)) or "<html></html>")
+    page = Selector(text=text or "<html></html>")
     http_status = fetched.status
     final_url = fetched.final_url
 
