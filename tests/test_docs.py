@@ -47,3 +47,28 @@ def test_every_cli_command_is_documented():
     sub = next(a for a in parser._actions if a.dest == "command")
     for name in sub.choices:  # type: ignore[union-attr]
         assert f"linkhealth {name}" in README
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "## Outputs",
+        "## Settings",
+        "## Commands",
+        "## How it is built",
+        "## Performance",
+        "## Tests",
+    ],
+)
+def test_readme_keeps_its_sections(heading):
+    assert re.search(rf"^{re.escape(heading)}\b", README, re.M), heading
+
+
+def test_every_cli_option_is_documented():
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for name, command in sub.choices.items():  # type: ignore[union-attr]
+        for action in command._actions:
+            for option in action.option_strings:
+                if option.startswith("--") and option != "--help":
+                    assert option in README, f"linkhealth {name} {option}"
