@@ -15,21 +15,12 @@ from crawler.settings import DOWNLOADER_MIDDLEWARES, EXTENSIONS
 
 DOWNLOADER_MIDDLEWARES = {
     **DOWNLOADER_MIDDLEWARES,
-    # A list of links: no offsite filter, no HTTP auth, no cookies, no <meta refresh> follow
-    # (the verdict rules look at the page), no per-request stats, no HTTP cache.
-    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
-    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+    # Beyond what production already turns off: no cookies (a site that needs one to stop a
+    # redirect loop would be misjudged, so production keeps them), no per-request stats, no
+    # HTTP cache.
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
     "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
     "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
-}
-SPIDER_MIDDLEWARES = {
-    # No links are followed from responses: depth, referer, URL length and meta-copy checks
-    # only cost time per item.
-    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
-    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
-    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
-    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
 EXTENSIONS = {
     **EXTENSIONS,

@@ -72,8 +72,22 @@ EXTENSIONS = {
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.metarefresh.HeadMetaRefreshMiddleware": 580,
     "crawler.middlewares.bodysize.HeadSizeMiddleware": 595,
     "crawler.middlewares.proxyhosts.ProxyHostsMiddleware": 740,
+    # Every middleware costs each request a step through the chain: off what a list of links
+    # never uses (no allowed_domains, no http_user).
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+}
+# No link is followed from a response: depth, referer, URL-length and meta-copy checks would only
+# cost every response a step (each is an async generator around the callback's output).
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
 # No Referer: the links come from a private list, not from a page on the web.
 REFERRER_POLICY = "no-referrer"

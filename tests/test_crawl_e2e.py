@@ -50,6 +50,9 @@ EXPECTED = {
     "http://plain.test/redirect-loop": ("error", "too-many-redirects"),
     "http://plain.test/redirect-perm": ("alive", "redirected-permanent"),
     "http://plain.test/redirect-root/deep/page": ("dead", "redirect-to-root"),
+    # the refresh is followed from a head larger than what is decoded to find it
+    "http://plain.test/meta-refresh": ("dead", "http-404"),
+    "http://plain.test/meta-refresh/late": ("alive", "ok"),
     "http://hang.test/x": ("error", "timeout"),
     "http://reset.test/x": ("error", "connection-reset"),
     "https://tls-broken.test/x": ("error", "tls"),

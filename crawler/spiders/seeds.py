@@ -60,10 +60,15 @@ class SeedsSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.config = load_config(crawler.settings.get, seeds=spider.seeds_arg)
-        # Scrapy filters records below LOG_LEVEL in its root handler, after they are built;
-        # markdown-it logs a DEBUG record per block rule it tries (~7% of the crawl's CPU,
-        # measured with py-spy), which nobody reads: its logger starts at INFO.
-        logging.getLogger("markdown_it").setLevel(logging.INFO)
+        # Scrapy filters records below LOG_LEVEL in its root handler, after they are built
+        # (its own loggers are set to DEBUG): a DEBUG record per response, and markdown-it's per
+        # block rule it tries (~7% of the crawl's CPU, measured with py-spy), that nobody reads.
+        # Loggers start at LOG_LEVEL instead, so such records are never built.
+        level = logging.getLevelName(str(crawler.settings.get("LOG_LEVEL") or "DEBUG").upper())
+        if isinstance(level, int):
+            for name in ("", "scrapy", "crawler"):
+                logging.getLogger(name).setLevel(level)
+            logging.getLogger("markdown_it").setLevel(max(level, logging.INFO))
         spider.network = NetworkWatch(spider.config.network)
         spider.sink = None
         if spider.config.redis_url:

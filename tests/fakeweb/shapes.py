@@ -182,6 +182,19 @@ def redirect_loop(req: Req, opts: Opts, world: World) -> Result:
     return redirect(req.base + nxt)
 
 
+def meta_refresh(req: Req, opts: Opts, world: World) -> Result:
+    """A ``<meta http-equiv="refresh">`` to ``/status/404``, then 40 KB of inline script in the
+    head; ``/meta-refresh/late`` puts the refresh after the script (browsers follow it, Scrapy
+    looks at the first 4096 characters only)."""
+    refresh = f'<meta http-equiv="refresh" content="0; url={req.base}/status/404">'
+    script = "<script>var pad = '" + "x" * 40_000 + "';</script>"
+    late = req.path.rstrip("/").endswith("/late")
+    head = script + refresh if late else refresh + script
+    return html_response(
+        f"<html><head><title>Refresh</title>{head}</head><body>moved</body></html>"
+    )
+
+
 def redirect_root(req: Req, opts: Opts, world: World) -> Result:
     return redirect(req.base + "/")
 
@@ -861,6 +874,7 @@ SHAPES: dict[str, ShapeFn] = {
     "redirect-perm": redirect_perm,
     "redirect-loop": redirect_loop,
     "redirect-root": redirect_root,
+    "meta-refresh": meta_refresh,
     "slow": slow,
     "hang": hang,
     "trickle": trickle,
@@ -928,6 +942,7 @@ GENERIC_PATHS: dict[str, str] = {
     "redirect-perm": "redirect-perm",
     "redirect-loop": "redirect-loop",
     "redirect-root": "redirect-root",
+    "meta-refresh": "meta-refresh",
     "slow": "slow",
     "hang": "hang",
     "trickle": "trickle",

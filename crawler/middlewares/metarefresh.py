@@ -1,0 +1,31 @@
+"""``<meta http-equiv="refresh">`` redirects, looked for where Scrapy looks: the first 4096 chars.
+
+Scrapy's :class:`~scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware` decodes the whole
+body to read its first 4096 characters (``response.text[0:4096]``): on a 120 KB page that decode
+was the largest single cost of a response (measured with py-spy). This one hands it the first
+16 KB of the body, which decode to at least 4096 characters in any encoding of at most four
+bytes a character, so it finds the same refresh and follows it the same way.
+"""
+
+from __future__ import annotations
+
+from scrapy import Request, Spider
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
+from scrapy.http import HtmlResponse, Response
+
+#: bytes that hold Scrapy's 4096 characters
+PEEK_BYTES = 4 * 4096
+
+
+class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Request | Response:
+        if not isinstance(response, HtmlResponse) or len(response.body) <= PEEK_BYTES:
+            return super().process_response(request, response)
+        # The peek finds the encoding where the whole body would: the Content-Type header, a
+        # BOM, a <meta charset> (HTML puts it in the first 1024 bytes); only a guess from the
+        # bytes themselves sees 16 KB instead of all of them.
+        peek = response.replace(body=response.body[:PEEK_BYTES])
+        result = super().process_response(request, peek)
+        return response if result is peek else result
