@@ -12,15 +12,22 @@ None of them ever holds a credential parameter. Raw parameter text is kept as wr
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
-from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
+from urllib.parse import SplitResult, quote, unquote_plus, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
 
 from crawler.rules import ParamPattern, Rules
 
 _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+#: a path or query that w3lib's ``safe_url_string`` leaves as it is in an http(s) URL (RFC 3986
+#: unreserved characters, sub-delimiters but ``'``, ``:@/%``, and ``?`` in the query): checked
+#: against w3lib by tests/test_seeds_speed_equivalence.py
+_SAFE_PATH_RE = re.compile(r"[A-Za-z0-9\-._~!$&()*+,;=:@/%]*")
+_SAFE_QUERY_RE = re.compile(r"[A-Za-z0-9\-._~!$&()*+,;=:@/%?]*")
 _HOST_LABEL_RE = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 _NESTED_URL_RE = re.compile(r"^https?://", re.IGNORECASE)
 MAX_URL_LENGTH = 8192
@@ -79,6 +86,42 @@ def _matches(patterns: tuple[ParamPattern, ...], name: str, value: str) -> bool:
     return any(p.matches(name, value) for p in patterns)
 
 
+def _join(scheme: str, netloc: str, path: str, query: str, fragment: str) -> str:
+    """``urlunsplit`` for a non-empty ``netloc`` and a ``path`` starting with ``/``."""
+    url = f"{scheme}://{netloc}{path}"
+    if query:
+        url = f"{url}?{query}"
+    return f"{url}#{fragment}" if fragment else url
+
+
+def _safe_url(scheme: str, netloc: str, host: str, path: str, query: str) -> str:
+    """``safe_url_string`` of the URL without fragment, skipping w3lib when it changes nothing.
+
+    ``host`` is a checked host name (see ``_normalize_host``): lower-case ASCII letters,
+    digits, ``-_.`` (w3lib keeps it as it is), or an IPv6 literal (left to w3lib).
+    """
+    url = _join(scheme, netloc, path, query, "")
+    if (
+        ":" not in host
+        and not host.startswith("[")
+        and _SAFE_PATH_RE.fullmatch(path)
+        and _SAFE_QUERY_RE.fullmatch(query)
+    ):
+        return url
+    return safe_url_string(url)
+
+
+@functools.lru_cache(maxsize=4096)
+def _authority(netloc: str) -> tuple[int | None, str | None, bool]:
+    """``(port, hostname, has a user or password)`` of a netloc, as ``urlsplit`` reads them.
+
+    Raises ValueError for a bad port, as ``SplitResult.port`` does.
+    """
+    parts = SplitResult("", netloc, "", "", "")
+    return parts.port, parts.hostname, bool(parts.username or parts.password)
+
+
+@functools.lru_cache(maxsize=4096)
 def _normalize_host(netloc_host: str | None) -> str:
     host = (netloc_host or "").rstrip(".").lower()
     if not host:
@@ -104,50 +147,48 @@ def canonicalize(url: str, rules: Rules) -> CanonicalURL:
     text = url.strip()
     if len(text) > MAX_URL_LENGTH:
         raise URLProblem("malformed-url", f"the link is longer than {MAX_URL_LENGTH} characters")
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+    if _CONTROL_RE.search(text):
         raise URLProblem("malformed-url", "the link contains control characters")
     if text.startswith("//"):
         text = "https:" + text
     text = text.replace("\\", "/") if text.lower().startswith(("http:\\", "https:\\")) else text
     try:
         parts = urlsplit(text)
-        port = parts.port
+        port, hostname, had_credentials = _authority(parts.netloc)
     except ValueError as exc:
         raise URLProblem("malformed-url", f"the link cannot be parsed ({exc})") from exc
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise URLProblem("not-http", f"not an http(s) link ({scheme or 'no scheme'})")
-    host = _normalize_host(parts.hostname)
-    had_credentials = bool(parts.username or parts.password)
+    host = _normalize_host(hostname)
     if " " in host:
         raise URLProblem("malformed-url", "the host name contains a space")
     netloc_host = f"[{host}]" if ":" in host else host
     default_port = 443 if scheme == "https" else 80
     netloc = netloc_host if port in (None, default_port) else f"{netloc_host}:{port}"
 
-    credentials = rules.credential_patterns(host)
-    tracking = rules.tracking_patterns(host)
+    params = rules.host_params(host)
     kept: list[tuple[str, str, str]] = []
     removed: list[str] = []
     for raw, name, value in _split_query(parts.query):
-        if _matches(credentials, name, value):
+        if params.credentials.matches(name, value):
             had_credentials = True
             removed.append(name)
-        elif _matches(tracking, name, value):
+        elif params.tracking.matches(name, value):
             removed.append(name)
         else:
             cleaned = _clean_nested(raw, value, rules) if _NESTED_URL_RE.match(value) else raw
             had_credentials = had_credentials or cleaned != raw
             kept.append((cleaned, name, value))
 
-    path = parts.path or "/"
+    path = parts.path or "/"  # urlsplit gives "" or a path starting with "/"
     query = "&".join(raw for raw, _, _ in kept)
     fragment = parts.fragment
     clean_fragment = "" if fragment in rules.junk_fragments else fragment
-    clean_url = urlunsplit((scheme, netloc, path, query, clean_fragment))
-    fetch_url = safe_url_string(urlunsplit((scheme, netloc, path, query, "")))
+    clean_url = _join(scheme, netloc, path, query, clean_fragment)
+    fetch_url = _safe_url(scheme, netloc, host, path, query)
 
-    identity_params = rules.identity_params(host)
+    identity_params = params.identity
     identity = ""
     if identity_params:
         by_name: dict[str, str] = {}
@@ -155,10 +196,14 @@ def canonicalize(url: str, rules: Rules) -> CanonicalURL:
             by_name.setdefault(name, raw)  # the first one counts, as a server reads it
         if all(p in by_name for p in identity_params):
             id_query = "&".join(by_name[p] for p in identity_params)
-            identity = safe_url_string(urlunsplit(("https", netloc, path, id_query, "")))
+            identity = _safe_url("https", netloc, host, path, id_query)
     if not identity:
-        sorted_query = "&".join(sorted(r for r, _, _ in kept))
-        identity = safe_url_string(urlunsplit((scheme, netloc, path, sorted_query, "")))
+        sorted_query = "&".join(sorted(r for r, _, _ in kept)) if len(kept) > 1 else query
+        identity = (
+            fetch_url
+            if sorted_query == query
+            else _safe_url(scheme, netloc, host, path, sorted_query)
+        )
     return CanonicalURL(
         identity=identity,
         fetch_url=fetch_url,

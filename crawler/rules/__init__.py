@@ -21,6 +21,9 @@ DEFAULT_RULES_PATH = Path(__file__).with_name("default.toml")
 #: The verdicts a rules file may name (``[statuses]``).
 VERDICTS = ("alive", "dead", "blocked", "error")
 
+#: hosts whose parameter rules a :class:`Rules` remembers (the cache is emptied when full)
+_HOST_CACHE_SIZE = 65_536
+
 
 class RulesError(ValueError):
     """A rules file that cannot be used; the message names the file and the key."""
@@ -57,6 +60,42 @@ class ParamPattern:
 
 
 @dataclass(frozen=True, slots=True)
+class ParamSet:
+    """Parameter patterns ready for a quick test: plain names in a set, the others in a tuple.
+
+    ``matches`` answers as ``any(p.matches(name, value) for p in patterns)`` would.
+    """
+
+    names: frozenset[str]
+    others: tuple[ParamPattern, ...]
+
+    @classmethod
+    def of(cls, patterns: Iterable[ParamPattern]) -> ParamSet:
+        names: set[str] = set()
+        others: list[ParamPattern] = []
+        for p in patterns:
+            if p.value is None and not any(ch in p.name for ch in "*?["):
+                names.add(p.name)
+            else:
+                others.append(p)
+        return cls(frozenset(names), tuple(others))
+
+    def matches(self, name: str, value: str) -> bool:
+        if name.lower() in self.names:
+            return True
+        return any(p.matches(name, value) for p in self.others)
+
+
+@dataclass(frozen=True, slots=True)
+class HostParams:
+    """The parameter rules of one host (see :meth:`Rules.host_params`)."""
+
+    credentials: ParamSet
+    tracking: ParamSet
+    identity: tuple[str, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
 class Platform:
     """How one platform (or the generic web) says gone / verify, and where its title is."""
 
@@ -90,6 +129,24 @@ class Rules:
     platforms: tuple[Platform, ...]
     generic: Platform
     sources: tuple[str, ...] = field(default=())
+    #: host -> its parameter rules, filled as hosts are met (a pure function of the fields)
+    _host_params: dict[str, HostParams] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def host_params(self, host: str) -> HostParams:
+        """Credential, tracking and identity parameters of ``host``, computed once per host."""
+        found = self._host_params.get(host)
+        if found is None:
+            found = HostParams(
+                ParamSet.of(self.credential_patterns(host)),
+                ParamSet.of(self.tracking_patterns(host)),
+                self.identity_params(host),
+            )
+            if len(self._host_params) >= _HOST_CACHE_SIZE:
+                self._host_params.clear()
+            self._host_params[host] = found
+        return found
 
     def credential_patterns(self, host: str) -> tuple[ParamPattern, ...]:
         extra = [p for h, ps in self.host_credentials if host_matches(h, host) for p in ps]
