@@ -16,10 +16,11 @@ import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from crawler.rules import Rules
 from crawler.seeds import Occurrence, scan_seeds
-from crawler.urls import URLProblem, canonicalize
+from crawler.urls import CanonicalURL, URLProblem, canonicalize
 
 WECHAT_HOST = "mp.weixin.qq.com"
 STYLES = ("append", "replace")
@@ -61,17 +62,40 @@ def _truthy(text: str) -> bool:
 
 
 def states_from_links_csv(path: Path) -> dict[str, LinkState]:
-    """Read ``links.csv`` (columns url, status, reason, final_url, confirmed_dead, archive_url)."""
+    """Read ``links.csv`` (columns url, status, reason, final_url, confirmed_dead, archive_url).
+
+    Read as :class:`csv.DictReader` reads it (a short row's missing fields are None), with one
+    lookup per column instead of one dict per row.
+    """
     with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, None)
+        if header is None:
+            return {}
+        index = {name: i for i, name in enumerate(header)}  # a repeated name: the last one
+        if "url" not in index:
+            raise KeyError("url")
+        url, status, reason, final_url, confirmed_dead, archive_url = (
+            index.get(name)
+            for name in ("url", "status", "reason", "final_url", "confirmed_dead", "archive_url")
+        )
+        assert url is not None  # checked above
+
+        def field(row: list[str], i: int | None, default: str) -> Any:
+            if i is None:
+                return default
+            return row[i] if i < len(row) else None
+
         return {
-            row["url"]: LinkState(
-                status=row.get("status", ""),
-                reason=row.get("reason", ""),
-                final_url=row.get("final_url", "") or "",
-                confirmed_dead=_truthy(row.get("confirmed_dead", "")),
-                archive_url=row.get("archive_url", "") or "",
+            field(row, url, ""): LinkState(
+                status=field(row, status, ""),
+                reason=field(row, reason, ""),
+                final_url=field(row, final_url, "") or "",
+                confirmed_dead=_truthy(field(row, confirmed_dead, "")),
+                archive_url=field(row, archive_url, "") or "",
             )
-            for row in csv.DictReader(fh)
+            for row in reader
+            if row
         }
 
 
@@ -101,12 +125,14 @@ def _construct_end(line: str, occ: Occurrence, end: int) -> int | None:
 
 
 def _edits_for(
-    line: str, occ: Occurrence, start: int, state: LinkState | None, *, rules: Rules, style: str
+    line: str,
+    occ: Occurrence,
+    start: int,
+    state: LinkState | None,
+    canonical: CanonicalURL,
+    *,
+    style: str,
 ) -> list[_Edit]:
-    try:
-        canonical = canonicalize(occ.url, rules)
-    except URLProblem:
-        return []
     clean = canonical.clean_url
     end = start + len(occ.raw)
     if occ.kind == "code":
@@ -155,12 +181,23 @@ def plan(
     root = seeds if seeds.is_dir() else seeds.parent
     if occurrences is None:
         occurrences, _problems = scan_seeds(seeds)
+    # A link's state matters only for a permanent redirect or a dead link with a snapshot.
+    # Without one, only a link with credentials or trackers changes, and canonicalize finds
+    # those in the user part (``@``) or the query (``?``) alone: the rest is left untouched
+    # without canonicalizing it (tests/test_report_speed_equivalence.py holds this).
+    any_state = any(_state_matters(state) for state in states.values())
     by_file: dict[str, list[Occurrence]] = {}
+    to_check: set[str] = set()  # files with a link that may change
     for occ in occurrences:
         if "\n" not in occ.raw and occ.raw:
             by_file.setdefault(occ.file, []).append(occ)
+            if occ.file not in to_check and _may_change(occ, any_state):
+                to_check.add(occ.file)
     out: dict[str, tuple[list[str], list[str], list[Fix]]] = {}
+    canonical_of: dict[str, object] = {}  # a link in several places: canonicalized once
     for file, occs in sorted(by_file.items()):
+        if file not in to_check:
+            continue  # nothing in it can change
         try:
             text = (root / file).read_bytes().decode("utf-8")
         except (OSError, UnicodeDecodeError):
@@ -179,12 +216,20 @@ def plan(
             if start < 0:
                 continue
             searched[(index, occ.raw)] = start + len(occ.raw)
-            try:
-                state = states.get(canonicalize(occ.url, rules).clean_url)
-            except URLProblem:
+            if not _may_change(occ, any_state):
                 continue
+            canonical = canonical_of.get(occ.url, _UNSEEN)
+            if canonical is _UNSEEN:
+                try:
+                    canonical = canonicalize(occ.url, rules)
+                except URLProblem:
+                    canonical = None
+                canonical_of[occ.url] = canonical
+            if not isinstance(canonical, CanonicalURL):
+                continue  # not a URL to fix
+            state = states.get(canonical.clean_url)
             per_line.setdefault(index, []).extend(
-                _edits_for(line, occ, start, state, rules=rules, style=style)
+                _edits_for(line, occ, start, state, canonical, style=style)
             )
         for index, edits in per_line.items():
             line = old[index]
@@ -199,6 +244,24 @@ def plan(
         if new != old:
             out[file] = (old, new, sorted(fixes, key=lambda f: (f.line, f.kind)))
     return out
+
+
+_UNSEEN = object()
+
+
+def _state_matters(state: LinkState) -> bool:
+    """Whether the state may change a link: a permanent redirect, a dead link's snapshot."""
+    return bool(
+        (state.reason == "redirected-permanent" and state.final_url)
+        or (state.confirmed_dead and state.archive_url)
+    )
+
+
+def _may_change(occ: Occurrence, any_state: bool) -> bool:
+    """False when no fix can apply to the occurrence (code is never touched)."""
+    if occ.kind == "code":
+        return False
+    return any_state or "@" in occ.url or "?" in occ.url
 
 
 def unified_diff(planned: Mapping[str, tuple[list[str], list[str], list[Fix]]]) -> str:

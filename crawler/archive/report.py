@@ -3,10 +3,45 @@
 from __future__ import annotations
 
 import sqlite3
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 ARCHIVE_COLUMNS = ["archive_url", "archived_at", "archive_status", "archive_title"]
+
+#: ``archive_url, archived_at, archive_status, archive_title`` of one link
+ArchiveRecord = tuple[str, str, str, str]
+
+#: what a link the archive never worked on shows
+NO_ARCHIVE: ArchiveRecord = ("", "", "skipped", "")
+
+
+def _has_table(db: sqlite3.Connection) -> bool:
+    exists = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'archives'"
+    ).fetchone()
+    return exists is not None
+
+
+def archive_records(db: sqlite3.Connection) -> dict[str, ArchiveRecord]:
+    """identity → ``(archive_url, archived_at, archive_status, archive_title)``, missing
+    texts as ``""``: what :func:`archive_columns` holds, without pandas (a link with no row
+    shows :data:`NO_ARCHIVE`)."""
+    if not _has_table(db):
+        return {}
+    rows = db.execute(
+        "SELECT identity, archive_url, archived_at, archive_status, title FROM archives"
+    )
+    return {
+        identity: (
+            url or "",
+            archived_at or "",
+            "skipped" if status is None else status,
+            title or "",
+        )
+        for identity, url, archived_at, status, title in rows
+    }
 
 
 def archive_columns(db: sqlite3.Connection) -> pd.DataFrame:
@@ -16,10 +51,9 @@ def archive_columns(db: sqlite3.Connection) -> pd.DataFrame:
     archive never worked on has no row: show it as skipped or blank). ``archive_title`` is the
     snapshot's title (rescues): use it where the live title is missing.
     """
-    exists = db.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'archives'"
-    ).fetchone()
-    if not exists:
+    import pandas as pd  # noqa: PLC0415 (pandas costs tens of MB: only for the reports)
+
+    if not _has_table(db):
         empty = pd.DataFrame(columns=ARCHIVE_COLUMNS, dtype=str)
         empty.index.name = "identity"
         return empty

@@ -1,15 +1,22 @@
-"""The report's tables, as pandas DataFrames built from the store alone."""
+"""The report's tables, as pandas DataFrames built from the store alone.
+
+The rows are gathered in plain Python (one pass over the run's occurrences, one over its checks,
+both in SQL order) and become DataFrames once, at the end. pandas is imported only then, so a
+crawl pays for it (tens of MB) only when it writes the reports.
+"""
 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from crawler.archive.report import archive_columns
+from crawler.archive.report import NO_ARCHIVE, archive_records
 from crawler.history import Check, Policy, summarize
 from crawler.reasons import describe
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: links.csv columns, in order: a contract the user's tooling reads (README, "Outputs").
 LINK_COLUMNS = [
@@ -41,127 +48,240 @@ HISTORY_COLUMNS = LINK_COLUMNS[LINK_COLUMNS.index("first_seen") :]
 OCCURRENCE_COLUMNS = ["file", "line", "url", "link_text", "status"]
 
 
+def _empty_frame() -> pd.DataFrame:
+    import pandas as pd  # noqa: PLC0415 (pandas costs tens of MB: only when reports are built)
+
+    return pd.DataFrame()
+
+
 @dataclass
 class ReportData:
     run_id: int
     run: dict[str, object]
     links: pd.DataFrame
     occurrences: pd.DataFrame
-    runs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    runs: pd.DataFrame = field(default_factory=_empty_frame)
 
 
-def _occurrences(db: sqlite3.Connection, run_id: int) -> pd.DataFrame:
-    return pd.read_sql_query(
-        "SELECT o.seq, o.identity, o.file, o.line, o.link_text, l.url, l.host "
-        "FROM occurrences o JOIN links l ON l.identity = o.identity "
-        "WHERE o.run_id = ? ORDER BY o.seq",
-        db,
-        params=(run_id,),
+def _tuples(db: sqlite3.Connection, query: str, params: tuple[Any, ...]) -> sqlite3.Cursor:
+    """The query's rows as plain tuples, whatever the connection's row factory."""
+    cursor = db.cursor()
+    cursor.row_factory = None
+    return cursor.execute(query, params)
+
+
+class _Links:
+    """The run's links in the order they first appear (by occurrence ``seq``), as columns."""
+
+    def __init__(self, db: sqlite3.Connection, run_id: int) -> None:
+        self.position: dict[str, int] = {}
+        self.identity: list[str] = []
+        self.url: list[Any] = []
+        self.domain: list[Any] = []
+        self.first_seen: list[str | None] = []
+        self.texts: list[dict[str, None] | None] = []  # the distinct link texts, if any
+        self.shared: dict[Any, Any] = {}
+        self.sources: list[list[str]] = []
+        # the occurrences, in order: their link's position and their own columns
+        self.occ_link: list[int] = []
+        self.occ_file: list[Any] = []
+        self.occ_line: list[Any] = []
+        self.occ_url: list[Any] = []
+        self.occ_text: list[Any] = []
+        rows = _tuples(
+            db,
+            "SELECT o.seq, o.identity, o.file, o.line, o.link_text, l.url, l.host, l.first_seen "
+            "FROM occurrences o JOIN links l ON l.identity = o.identity "
+            "WHERE o.run_id = ? ORDER BY o.seq",
+            (run_id,),
+        )
+        position, texts, sources = self.position, self.texts, self.sources
+        occ_link, occ_file, occ_line = self.occ_link, self.occ_file, self.occ_line
+        occ_url, occ_text = self.occ_url, self.occ_text
+        shared = self.shared = {}  # one copy of each repeated text (files, hosts, times)
+        for _seq, identity, raw_file, line, text, url, host, first_seen in rows:
+            file = shared.setdefault(raw_file, raw_file)
+            k = position.get(identity)
+            if k is None:
+                k = position[identity] = len(self.identity)
+                self.identity.append(identity)
+                self.url.append(url)
+                self.domain.append(shared.setdefault(host, host))
+                self.first_seen.append(shared.setdefault(first_seen, first_seen))
+                texts.append(None)
+                sources.append([])
+            sources[k].append(f"{file}:{line}")
+            if isinstance(text, str) and (stripped := text.strip()):
+                found = texts[k]
+                if found is None:
+                    texts[k] = {stripped: None}
+                else:
+                    found.setdefault(stripped, None)
+            occ_link.append(k)
+            occ_file.append(file)
+            occ_line.append(line)
+            occ_url.append(url)
+            occ_text.append(text)
+
+
+#: a link's check, as read below: run_id, checked_at, status, reason, http_status, final_url,
+#: title, detail, moved_to, counted
+_CHECK_SQL = (
+    "SELECT identity, run_id, checked_at, status, reason, http_status, final_url, title, "
+    "detail, moved_to, counted FROM checks NOT INDEXED WHERE run_id <= ?"
+)  # one pass over the table: much cheaper than a lookup per link by either index
+
+
+def _checks(
+    db: sqlite3.Connection, run_id: int, policy: Policy, links: _Links
+) -> tuple[list[tuple[Any, ...] | None], list[tuple[Any, ...] | None]]:
+    """Per link (by position): its latest check up to this run (checked_at … moved_to), and
+    its history (the ``HISTORY_COLUMNS``); None for a link never checked."""
+    position = links.position
+    shared = links.shared
+    found: list[Any] = [None] * len(position)  # a link's row, or its rows when it has several
+    for row in _tuples(db, _CHECK_SQL, (run_id,)):
+        k = position.get(row[0])
+        if k is None:
+            continue  # a link this run does not have
+        before = found[k]
+        if before is None:
+            found[k] = row
+        elif type(before) is list:
+            before.append(row)
+        else:
+            found[k] = [before, row]
+    latest: list[tuple[Any, ...] | None] = [None] * len(position)
+    history: list[tuple[Any, ...] | None] = [None] * len(position)
+    for k, found_rows in enumerate(found):
+        if found_rows is None:
+            continue
+        found[k] = None
+        # oldest first (one row per link and run)
+        rows = sorted(found_rows, key=_run_id) if type(found_rows) is list else [found_rows]
+        checks = [Check(r[1], r[2], r[3], r[7], bool(r[10])) for r in rows]
+        summary = summarize(checks, policy, links.first_seen[k])
+        _identity, last_run, checked_at, status, reason, http_status, *rest = rows[-1]
+        final_url, title, detail, moved_to, _counted = rest
+        latest[k] = (
+            shared.setdefault(checked_at, checked_at),
+            shared.setdefault(status, status),
+            shared.setdefault(reason, reason),
+            shared.setdefault(http_status, http_status),
+            final_url,
+            title,
+            shared.setdefault(detail, detail),
+            moved_to,
+        )
+        history[k] = (
+            summary.first_seen,
+            summary.last_alive_at,
+            summary.first_failed_at,
+            summary.fail_streak,
+            summary.confirmed_dead,
+            # not checked in this run: nothing changed in it
+            summary.change if last_run == run_id else "",
+        )
+    return latest, history
+
+
+def _run_id(row: tuple[Any, ...]) -> Any:
+    return row[1]
+
+
+def build_report_data(
+    db: sqlite3.Connection, run_id: int, policy: Policy | None = None
+) -> ReportData:
+    import pandas as pd  # noqa: PLC0415 (pandas costs tens of MB: only when reports are built)
+
+    links = _Links(db, run_id)
+    latest, history = _checks(db, run_id, policy or Policy(), links)
+    n = len(links.identity)
+    columns: dict[str, Any] = {
+        "identity": links.identity,
+        "url": links.url,
+        "link_text": [" | ".join(texts) if texts else "" for texts in links.texts],
+        "sources": ["; ".join(sources) for sources in links.sources],
+        "occurrences": [len(sources) for sources in links.sources],
+        "domain": links.domain,
+    }
+    unchecked = (None, "", "", None, None, None, None, None)
+    checks = [check or unchecked for check in latest]
+    names = ("checked_at", "status", "reason", "http_status", "final_url", "title")
+    for name, values in zip((*names, "detail", "moved_to"), _transpose(checks, 8), strict=True):
+        columns[name] = values
+    del checks, latest
+    never = (None, None, None, 0, False, "")
+    histories = [h or never for h in history]
+    columns.update(zip(HISTORY_COLUMNS, _transpose(histories, 6), strict=True))
+    del histories, history
+    archives = archive_records(db)
+    if archives:
+        found = [archives.get(identity, NO_ARCHIVE) for identity in links.identity]
+        archive_url, archived_at, archive_status, archive_title = _transpose(found, 4)
+    else:
+        archive_url = archived_at = archive_title = [""] * n
+        archive_status = ["skipped"] * n
+    columns["archive_url"], columns["archived_at"] = archive_url, archived_at
+    columns["archive_status"] = archive_status
+    # no live title: the snapshot's, if any
+    columns["title"] = [
+        title if title is not None and title != "" else (fallback or None)
+        for title, fallback in zip(columns["title"], archive_title, strict=True)
+    ]
+    described: dict[str, str] = {}
+    for reason in set(columns["reason"]):
+        described[reason] = _describe(reason)
+    columns["reason_text"] = [described[reason] for reason in columns["reason"]]
+    columns["http_status"] = pd.array(columns["http_status"], dtype="Int64")
+    frame = pd.DataFrame({name: columns[name] for name in ["identity", *LINK_COLUMNS]})
+    status = columns["status"]
+    del columns
+    occ = pd.DataFrame(
+        {
+            "file": links.occ_file,
+            "line": links.occ_line,
+            "url": links.occ_url,
+            "link_text": links.occ_text,
+            "status": [status[k] for k in links.occ_link],
+        },
+        columns=OCCURRENCE_COLUMNS,
     )
+    run_row = db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+    names_ = [d[0] for d in db.execute("SELECT * FROM runs LIMIT 0").description]
+    run = dict(zip(names_, run_row, strict=True)) if run_row else {"id": run_id}
+    runs = pd.read_sql_query("SELECT * FROM runs ORDER BY id", db)
+    return ReportData(run_id, run, frame, occ, runs)
 
 
-def _latest_checks(db: sqlite3.Connection, run_id: int) -> pd.DataFrame:
-    """This run's check of each link, else the link's latest earlier check."""
-    return pd.read_sql_query(
-        "SELECT c.* FROM checks c JOIN ("
-        "  SELECT identity, MAX(run_id) AS run_id FROM checks WHERE run_id <= ? GROUP BY identity"
-        ") last ON last.identity = c.identity AND last.run_id = c.run_id "
-        "WHERE c.identity IN (SELECT identity FROM occurrences WHERE run_id = ?)",
-        db,
-        params=(run_id, run_id),
-    )
-
-
-def _history(db: sqlite3.Connection, run_id: int, policy: Policy) -> pd.DataFrame:
-    rows = db.execute(
-        "SELECT c.identity, c.run_id, c.checked_at, c.status, c.title, c.counted, l.first_seen "
-        "FROM checks c JOIN links l ON l.identity = c.identity "
-        "WHERE c.run_id <= ? AND c.identity IN "
-        "(SELECT identity FROM occurrences WHERE run_id = ?) ORDER BY c.identity, c.run_id",
-        (run_id, run_id),
-    )
-    records: dict[str, dict[str, object]] = {}
-    current: str | None = None
-    checks: list[Check] = []
-    first_seen: str | None = None
-
-    def flush() -> None:
-        if current is not None:
-            history = summarize(checks, policy, first_seen)
-            if checks[-1].run_id != run_id:  # not checked in this run: nothing changed in it
-                history = replace(history, change="")
-            records[current] = _asdict(history)
-
-    for identity, rid, checked_at, status, title, counted, seen in rows:
-        if identity != current:
-            flush()
-            current, checks, first_seen = identity, [], seen
-        checks.append(Check(rid, checked_at, status, title, bool(counted)))
-    flush()
-    frame = pd.DataFrame.from_dict(records, orient="index", columns=HISTORY_COLUMNS)
-    frame.index.name = "identity"
-    return frame
-
-
-def _asdict(history: object) -> dict[str, object]:
-    return {name: getattr(history, name) for name in HISTORY_COLUMNS}
-
-
-def _join_unique(values: pd.Series, sep: str) -> str:
-    seen: dict[str, None] = {}
-    for value in values:
-        if isinstance(value, str) and value.strip():
-            seen.setdefault(value.strip(), None)
-    return sep.join(seen)
+def _transpose(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    """Rows of ``width`` values → ``width`` columns (empty ones when there is no row)."""
+    if not rows:
+        return [[] for _ in range(width)]
+    return [list(column) for column in zip(*rows, strict=True)]
 
 
 def _describe(reason: str) -> str:
     return describe(reason) if reason else "not checked yet"
 
 
-def build_report_data(
-    db: sqlite3.Connection, run_id: int, policy: Policy | None = None
-) -> ReportData:
-    occ = _occurrences(db, run_id)
-    checks = _latest_checks(db, run_id).set_index("identity")
-    occ["source"] = occ["file"] + ":" + occ["line"].astype(str)
-    grouped = occ.groupby("identity", sort=False)
-    links = pd.DataFrame(
-        {
-            "url": grouped["url"].first(),
-            "domain": grouped["host"].first(),
-            "link_text": grouped["link_text"].agg(lambda s: _join_unique(s, " | ")),
-            "sources": grouped["source"].agg("; ".join),
-            "occurrences": grouped.size(),
-        }
-    )
-    links = links.join(checks, how="left").join(_history(db, run_id, policy or Policy()))
-    links["status"] = links["status"].fillna("")
-    links["reason"] = links["reason"].fillna("")
-    links["reason_text"] = links["reason"].map(_describe)
-    links["http_status"] = links["http_status"].astype("Int64")
-    links["fail_streak"] = links["fail_streak"].fillna(0).astype(int)
-    links["confirmed_dead"] = links["confirmed_dead"].fillna(False).astype(bool)
-    links["change"] = links["change"].fillna("")
-    links = links.join(archive_columns(db), how="left")
-    for column in ("archive_url", "archived_at", "archive_title"):
-        links[column] = links[column].fillna("")
-    links["archive_status"] = links["archive_status"].fillna("skipped")  # never worked on
-    no_title = links["title"].isna() | (links["title"] == "")
-    links["title"] = links["title"].where(~no_title, links["archive_title"].replace("", pd.NA))
-    links = links.reset_index()
-    links = links[["identity", *LINK_COLUMNS]]
-    status_by_identity = links.set_index("identity")["status"]
-    occ["status"] = occ["identity"].map(status_by_identity).fillna("")
-    run_row = db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
-    names = [d[0] for d in db.execute("SELECT * FROM runs LIMIT 0").description]
-    run = dict(zip(names, run_row, strict=True)) if run_row else {"id": run_id}
-    runs = pd.read_sql_query("SELECT * FROM runs ORDER BY id", db)
-    return ReportData(run_id, run, links, occ[OCCURRENCE_COLUMNS], runs)
+def column_values(frame: pd.DataFrame, name: str) -> list[Any]:
+    """One column as Python values, a missing one as ``""``: the column of
+    ``blank_missing(frame).to_dict("records")``, without copying the whole frame."""
+    column = frame[name]
+    values: list[Any] = column.astype(object).where(column.notna(), "").tolist()
+    if column.dtype == object:  # numpy scalars in an object column: as to_dict boxes them
+        import numpy as np  # noqa: PLC0415 (comes with pandas, imported with it)
+
+        if any(isinstance(v, np.generic) for v in values):
+            values = [v.item() if isinstance(v, np.generic) else v for v in values]
+    return values
 
 
 def counts(frame: pd.DataFrame, by: str, statuses: list[str]) -> pd.DataFrame:
     """A table of link counts: one row per value of ``by``, one column per status, a total."""
+    import pandas as pd  # noqa: PLC0415 (pandas costs tens of MB: only when reports are built)
+
     if frame.empty:
         return pd.DataFrame(columns=[by, *statuses, "total"])
     table = pd.crosstab(frame[by], frame["status"])

@@ -9,21 +9,33 @@ ever parsed as markup.
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from crawler.report import charts
-from crawler.report.frames import ReportData, banner_for, blank_missing, safe_href
+from crawler.report.frames import ReportData, banner_for, blank_missing, column_values, safe_href
 from crawler.verdict import STATUSES
 
-_ENV = Environment(
-    loader=PackageLoader("crawler.report", "templates"),
-    autoescape=select_autoescape(["html", "j2"]),
-)
+if TYPE_CHECKING:
+    import jinja2
+    import pandas as pd
+
+
+@cache
+def _template() -> jinja2.Template:
+    from jinja2 import Environment, PackageLoader, select_autoescape  # noqa: PLC0415 (only for the page)
+
+    env = Environment(
+        loader=PackageLoader("crawler.report", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+    )
+    return env.get_template("report.html.j2")
+
 
 #: the fields of each row in the page's JSON, in order (the page's script reads them by name)
 ROW_FIELDS = [
@@ -100,53 +112,76 @@ def format_time(value: object) -> str:
     return parsed.strftime("%Y-%m-%d %H:%M")
 
 
-def _files_by_url(data: ReportData) -> dict[str, list[str]]:
-    occ = data.occurrences
-    if occ.empty:
-        return {}
-    return {
-        str(url): sorted({str(f) for f in files})
-        for url, files in occ.groupby("url", sort=False)["file"]
+def _files_by_url(occurrences: pd.DataFrame) -> dict[str, list[str]]:
+    """url → the seed files it appears in, sorted."""
+    files: dict[str, set[str]] = {}
+    for url, file in zip(occurrences["url"].tolist(), occurrences["file"].tolist(), strict=True):
+        files.setdefault(str(url), set()).add(str(file))
+    sorted_files: dict[frozenset[str], list[str]] = {}  # one list for links in the same files
+    result: dict[str, list[str]] = {}
+    for url, names in files.items():
+        key = frozenset(names)
+        found = sorted_files.get(key)
+        if found is None:
+            found = sorted_files[key] = sorted(names)
+        result[url] = found
+    return result
+
+
+#: the columns of data.links the page reads: the row fields, but those made from others
+_MADE = {"href": "", "archive_href": "archive_url", "files": ""}
+_PAGE_COLUMNS = tuple(_MADE.get(name, name) for name in ROW_FIELDS if _MADE.get(name, name))
+
+
+def _rows(columns: dict[str, list[Any]], files: dict[str, list[str]]) -> list[tuple[Any, ...]]:
+    """The page's rows (``ROW_FIELDS``), from the links' columns (missing values as "")."""
+    none: list[str] = []
+    url = columns["url"]
+    made = {
+        "href": [1 if safe_href(u) else 0 for u in url],
+        "archive_href": [safe_href(a) or "" for a in columns["archive_url"]],
+        "confirmed_dead": [1 if c is True else 0 for c in columns["confirmed_dead"]],
+        "files": [files.get(str(u), none) for u in url],
     }
+    fields = (made[name] if name in made else columns[name] for name in ROW_FIELDS)
+    return list(zip(*fields, strict=True))  # JSON arrays, as lists would be
 
 
-def _rows(links: pd.DataFrame, files: dict[str, list[str]]) -> list[list[Any]]:
-    rows = []
-    for row in links.to_dict("records"):
-        record = {
-            **row,
-            "href": 1 if safe_href(row["url"]) else 0,
-            "archive_href": safe_href(row["archive_url"]) or "",
-            "http_status": row["http_status"] if row["http_status"] != "" else None,
-            "confirmed_dead": 1 if row["confirmed_dead"] is True else 0,
-            "files": files.get(str(row["url"]), []),
-        }
-        rows.append([record[name] if record[name] is not None else "" for name in ROW_FIELDS])
-    return rows
-
-
-def _changes(links: pd.DataFrame) -> tuple[list[tuple[str, str, int]], list[dict[str, Any]]]:
-    changed = links[links["change"] != ""]
-    counts = changed["change"].value_counts()
+def _changes(
+    columns: dict[str, list[Any]],
+) -> tuple[list[tuple[str, str, int]], list[dict[str, Any]]]:
+    change = columns["change"]
+    changed = [i for i, kind in enumerate(change) if kind != ""]
+    counts: dict[Any, int] = Counter(change[i] for i in changed)
     summary = [
         (kind, label, int(counts.get(kind, 0)))
         for kind, label in CHANGE_LABELS.items()
         if counts.get(kind, 0)
     ]
-    summary += [(str(k), str(k), int(v)) for k, v in counts.items() if k not in CHANGE_LABELS]
+    if any(kind not in CHANGE_LABELS for kind in counts):  # pandas' order, as it always was
+        import pandas as pd  # noqa: PLC0415 (imported already: data.links is a DataFrame)
+
+        ordered = pd.Series([change[i] for i in changed], dtype=object).value_counts()
+        summary += [(str(k), str(k), int(v)) for k, v in ordered.items() if k not in CHANGE_LABELS]
     order = {kind: i for i, kind in enumerate(CHANGE_LABELS)}
-    notable = changed[changed["change"] != "new"].copy()
-    notable["_order"] = notable["change"].map(order).fillna(len(order))
+    notable = [i for i in changed if change[i] != "new"]
+    notable.sort(key=lambda i: order.get(change[i], len(order)))  # stable
+    status, title, link_text, url = (
+        columns["status"],
+        columns["title"],
+        columns["link_text"],
+        columns["url"],
+    )
     items = [
         {
-            "change": row["change"],
-            "label": CHANGE_LABELS.get(row["change"], row["change"]),
-            "status": row["status"] or "unchecked",
-            "text": row["title"] or row["link_text"] or row["url"],
-            "url": row["url"],
-            "href": safe_href(row["url"]),
+            "change": change[i],
+            "label": CHANGE_LABELS.get(change[i], change[i]),
+            "status": status[i] or "unchecked",
+            "text": title[i] or link_text[i] or url[i],
+            "url": url[i],
+            "href": safe_href(url[i]),
         }
-        for row in notable.sort_values("_order", kind="stable").head(10).to_dict("records")
+        for i in notable[:10]
     ]
     return summary, items
 
@@ -154,19 +189,47 @@ def _changes(links: pd.DataFrame) -> tuple[list[tuple[str, str, int]], list[dict
 def render_html(data: ReportData, trend: pd.DataFrame | None = None) -> str:
     """The page. ``trend`` is :func:`crawler.report.charts.run_status_counts` (links per run
     and status); without it the trend shows this run alone."""
-    links = blank_missing(data.links)
-    total = len(links)
-    status_counts = links["status"].replace("", "unchecked").value_counts().to_dict()
-    archived = int((links["archive_url"].astype(str).str.strip() != "").sum())
+    return "".join(html_chunks(data, trend))
+
+
+#: where the data block goes in the rendered page (streamed in there by html_chunks)
+_DATA_MARK = "\x00linkhealth-report-data\x00"
+#: rows of the data block made and encoded at a time
+_BLOCK = 5000
+
+
+def _data_json_chunks(columns: dict[str, list[Any]], files: dict[str, list[str]]) -> Iterator[str]:
+    """``script_json({"fields": …, "statuses": …, "rows": _rows(columns, files)})``, in pieces:
+    the rows are made and encoded a block at a time (JSON and its escapes are the same)."""
+    head = str(script_json({"fields": ROW_FIELDS, "statuses": [*STATUSES, "unchecked"]}))
+    yield head[:-1] + ',"rows":['
+    for start in range(0, len(columns["status"]), _BLOCK):
+        block = {name: values[start : start + _BLOCK] for name, values in columns.items()}
+        rows = str(script_json(_rows(block, files)))[1:-1]
+        yield rows if start == 0 else "," + rows
+    yield "]}"
+
+
+def html_chunks(data: ReportData, trend: pd.DataFrame | None = None) -> Iterator[str]:
+    """:func:`render_html`'s page, in pieces to write one after the other (the page of 100,000
+    links is tens of MB: it is never held whole)."""
+    import pandas as pd  # noqa: PLC0415 (pandas costs tens of MB: only when reports are built)
+
+    columns = {name: column_values(data.links, name) for name in _PAGE_COLUMNS}
+    total = len(data.links)
+    status_counts = Counter("unchecked" if s == "" else s for s in columns["status"])
+    archived = sum(1 for url in columns["archive_url"] if str(url).strip() != "")
     if trend is None or trend.empty:
         trend = (
             pd.DataFrame([{s: int(status_counts.get(s, 0)) for s in STATUSES}], index=[data.run_id])
             if total
             else pd.DataFrame(columns=list(STATUSES))
         )
-    occ = data.occurrences.drop_duplicates(["file", "url"])
+    # the columns the charts and the filters count with, blank where missing
+    links = pd.DataFrame({"status": columns["status"], "domain": columns["domain"]}, dtype=object)
     chart_list = []
     if total:
+        occ = data.occurrences.drop_duplicates(["file", "url"])
         chart_list = [
             charts.Chart("status", "Links by status", charts.status_chart(links)),
             charts.Chart(
@@ -189,14 +252,11 @@ def render_html(data: ReportData, trend: pd.DataFrame | None = None) -> str:
                 "not that its links are broken.",
             ),
         ]
-    change_summary, changed_items = _changes(links)
+    change_summary, changed_items = _changes(columns)
     domains = links.loc[links["domain"] != "", "domain"].value_counts()
-    payload = {
-        "fields": ROW_FIELDS,
-        "statuses": [*STATUSES, "unchecked"],
-        "rows": _rows(links, _files_by_url(data)),
-    }
-    return _ENV.get_template("report.html.j2").render(
+    files_by_url = _files_by_url(data.occurrences)
+    n_changed = sum(1 for kind in columns["change"] if kind != "")
+    page = _template().generate(
         run=data.run,
         n_runs=len(data.runs),
         duration=format_duration(data.run.get("started_at"), data.run.get("finished_at")),
@@ -211,12 +271,20 @@ def render_html(data: ReportData, trend: pd.DataFrame | None = None) -> str:
         charts=chart_list,
         change_summary=change_summary,
         changed_items=changed_items,
-        n_changed=int((links["change"] != "").sum()),
+        n_changed=n_changed,
         started=format_time(data.run.get("started_at")),
         finished=format_time(data.run.get("finished_at")),
         has_history=len(data.runs) > 1,
         domains=list(domains.index),
-        files=sorted({str(f) for f in data.occurrences["file"]}),
+        files=sorted({str(f) for f in data.occurrences["file"].tolist()}),
         change_labels=CHANGE_LABELS,
-        data_json=script_json(payload),
+        data_json=Markup(_DATA_MARK),  # noqa: S704 (a constant)
     )
+    for chunk in page:
+        if _DATA_MARK in chunk:
+            before, after = str(chunk).split(_DATA_MARK)
+            yield before
+            yield from _data_json_chunks(columns, files_by_url)
+            yield after
+        else:
+            yield str(chunk)
