@@ -23,9 +23,12 @@ CASES = {
     "http://big.test/big/50000000": ("alive", "ok"),
     "http://bomb.test/gzip-bomb": ("error", "too-large"),
     "http://charset.test/gb18030-undeclared": ("alive", "ok"),
-    # the head of these pages arrives whole: the verdict and title need no more
-    "http://length.test/wrong-length": ("alive", "ok"),
-    "http://midreset.test/reset-mid-body": ("alive", "ok"),
+    # large pages: the head arrives whole and the download stops there (no more is needed)
+    "http://length.test/wrong-length/600000": ("alive", "ok"),
+    "http://midreset.test/reset-mid-body/600000": ("alive", "ok"),
+    # small pages are read to their end (their connection stays usable): the loss is seen
+    "http://length.test/wrong-length": ("error", "connection-lost"),
+    "http://midreset.test/reset-mid-body": ("error", "connection-lost"),
     # a platform page is read to the article: there the loss is seen
     "https://mp.weixin.qq.com/s/reset01": ("error", "connection-lost"),
     "https://mp.weixin.qq.com/s/length01": ("error", "connection-lost"),

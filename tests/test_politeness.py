@@ -27,3 +27,31 @@ def test_per_host_concurrency_is_never_exceeded(tmp_path, per_host):
     assert result.returncode == 0, result.stderr[-2000:]
     assert all(row["status"] == "alive" for row in result.links())
     assert peaks == dict.fromkeys(peaks, per_host)
+
+
+@pytest.mark.parametrize("path", ["page", "chunked"])
+def test_connections_are_reused_and_each_link_is_requested_once(tmp_path, path):
+    """Keep-alive with the head reader. A small page of known length is read to its end and
+    its connection reused. A page sent chunked (its length unknown) arrives whole in one read
+    and is stopped at its head: its connection closes, and must not carry the next request
+    (Twisted would write it, then send it again on a new connection)."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    urls = [f"http://keep{i % 2}.test/{path}/{i}" for i in range(200)]
+    (seeds / "list.md").write_text("\n".join(f"- <{u}>" for u in urls) + "\n", encoding="utf-8")
+    with FakeWeb(workdir=tmp_path / "fakeweb") as web:
+        result = run_crawl(
+            seeds,
+            tmp_path,
+            env=web.env(),
+            settings={"CONCURRENT_REQUESTS_PER_DOMAIN": "2", "DOWNLOAD_DELAY": "0"},
+        )
+        sent = [r for r in web.requests() if r["host"].startswith("keep")]
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert all(row["status"] == "alive" and row["title"] for row in result.links())
+    assert sorted(r["url"] for r in sent) == sorted(urls)
+    connections = len({r["peer"] for r in sent})
+    if path == "page":
+        assert connections < len(sent) / 4  # (the pool keeps 2 idle per proxy: a few more)
+    else:
+        assert connections == len(sent)

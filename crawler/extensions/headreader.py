@@ -5,6 +5,10 @@ Requests carry ``linkhealth_max_bytes`` (the platform's cap from the rules) and
 stops (``StopDownload(fail=False)``: the spider still gets what was read, flagged
 ``download_stopped``) when the cap is reached, when the head of an uncompressed page is complete,
 or at the headers of a body that is not a page (PDF, images, video).
+
+A page of known length whose end is near is read to its end instead (see ``FINISH_UNDER``):
+stopping a download closes its connection, and a new one costs a TCP (often also a TLS)
+handshake, more than the bytes left.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ from scrapy.http import Headers
 META_MAX_BYTES = "linkhealth_max_bytes"
 META_HEAD_ONLY = "linkhealth_head_only"
 _READ = "_linkhealth_read"
+_LENGTH = "_linkhealth_length"
+#: a page of known length with fewer bytes than this left is read to its end (keep-alive)
+FINISH_UNDER = 256 * 1024
 _TAIL = "_linkhealth_tail"
 _HEAD_END = (b"</head", b"</HEAD", b"<body", b"<BODY")
 _PAGE_TYPES = (b"html", b"xml", b"text/plain", b"json")
@@ -37,6 +44,8 @@ class HeadReader:
             return
         request.meta[_READ] = 0  # a retry or a redirect starts counting again
         request.meta[_TAIL] = b""
+        length = headers.get(b"Content-Length") or b""
+        request.meta[_LENGTH] = int(length) if length.isdigit() else None
         content_type = (headers.get(b"Content-Type") or b"").lower()
         if content_type and not any(t in content_type for t in _PAGE_TYPES):
             raise StopDownload(fail=False)
@@ -51,6 +60,9 @@ class HeadReader:
             return
         read = request.meta.get(_READ, 0) + len(data)
         request.meta[_READ] = read
+        length = request.meta.get(_LENGTH)
+        if length is not None and length - read < FINISH_UNDER and length <= limit:
+            return  # near the end: finish it, the connection stays usable
         if read >= limit:
             raise StopDownload(fail=False)
         if request.meta.get(META_HEAD_ONLY):

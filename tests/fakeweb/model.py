@@ -66,6 +66,7 @@ class Response:
     declared_length: int | None = None  # Content-Length to announce instead of the real one
     reset_after: int | None = None  # reset (RST) the connection after this many body bytes
     close_after: bool = False  # close the connection once the body is written
+    chunked: bool = False  # Transfer-Encoding: chunked, head and whole body in one write
 
     @property
     def length(self) -> int:

@@ -465,6 +465,9 @@ class FakeWebServer:
             return await self.admin(writer, path)
         ex = self.begin(method, host, url, path, query, headers)
         ex.record["body"] = body.decode("utf-8", "replace")
+        # the client's end of the connection: requests that share it came over one connection
+        peer = writer.get_extra_info("peername") or ("?", "?")
+        ex.record["peer"] = f"{peer[0]}:{peer[1]}"
         req = Req(method, scheme, host, authority, path, query, headers, body)
         connection = headers.get("connection", "").lower()
         keep = "close" not in connection and (version != "HTTP/1.0" or "keep-alive" in connection)
@@ -505,7 +508,9 @@ class FakeWebServer:
         await writer.drain()
         return True
 
-    def head_bytes(self, resp: Response, length: int | None, keep: bool) -> bytes:
+    def head_bytes(
+        self, resp: Response, length: int | None, keep: bool, chunked: bool = False
+    ) -> bytes:
         lines = [f"HTTP/1.1 {resp.status} {reason(resp.status)}"]
         lines.append(f"Date: {email.utils.formatdate(usegmt=True)}")
         lines.append("Server: fakeweb")
@@ -513,7 +518,9 @@ class FakeWebServer:
             if name.lower() in ("content-length", "connection", "transfer-encoding"):
                 continue
             lines.append(f"{name}: {value}")
-        if length is not None:
+        if chunked:
+            lines.append("Transfer-Encoding: chunked")
+        elif length is not None:
             lines.append(f"Content-Length: {length}")
         lines.append(f"Connection: {'keep-alive' if keep else 'close'}")
         return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
@@ -544,6 +551,13 @@ class FakeWebServer:
             await writer.drain()
             return keep
         chunks = self.body_chunks(resp)
+        if resp.chunked:
+            framed = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in chunks if c)
+            ex.record["bytes_sent"] = resp.length
+            self.finish(ex, aborted=False)
+            writer.write(self.head_bytes(resp, None, keep, chunked=True) + framed + b"0\r\n\r\n")
+            await writer.drain()
+            return keep
         total = resp.length
         if resp.reset_after is not None:
             total = min(total, resp.reset_after)

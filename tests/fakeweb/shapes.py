@@ -136,6 +136,13 @@ def live(req: Req, opts: Opts, world: World) -> Result:
     return html_response(generic_html(title, title, _int(opts.get("size"), 2048)))
 
 
+def chunked(req: Req, opts: Opts, world: World) -> Result:
+    """A live page sent chunked (no length): the client cannot know it has it all."""
+    result = live(req, opts, world)
+    result.chunked = True
+    return result
+
+
 def notitle(req: Req, opts: Opts, world: World) -> Result:
     return html_response(generic_html(None, f"No title at {req.host}{req.path}"))
 
@@ -297,7 +304,7 @@ def gzip_bomb(req: Req, opts: Opts, world: World) -> Result:
 
 
 def wrong_length(req: Req, opts: Opts, world: World) -> Result:
-    resp = live(req, {}, world)
+    resp = live(req, {"size": _int(opts.get("size"), 2048)}, world)
     assert isinstance(resp, Response)
     resp.declared_length = len(resp.body) + _int(opts.get("missing"), 1000)
     resp.close_after = True
@@ -305,7 +312,7 @@ def wrong_length(req: Req, opts: Opts, world: World) -> Result:
 
 
 def reset_mid_body(req: Req, opts: Opts, world: World) -> Result:
-    resp = live(req, {"size": 40_000}, world)
+    resp = live(req, {"size": _int(opts.get("size"), 40_000)}, world)
     assert isinstance(resp, Response)
     resp.reset_after = len(resp.body) // 2
     return resp
@@ -875,6 +882,7 @@ SHAPES: dict[str, ShapeFn] = {
     "redirect-loop": redirect_loop,
     "redirect-root": redirect_root,
     "meta-refresh": meta_refresh,
+    "chunked": chunked,
     "slow": slow,
     "hang": hang,
     "trickle": trickle,
@@ -943,6 +951,7 @@ GENERIC_PATHS: dict[str, str] = {
     "redirect-loop": "redirect-loop",
     "redirect-root": "redirect-root",
     "meta-refresh": "meta-refresh",
+    "chunked": "chunked",
     "slow": "slow",
     "hang": "hang",
     "trickle": "trickle",
@@ -1005,6 +1014,8 @@ def generic_shape_for(path: str) -> tuple[str, Opts] | None:
         opts["seconds"] = _float(arg, 2.0)
     elif name in ("trickle", "big") and arg.isdigit():
         opts["bytes"] = int(arg)
+    elif name in ("wrong-length", "reset-mid-body") and arg.isdigit():
+        opts["size"] = int(arg)
     elif name == "retry-after" and arg.isdigit():
         opts["seconds"] = int(arg)
     elif name == "html-title":
