@@ -33,7 +33,7 @@ How links are found
 * Reference links (``[a][r]`` + ``[r]: url "title"``) are reported once per *definition*, at
   the definition's line (that is where the URL stands and where a fix-up must edit it); the
   text is the first use's link text, else the title, else the label.  Unused and duplicate
-  definitions are reported too.
+  definitions are reported too, and so are URLs written in a definition's title (``bare``).
 * Lines longer than ``_LONG_LINE`` characters are not given to markdown-it (it needs tens of
   microseconds per character on adversarial input such as ``[[[[...``, i.e. minutes for a
   5 MB line); they are scanned for scheme URLs only and reported as ``bare`` (or ``code`` /
@@ -1083,6 +1083,18 @@ class _Extractor:
             if not text and after > label_start:
                 text = _collapse(joined[label_start : after - 2])
             self.add(_Hit(li, col, raw, href, "reference", text or label))
+            self.scan_title(first, stop, j + len(raw) if j >= 0 else after)
+
+    def scan_title(self, first: int, stop: int, start: int) -> None:
+        """Bare URLs in a reference definition's title (lines ``first:stop``, from offset
+        ``start`` of their joined text): no link, but written in the list, so reported."""
+        offset = 0
+        for li in range(first, stop):
+            line = self.lines[li]
+            for a, b in _find_urls(self.linkify, line):
+                if offset + a >= start:
+                    self.add(_Hit(li, a, line[a:b], _decode_amp(line[a:b]), "bare", None))
+            offset += len(line) + 1
 
     def finish(self) -> list[Occurrence]:
         self.hits.sort(key=lambda h: (h.line, h.col))

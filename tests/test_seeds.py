@@ -754,3 +754,15 @@ def test_planted_urls_are_found_on_their_line(parts, tail):
     text += tail
     found = [(o.line, o.url) for o in ext(text) if is_http(o.url)]
     assert found == planted
+
+
+def test_urls_in_a_reference_title_are_reported_on_their_line():
+    # found by the property test above: a title is no link, but the URL is written in the list
+    text = '[x]: http://a.com "see http://b.com"\n[y]: http://c.com\n"http://d.com"\n'
+    found = [(o.line, o.url, o.kind) for o in ext(text)]
+    assert found == [
+        (1, "http://a.com", "reference"),
+        (1, "http://b.com", "bare"),
+        (2, "http://c.com", "reference"),
+        (3, "http://d.com", "bare"),
+    ]
