@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
-from tests.conftest import run_crawl
+from tests.conftest import CrawlResult, run_crawl
 from tests.fakeweb import FakeWeb
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.mark.parametrize("per_host", [1, 3])
-def test_per_host_concurrency_is_never_exceeded(tmp_path, per_host):
+@contextlib.contextmanager
+def _crawl(tmp_path: Path, urls: list[str], per_host: int) -> Iterator[tuple[FakeWeb, CrawlResult]]:
+    """Crawl ``urls`` at the fake web with no download delay; the web stays up for questions."""
     seeds = tmp_path / "seeds"
     seeds.mkdir()
-    urls = [f"http://polite{i % 3}.test/slow/0.5?n={i}" for i in range(18)]
     (seeds / "list.md").write_text("\n".join(f"- <{u}>" for u in urls) + "\n", encoding="utf-8")
     with FakeWeb(workdir=tmp_path / "fakeweb") as web:
         result = run_crawl(
@@ -23,6 +27,13 @@ def test_per_host_concurrency_is_never_exceeded(tmp_path, per_host):
             env=web.env(),
             settings={"CONCURRENT_REQUESTS_PER_DOMAIN": str(per_host), "DOWNLOAD_DELAY": "0"},
         )
+        yield web, result
+
+
+@pytest.mark.parametrize("per_host", [1, 3])
+def test_per_host_concurrency_is_never_exceeded(tmp_path, per_host):
+    urls = [f"http://polite{i % 3}.test/slow/0.5?n={i}" for i in range(18)]
+    with _crawl(tmp_path, urls, per_host) as (web, result):
         peaks = {f"polite{i}.test": web.max_inflight(f"polite{i}.test") for i in range(3)}
     assert result.returncode == 0, result.stderr[-2000:]
     assert all(row["status"] == "alive" for row in result.links())
@@ -35,17 +46,8 @@ def test_connections_are_reused_and_each_link_is_requested_once(tmp_path, path):
     its connection reused. A page sent chunked (its length unknown) arrives whole in one read
     and is stopped at its head: its connection closes, and must not carry the next request
     (Twisted would write it, then send it again on a new connection)."""
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
     urls = [f"http://keep{i % 2}.test/{path}/{i}" for i in range(200)]
-    (seeds / "list.md").write_text("\n".join(f"- <{u}>" for u in urls) + "\n", encoding="utf-8")
-    with FakeWeb(workdir=tmp_path / "fakeweb") as web:
-        result = run_crawl(
-            seeds,
-            tmp_path,
-            env=web.env(),
-            settings={"CONCURRENT_REQUESTS_PER_DOMAIN": "2", "DOWNLOAD_DELAY": "0"},
-        )
+    with _crawl(tmp_path, urls, 2) as (web, result):
         sent = [r for r in web.requests() if r["host"].startswith("keep")]
     assert result.returncode == 0, result.stderr[-2000:]
     assert all(row["status"] == "alive" and row["title"] for row in result.links())
