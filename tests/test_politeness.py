@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +17,9 @@ pytestmark = pytest.mark.e2e
 
 
 @contextlib.contextmanager
-def _crawl(tmp_path: Path, urls: list[str], per_host: int) -> Iterator[tuple[FakeWeb, CrawlResult]]:
+def _crawl(
+    tmp_path: Path, urls: list[str], per_host: int, **settings: str
+) -> Iterator[tuple[FakeWeb, CrawlResult]]:
     """Crawl ``urls`` at the fake web with no download delay; the web stays up for questions."""
     seeds = tmp_path / "seeds"
     seeds.mkdir()
@@ -25,7 +29,11 @@ def _crawl(tmp_path: Path, urls: list[str], per_host: int) -> Iterator[tuple[Fak
             seeds,
             tmp_path,
             env=web.env(),
-            settings={"CONCURRENT_REQUESTS_PER_DOMAIN": str(per_host), "DOWNLOAD_DELAY": "0"},
+            settings={
+                "CONCURRENT_REQUESTS_PER_DOMAIN": str(per_host),
+                "DOWNLOAD_DELAY": "0",
+                **settings,
+            },
         )
         yield web, result
 
@@ -57,3 +65,19 @@ def test_connections_are_reused_and_each_link_is_requested_once(tmp_path, path):
         assert connections < len(sent) / 4  # (the pool keeps 2 idle per proxy: a few more)
     else:
         assert connections == len(sent)
+
+
+def test_links_wait_in_the_spider_not_in_the_scheduler(tmp_path):
+    """Scrapy reads start() into the scheduler while the downloader is full; the spider holds
+    back once a backlog (1000, or twice CONCURRENT_REQUESTS) waits there: memory stays flat in
+    the number of links."""
+    urls = [f"http://many{i % 20}.test/page/{i}" for i in range(2500)]
+    with _crawl(tmp_path, urls, 2, CONCURRENT_REQUESTS="8") as (_, result):
+        pass
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert len(result.links()) == 2500
+    assert all(row["status"] == "alive" for row in result.links())
+    db = sqlite3.connect(result.state)
+    (stats,) = db.execute("SELECT stats FROM runs").fetchone()
+    db.close()
+    assert 900 <= json.loads(stats)["linkhealth/scheduler_max_queued"] <= 1000

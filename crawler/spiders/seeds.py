@@ -6,9 +6,10 @@ module moves data between them and Scrapy.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sized
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
@@ -38,6 +39,9 @@ logger = logging.getLogger(__name__)
 
 META_IDENTITY = "linkhealth_identity"
 META_URL = "linkhealth_url"
+#: requests kept waiting in the scheduler at the least (see ``_room_in_scheduler``)
+_MIN_BACKLOG = 1000
+_BACKLOG_POLL = 0.05
 
 
 class SeedsSpider(scrapy.Spider):
@@ -46,6 +50,7 @@ class SeedsSpider(scrapy.Spider):
     store: Store
     network: NetworkWatch
     sink: RedisSink | None
+    backlog: int
 
     def __init__(self, seeds: str | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -70,6 +75,7 @@ class SeedsSpider(scrapy.Spider):
                 logging.getLogger(name).setLevel(level)
             logging.getLogger("markdown_it").setLevel(max(level, logging.INFO))
         spider.network = NetworkWatch(spider.config.network)
+        spider.backlog = max(_MIN_BACKLOG, 2 * crawler.settings.getint("CONCURRENT_REQUESTS"))
         spider.sink = None
         if spider.config.redis_url:
             from crawler.distributed.worker import RedisSink  # noqa: PLC0415 - optional extra
@@ -119,7 +125,24 @@ class SeedsSpider(scrapy.Spider):
                     Verdict(ERROR, "offline", detail="not fetched: no usable network"),
                 )
             else:
+                await self._room_in_scheduler()
                 yield self.request_for(link)
+
+    async def _room_in_scheduler(self) -> None:
+        """Wait while the scheduler holds a backlog of requests.
+
+        Scrapy reads ``start()`` on into the scheduler whenever the downloader is full: for
+        100,000 links that was 100,000 requests in memory at once. A backlog of twice the
+        downloader's capacity keeps it busy, and memory flat in the number of links.
+        """
+        engine = self.crawler.engine
+        scheduler = engine.scheduler if engine is not None else None
+        if not isinstance(scheduler, Sized):
+            return
+        while len(scheduler) >= self.backlog:
+            await asyncio.sleep(_BACKLOG_POLL)
+        if self.crawler.stats is not None:
+            self.crawler.stats.max_value("linkhealth/scheduler_max_queued", len(scheduler))
 
     async def _probe_canaries(self) -> str | None:
         """Fetch the canary hosts (no retries); the reason the network is unusable, if it is."""
