@@ -951,11 +951,14 @@ class _Extractor:
         for li in range(first, min(stop, len(self.lines))):
             self.scan_line(li, kind)
 
-    def scan_line(self, li: int, kind: str) -> None:
+    def scan_line(self, li: int, kind: str, start: int = 0) -> None:
+        """The URLs of line ``li`` (from column ``start``) as hits of ``kind``."""
         s = self.lines[li]
         finder = _find_html_links if kind == "html" else _find_urls
         spans = finder(self.linkify, s)
         for a, b in spans:
+            if a < start:
+                continue
             raw = s[a:b]
             url = _decode_amp(raw)
             if kind == "bare":
@@ -1090,11 +1093,10 @@ class _Extractor:
         ``start`` of their joined text): no link, but written in the list, so reported."""
         offset = 0
         for li in range(first, stop):
-            line = self.lines[li]
-            for a, b in _find_urls(self.linkify, line):
-                if offset + a >= start:
-                    self.add(_Hit(li, a, line[a:b], _decode_amp(line[a:b]), "bare", None))
-            offset += len(line) + 1
+            end = offset + len(self.lines[li])
+            if end >= start:
+                self.scan_line(li, "bare", max(0, start - offset))
+            offset = end + 1
 
     def finish(self) -> list[Occurrence]:
         self.hits.sort(key=lambda h: (h.line, h.col))
