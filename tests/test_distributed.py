@@ -342,8 +342,8 @@ def test_three_workers_check_every_link_once_politely(
     assert _one_check_per_link(d.state) == len(single)
     _assert_same_report(d.links_csv(), single)
     _assert_polite(d.web)
-    # each link fetched by one worker only (a worker may send a URL twice, like a one-machine
-    # run does when the head reader stops a download early: that is not a second lease)
+    # each link fetched by one worker only (a worker may send a URL again, a retry or a
+    # redirect back: that is not a second lease)
     fetched_by = _fetched_by(d.web)
     wanted = _fetch_urls(d.state)
     assert wanted <= set(fetched_by)
