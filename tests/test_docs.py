@@ -72,3 +72,8 @@ def test_every_cli_option_is_documented():
             for option in action.option_strings:
                 if option.startswith("--") and option != "--help":
                     assert option in README, f"linkhealth {name} {option}"
+
+
+def test_readme_has_each_section_once():
+    headings = re.findall(r"^## .+$", README, re.M)
+    assert len(headings) == len(set(headings)), headings
