@@ -170,17 +170,15 @@ def plan(
     rules: Rules,
     *,
     style: str = "append",
-    occurrences: Iterable[Occurrence] | None = None,
 ) -> dict[str, tuple[list[str], list[str], list[Fix]]]:
     """file → (old lines, new lines, fixes), for every seed file with something to change.
 
-    ``occurrences``: the seeds as already scanned (the crawl has them); else they are scanned.
+    The seeds are scanned again: the files as they stand now are the ones rewritten.
     """
     if style not in STYLES:
         raise ValueError(f"fix style: one of {', '.join(STYLES)}, got {style!r}")
     root = seeds if seeds.is_dir() else seeds.parent
-    if occurrences is None:
-        occurrences, _problems = scan_seeds(seeds)
+    occurrences, _problems = scan_seeds(seeds)
     # A link's state matters only for a permanent redirect or a dead link with a snapshot.
     # Without one, only a link with credentials or trackers changes, and canonicalize finds
     # those in the user part (``@``) or the query (``?``) alone: the rest is left untouched

@@ -17,9 +17,9 @@ from urllib.parse import unquote
 from crawler.ignore import IgnoreList
 from crawler.rules import Rules
 from crawler.seeds import Occurrence, SeedProblem, scan_seeds
-from crawler.store import LinkRow, OccurrenceRow, Store
+from crawler.store import CheckRow, LinkRow, OccurrenceRow, Store
 from crawler.urls import URLProblem, canonicalize, link_kind, redact, redact_text
-from crawler.verdict import ALIVE, DEAD, IGNORED, SKIPPED, Verdict
+from crawler.verdict import ALIVE, DEAD, ERROR, IGNORED, SKIPPED, Verdict
 
 logger = logging.getLogger(__name__)
 
@@ -157,3 +157,17 @@ def record_links(
             for o in link.occurrences
         ),
     )
+
+
+def not_checked(identities: Iterable[str], now: str) -> list[CheckRow]:
+    """The verdict of links whose request vanished: every link gets one."""
+    return [
+        CheckRow(
+            identity,
+            now,
+            ERROR,
+            "not-checked",
+            detail="the crawl ended before this link got an answer",
+        )
+        for identity in identities
+    ]

@@ -214,6 +214,18 @@ class Store:
                 ),
             )
 
+    def unchecked_identities(self, run_id: int) -> list[str]:
+        """The run's links (from its occurrences) that have no verdict in it yet, sorted."""
+        return [
+            str(r[0])
+            for r in self.db.execute(
+                "SELECT DISTINCT o.identity FROM occurrences o WHERE o.run_id=? AND NOT EXISTS "
+                "(SELECT 1 FROM checks c WHERE c.identity=o.identity AND c.run_id=o.run_id) "
+                "ORDER BY o.identity",
+                (run_id,),
+            )
+        ]
+
     def checked_identities(self, run_id: int) -> set[str]:
         return {
             str(r[0])

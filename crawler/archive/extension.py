@@ -237,11 +237,11 @@ class ArchiveExtension:
         return getattr(store, "db", None)
 
     def _job_for(self, item: LinkCheck, spider: Any) -> Job | None:
-        link = getattr(spider, "links", {}).get(item.identity)
-        if link is None or not link.fetch_url or not link.url.startswith(("http://", "https://")):
+        db = self._db()
+        url = archive_store.archivable_url(db, item.identity) if db is not None else None
+        if url is None:
             return None
         status = item.verdict.status
-        db = self._db()
         known = archive_store.known(db, item.identity) if db is not None else None
         now = spider.config.now
         fresh = (
@@ -250,15 +250,15 @@ class ArchiveExtension:
             and archive_store.is_fresh(known[1], now, self.settings.max_age_days)
         )
         if status == ALIVE:
-            return None if fresh else Job(item.identity, link.url, "alive")
+            return None if fresh else Job(item.identity, url, "alive")
         if status == DEAD:
             if known is not None and known[0] == archive_store.RESCUED:
                 return None  # a snapshot from before the failure does not change
             since = archive_store.first_failure(db, item.identity) if db is not None else None
             start = wayback.ts_of(parse_now(since or item.checked_at))
-            return Job(item.identity, link.url, "dead", failed_since=start)
+            return Job(item.identity, url, "dead", failed_since=start)
         if status in (BLOCKED, ERROR):
-            return None if fresh else Job(item.identity, link.url, "lookup")
+            return None if fresh else Job(item.identity, url, "lookup")
         return None
 
     def _stuck(self) -> bool:

@@ -87,6 +87,15 @@ def known(db: sqlite3.Connection, identity: str) -> tuple[str, str | None] | Non
     return (str(row[0]), row[1]) if row else None
 
 
+def archivable_url(db: sqlite3.Connection, identity: str) -> str | None:
+    """The clean URL of a fetched http(s) link, from the crawl's links table; None otherwise
+    (a relative path, another scheme, or a link this store does not have)."""
+    row = db.execute("SELECT url, fetch_url FROM links WHERE identity = ?", (identity,)).fetchone()
+    if row is None or not row[1] or not str(row[0]).startswith(("http://", "https://")):
+        return None
+    return str(row[0])
+
+
 def is_fresh(archived_at: str | None, now: dt.datetime, max_age_days: float) -> bool:
     if not archived_at:
         return False

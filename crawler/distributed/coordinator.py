@@ -21,10 +21,9 @@ from crawler.config import Config
 from crawler.distributed.frontier import Keys, RunInfo, message
 from crawler.history import Policy
 from crawler.items import LinkCheck
-from crawler.links import fetch_order, record_links, scan_links
+from crawler.links import fetch_order, not_checked, record_links, scan_links
 from crawler.report import write_reports
 from crawler.store import CheckRow, Store
-from crawler.verdict import ERROR
 
 logger = logging.getLogger(__name__)
 
@@ -152,24 +151,12 @@ def merge(client: redis.Redis, state: Path, out: Path, *, prefix: str, policy: P
             if check.identity in identities:
                 checks.append(check)
         store.record_checks(run.run_id, checks)
-        missing = sorted(identities - store.checked_identities(run.run_id))
+        missing = store.unchecked_identities(run.run_id)
         if missing and (pending or leased):
             return Merged(run.run_id, len(checks), 0, pending, leased, [])
         if missing:
             logger.warning("%d links got no verdict; recorded as error/not-checked", len(missing))
-            store.record_checks(
-                run.run_id,
-                [
-                    CheckRow(
-                        identity,
-                        run.now_iso,
-                        ERROR,
-                        "not-checked",
-                        detail="the crawl ended before this link got an answer",
-                    )
-                    for identity in missing
-                ],
-            )
+            store.record_checks(run.run_id, not_checked(missing, run.now_iso))
         store.finish_run(
             run.run_id,
             run.now_iso,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Sized
 from dataclasses import replace
 from pathlib import Path
@@ -25,10 +26,10 @@ from crawler.errors import verdict_for_exception
 from crawler.extensions.headreader import META_HEAD_ONLY, META_MAX_BYTES
 from crawler.fixes import all_fixes, plan, states_from_links_csv, write_fixes_md
 from crawler.items import LinkCheck
-from crawler.links import Link, fetch_order, record_links, scan_links
+from crawler.links import fetch_order, not_checked, record_links, scan_links
 from crawler.network import NETWORK_REASONS, NetworkWatch, canaries_verdict
 from crawler.report import write_reports
-from crawler.store import CheckRow, Store
+from crawler.store import Store
 from crawler.urls import URLProblem, canonicalize, redact
 from crawler.verdict import ERROR, STATUSES, Fetched, Verdict, judge
 
@@ -55,7 +56,6 @@ class SeedsSpider(scrapy.Spider):
     def __init__(self, seeds: str | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.seeds_arg = seeds
-        self.links: dict[str, Link] = {}
         self.run_id = 0
         self.started = time.monotonic()
         self.exit_code = 0
@@ -93,40 +93,50 @@ class SeedsSpider(scrapy.Spider):
                 yield request
             return
         config = self.config
-        self.links, _, n_occurrences = scan_links(
+        links, _, n_occurrences = scan_links(
             config.seeds, config.rules, config.ignore, config.now.date()
         )
         run = self.store.begin_run(config.now_iso, str(config.seeds), resume=config.resume)
         self.run_id = run.id
         if run.resumed:
             logger.info("continuing run %d, started %s", run.id, run.started_at)
-        record_links(self.store, run.id, config.now_iso, self.links, config.rules)
+        record_links(self.store, run.id, config.now_iso, links, config.rules)
         done = self.store.checked_identities(run.id) if run.resumed else set()
-        to_fetch = sum(1 for x in self.links.values() if x.fetch_url and not x.preset)
+        presets = [
+            LinkCheck(x.identity, config.now_iso, x.preset)
+            for x in links.values()
+            if x.preset is not None and x.identity not in done
+        ]
+        # From here on a link is three strings: its occurrences are in the store (the reports
+        # and the fixes read them there or from the seeds), not held through the crawl.
+        ordered = list(fetch_order(links.values()))
+        queue = deque(
+            (x.identity, x.fetch_url or "", x.host) for x in ordered if x.identity not in done
+        )  # (fetch_order gives only links with a fetch_url)
         logger.info(
             "%d link occurrences, %d distinct links, %d to fetch, %d already checked in this run",
             n_occurrences,
-            len(self.links),
-            to_fetch,
+            len(links),
+            len(ordered),
             len(done),
         )
-        for link in self.links.values():
-            if link.preset is not None and link.identity not in done:
-                yield LinkCheck(link.identity, self.config.now_iso, link.preset)
-        if to_fetch > len(done) and self.config.network.canaries:
+        del links, ordered
+        for check in presets:
+            yield check
+        del presets
+        if queue and self.config.network.canaries:
             self.degraded = await self._probe_canaries()
-        for link in fetch_order(self.links.values()):
-            if link.identity in done:
-                continue
+        while queue:
+            identity, fetch_url, host = queue.popleft()
             if self.degraded:
                 yield LinkCheck(
-                    link.identity,
+                    identity,
                     self.config.now_iso,
                     Verdict(ERROR, "offline", detail="not fetched: no usable network"),
                 )
             else:
                 await self._room_in_scheduler()
-                yield self.request_for(link)
+                yield self.make_request(identity, fetch_url, host)
 
     async def _room_in_scheduler(self) -> None:
         """Wait while the scheduler holds a backlog of requests.
@@ -173,10 +183,6 @@ class SeedsSpider(scrapy.Spider):
         else:
             logger.info("network check: canary answered, the network is usable")
         return degraded
-
-    def request_for(self, link: Link) -> scrapy.Request:
-        assert link.fetch_url is not None
-        return self.make_request(link.identity, link.fetch_url, link.host)
 
     def make_request(self, identity: str, fetch_url: str, host: str) -> scrapy.Request:
         """The request for one link (also used by distributed workers, from a queued link)."""
@@ -309,29 +315,15 @@ class SeedsSpider(scrapy.Spider):
         """reports/fixes.md: the changes `linkhealth fix` would make (clean URLs only)."""
         style = str(self.crawler.settings.get("LINKHEALTH_ARCHIVE_FIX_STYLE") or "append")
         states = states_from_links_csv(self.config.report_dir / "links.csv")
-        occurrences = (o for link in self.links.values() for o in link.occurrences)
-        planned = plan(
-            self.config.seeds, states, self.config.rules, style=style, occurrences=occurrences
-        )
+        planned = plan(self.config.seeds, states, self.config.rules, style=style)
         return write_fixes_md(self.config.report_dir / "fixes.md", all_fixes(planned))
 
     def _account_for_the_rest(self) -> None:
         """Every link gets a verdict: one whose request vanished is recorded as such."""
-        checked = self.store.checked_identities(self.run_id)
-        missing = [
-            CheckRow(
-                identity,
-                self.config.now_iso,
-                ERROR,
-                "not-checked",
-                detail="the crawl ended before this link got an answer",
-            )
-            for identity in self.links
-            if identity not in checked
-        ]
+        missing = self.store.unchecked_identities(self.run_id)
         if missing:
             logger.warning("%d links got no verdict; recorded as error/not-checked", len(missing))
-            self.store.record_checks(self.run_id, missing)
+            self.store.record_checks(self.run_id, not_checked(missing, self.config.now_iso))
 
     def _counts(self) -> dict[str, int]:
         rows = self.store.db.execute(

@@ -1,0 +1,68 @@
+"""The store's accounting: which of a run's links still lack a verdict, which can be archived."""
+
+from __future__ import annotations
+
+from crawler.archive.store import archivable_url
+from crawler.links import not_checked
+from crawler.store import CheckRow, LinkRow, OccurrenceRow, Store
+
+NOW = "2026-11-23T00:00:00+00:00"
+
+
+def _store_with_links(path, identities: list[str]) -> tuple[Store, int]:
+    store = Store(path)
+    run = store.begin_run(NOW, "seeds")
+    store.record_links(
+        run.id,
+        NOW,
+        (LinkRow(i, i, i, "example.org") for i in identities),
+        # a link in two places is one link
+        (OccurrenceRow(i, "list.md", n, "", "bare") for n, i in enumerate(identities * 2)),
+    )
+    return store, run.id
+
+
+def test_unchecked_links_are_those_of_the_run_without_a_verdict(tmp_path):
+    links = [f"https://example.org/{n}" for n in (3, 1, 2)]
+    store, run_id = _store_with_links(tmp_path / "state.sqlite", links)
+    assert store.unchecked_identities(run_id) == sorted(links)
+    store.record_checks(run_id, [CheckRow(links[0], NOW, "alive", "ok")])
+    assert store.unchecked_identities(run_id) == sorted(links[1:])
+    # a verdict of another run does not count for this one
+    later = store.begin_run(NOW, "seeds")
+    store.record_links(
+        later.id,
+        NOW,
+        [LinkRow(links[1], links[1], links[1], "example.org")],
+        [OccurrenceRow(links[1], "list.md", 1, "", "bare")],
+    )
+    assert store.unchecked_identities(later.id) == [links[1]]
+    store.close()
+
+
+def test_links_without_a_verdict_are_recorded_as_not_checked(tmp_path):
+    links = ["https://example.org/a", "https://example.org/b"]
+    store, run_id = _store_with_links(tmp_path / "state.sqlite", links)
+    store.record_checks(run_id, not_checked(store.unchecked_identities(run_id), NOW))
+    assert store.unchecked_identities(run_id) == []
+    rows = store.db.execute(
+        "SELECT identity, status, reason FROM checks WHERE run_id=? ORDER BY identity", (run_id,)
+    ).fetchall()
+    assert [tuple(r) for r in rows] == [(i, "error", "not-checked") for i in links]
+    store.close()
+
+
+def test_only_fetched_http_links_are_archivable(tmp_path):
+    store = Store(tmp_path / "state.sqlite")
+    run = store.begin_run(NOW, "seeds")
+    rows = [
+        LinkRow("https://example.org/a", "https://example.org/a", "https://example.org/a", "x"),
+        LinkRow("local:docs/a.md", "docs/a.md", None, ""),
+        LinkRow("ftp://example.org/f", "ftp://example.org/f", None, "example.org"),
+    ]
+    store.record_links(run.id, NOW, rows, [])
+    assert archivable_url(store.db, "https://example.org/a") == "https://example.org/a"
+    assert archivable_url(store.db, "local:docs/a.md") is None
+    assert archivable_url(store.db, "ftp://example.org/f") is None
+    assert archivable_url(store.db, "https://example.org/unknown") is None
+    store.close()
