@@ -192,7 +192,7 @@ def plan(
             if occ.file not in to_check and _may_change(occ, any_state):
                 to_check.add(occ.file)
     out: dict[str, tuple[list[str], list[str], list[Fix]]] = {}
-    canonical_of: dict[str, object] = {}  # a link in several places: canonicalized once
+    canonical_of: dict[str, CanonicalURL | None] = {}  # a link in several places: once
     for file, occs in sorted(by_file.items()):
         if file not in to_check:
             continue  # nothing in it can change
@@ -216,14 +216,13 @@ def plan(
             searched[(index, occ.raw)] = start + len(occ.raw)
             if not _may_change(occ, any_state):
                 continue
-            canonical = canonical_of.get(occ.url, _UNSEEN)
-            if canonical is _UNSEEN:
+            if occ.url not in canonical_of:
                 try:
-                    canonical = canonicalize(occ.url, rules)
+                    canonical_of[occ.url] = canonicalize(occ.url, rules)
                 except URLProblem:
-                    canonical = None
-                canonical_of[occ.url] = canonical
-            if not isinstance(canonical, CanonicalURL):
+                    canonical_of[occ.url] = None
+            canonical = canonical_of[occ.url]
+            if canonical is None:
                 continue  # not a URL to fix
             state = states.get(canonical.clean_url)
             per_line.setdefault(index, []).extend(
@@ -242,9 +241,6 @@ def plan(
         if new != old:
             out[file] = (old, new, sorted(fixes, key=lambda f: (f.line, f.kind)))
     return out
-
-
-_UNSEEN = object()
 
 
 def _state_matters(state: LinkState) -> bool:

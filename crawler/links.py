@@ -16,7 +16,7 @@ from urllib.parse import unquote
 
 from crawler.ignore import IgnoreList
 from crawler.rules import Rules
-from crawler.seeds import Occurrence, SeedProblem, scan_seeds
+from crawler.seeds import Occurrence, scan_seeds
 from crawler.store import CheckRow, LinkRow, OccurrenceRow, Store
 from crawler.urls import URLProblem, canonicalize, link_kind, redact, redact_text
 from crawler.verdict import ALIVE, DEAD, ERROR, IGNORED, SKIPPED, Verdict
@@ -131,7 +131,7 @@ def fetch_order(links: Iterable[Link]) -> Iterator[Link]:
 
 def scan_links(
     seeds: Path, rules: Rules, ignore: IgnoreList, today: dt.date
-) -> tuple[dict[str, Link], list[SeedProblem], int]:
+) -> tuple[dict[str, Link], int]:
     """Every link of the seed files (problems logged by file name), and the occurrence count."""
     occurrences, problems = scan_seeds(seeds)
     for problem in problems:
@@ -139,7 +139,7 @@ def scan_links(
     for rule in ignore.expired(today):
         logger.warning("ignore list: the entry %r expired on %s", rule.pattern, rule.expires)
     root = seeds if seeds.is_dir() else seeds.parent
-    return build_links(occurrences, root, rules, ignore, today), problems, len(occurrences)
+    return build_links(occurrences, root, rules, ignore, today), len(occurrences)
 
 
 def record_links(
@@ -159,15 +159,21 @@ def record_links(
     )
 
 
-def not_checked(identities: Iterable[str], now: str) -> list[CheckRow]:
-    """The verdict of links whose request vanished: every link gets one."""
-    return [
-        CheckRow(
-            identity,
-            now,
-            ERROR,
-            "not-checked",
-            detail="the crawl ended before this link got an answer",
-        )
-        for identity in identities
-    ]
+def record_not_checked(store: Store, run_id: int, identities: list[str], now: str) -> None:
+    """Every link gets a verdict: those whose request vanished are recorded as such."""
+    if not identities:
+        return
+    logger.warning("%d links got no verdict; recorded as error/not-checked", len(identities))
+    store.record_checks(
+        run_id,
+        [
+            CheckRow(
+                identity,
+                now,
+                ERROR,
+                "not-checked",
+                detail="the crawl ended before this link got an answer",
+            )
+            for identity in identities
+        ],
+    )

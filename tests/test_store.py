@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crawler.archive.store import archivable_url
-from crawler.links import not_checked
+from crawler.links import record_not_checked
 from crawler.store import CheckRow, LinkRow, OccurrenceRow, Store
 
 NOW = "2026-11-23T00:00:00+00:00"
@@ -43,7 +43,7 @@ def test_unchecked_links_are_those_of_the_run_without_a_verdict(tmp_path):
 def test_links_without_a_verdict_are_recorded_as_not_checked(tmp_path):
     links = ["https://example.org/a", "https://example.org/b"]
     store, run_id = _store_with_links(tmp_path / "state.sqlite", links)
-    store.record_checks(run_id, not_checked(store.unchecked_identities(run_id), NOW))
+    record_not_checked(store, run_id, store.unchecked_identities(run_id), NOW)
     assert store.unchecked_identities(run_id) == []
     rows = store.db.execute(
         "SELECT identity, status, reason FROM checks WHERE run_id=? ORDER BY identity", (run_id,)

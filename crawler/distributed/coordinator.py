@@ -21,7 +21,7 @@ from crawler.config import Config
 from crawler.distributed.frontier import Keys, RunInfo, message
 from crawler.history import Policy
 from crawler.items import LinkCheck
-from crawler.links import fetch_order, not_checked, record_links, scan_links
+from crawler.links import fetch_order, record_links, record_not_checked, scan_links
 from crawler.report import write_reports
 from crawler.store import CheckRow, Store
 
@@ -69,7 +69,7 @@ def connect(url: str) -> redis.Redis:
 def push(client: redis.Redis, config: Config, *, prefix: str) -> Pushed:
     """Scan the seeds, record the run in SQLite and queue every link to fetch in Redis."""
     keys = Keys(prefix)
-    links, _, _ = scan_links(config.seeds, config.rules, config.ignore, config.now.date())
+    links, _ = scan_links(config.seeds, config.rules, config.ignore, config.now.date())
     store = Store(config.state_db)
     try:
         run = store.begin_run(config.now_iso, str(config.seeds), resume=False)
@@ -154,9 +154,7 @@ def merge(client: redis.Redis, state: Path, out: Path, *, prefix: str, policy: P
         missing = store.unchecked_identities(run.run_id)
         if missing and (pending or leased):
             return Merged(run.run_id, len(checks), 0, pending, leased, [])
-        if missing:
-            logger.warning("%d links got no verdict; recorded as error/not-checked", len(missing))
-            store.record_checks(run.run_id, not_checked(missing, run.now_iso))
+        record_not_checked(store, run.run_id, missing, run.now_iso)
         store.finish_run(
             run.run_id,
             run.now_iso,

@@ -26,7 +26,7 @@ from crawler.errors import verdict_for_exception
 from crawler.extensions.headreader import META_HEAD_ONLY, META_MAX_BYTES
 from crawler.fixes import all_fixes, plan, states_from_links_csv, write_fixes_md
 from crawler.items import LinkCheck
-from crawler.links import fetch_order, not_checked, record_links, scan_links
+from crawler.links import fetch_order, record_links, record_not_checked, scan_links
 from crawler.network import NETWORK_REASONS, NetworkWatch, canaries_verdict
 from crawler.report import write_reports
 from crawler.store import Store
@@ -93,7 +93,7 @@ class SeedsSpider(scrapy.Spider):
                 yield request
             return
         config = self.config
-        links, _, n_occurrences = scan_links(
+        links, n_occurrences = scan_links(
             config.seeds, config.rules, config.ignore, config.now.date()
         )
         run = self.store.begin_run(config.now_iso, str(config.seeds), resume=config.resume)
@@ -321,9 +321,7 @@ class SeedsSpider(scrapy.Spider):
     def _account_for_the_rest(self) -> None:
         """Every link gets a verdict: one whose request vanished is recorded as such."""
         missing = self.store.unchecked_identities(self.run_id)
-        if missing:
-            logger.warning("%d links got no verdict; recorded as error/not-checked", len(missing))
-            self.store.record_checks(self.run_id, not_checked(missing, self.config.now_iso))
+        record_not_checked(self.store, self.run_id, missing, self.config.now_iso)
 
     def _counts(self) -> dict[str, int]:
         rows = self.store.db.execute(
