@@ -18,7 +18,14 @@ from crawler.ignore import IgnoreList
 from crawler.rules import Rules
 from crawler.seeds import Occurrence, scan_seeds
 from crawler.store import CheckRow, LinkRow, OccurrenceRow, Store
-from crawler.urls import URLProblem, canonicalize, link_kind, redact, redact_text
+from crawler.urls import (
+    URLProblem,
+    canonicalize,
+    has_masked_values,
+    link_kind,
+    redact,
+    redact_text,
+)
 from crawler.verdict import ALIVE, DEAD, ERROR, IGNORED, SKIPPED, Verdict
 
 logger = logging.getLogger(__name__)
@@ -35,7 +42,6 @@ class Link:
     occurrences: list[Occurrence] = field(default_factory=list)
     #: the verdict of a link that is not fetched
     preset: Verdict | None = None
-    had_credentials: bool = False
 
 
 def _local_verdict(occ: Occurrence, root: Path) -> tuple[str, Verdict]:
@@ -96,7 +102,6 @@ def _link_for(
             canon.fetch_url,
             canon.host,
             preset=preset,
-            had_credentials=canon.had_credentials,
         )
     if kind == "relative":
         identity, verdict = _local_verdict(occ, root)
@@ -150,13 +155,21 @@ def record_links(
     store.record_links(
         run_id,
         now,
-        (LinkRow(x.identity, x.url, x.fetch_url, x.host) for x in links.values()),
+        (LinkRow(x.identity, x.url, _stored_fetch_url(x), x.host) for x in links.values()),
         (
             OccurrenceRow(link.identity, o.file, o.line, redact_text(o.text, rules), o.kind)
             for link in links.values()
             for o in link.occurrences
         ),
     )
+
+
+def _stored_fetch_url(link: Link) -> str | None:
+    """What the store keeps of the URL sent: never a credential-like value (those are sent to
+    the link's own site only, and shown masked everywhere else)."""
+    if link.fetch_url and has_masked_values(link.url):
+        return link.url.split("#", 1)[0]
+    return link.fetch_url
 
 
 def record_not_checked(store: Store, run_id: int, identities: list[str], now: str) -> None:

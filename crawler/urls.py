@@ -19,7 +19,7 @@ from urllib.parse import SplitResult, quote, unquote_plus, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
 
-from crawler.rules import ParamPattern, Rules
+from crawler.rules import ParamPattern, Rules, name_words
 
 _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
@@ -41,6 +41,11 @@ class URLProblem(ValueError):
         self.reason = reason
 
 
+#: what every output shows instead of the value of a credential-like parameter
+REDACTED = "REDACTED"
+_MASKED_MARK = f"={REDACTED}"
+
+
 @dataclass(frozen=True, slots=True)
 class CanonicalURL:
     identity: str
@@ -49,8 +54,18 @@ class CanonicalURL:
     host: str
     #: the link carried credentials (user:pass@ or a credential parameter) that were removed
     had_credentials: bool
-    #: names of the parameters removed (tracking and credentials), never their values
+    #: names of the parameters removed (tracking, credentials, not kept by the page type)
     removed: tuple[str, ...]
+    #: names of credential-like parameters: sent to the link's own site, ``REDACTED`` in the
+    #: identity and the clean URL (so in every output), never sent to the Wayback Machine
+    masked: tuple[str, ...] = ()
+    #: the page type of the URL (rules ``[[page]]``), if it is of one
+    page: str | None = None
+
+
+def has_masked_values(url: str) -> bool:
+    """The URL (a clean URL, an identity) shows a masked credential-like value."""
+    return _MASKED_MARK in url
 
 
 def link_kind(url: str) -> str:
@@ -168,37 +183,55 @@ def canonicalize(url: str, rules: Rules) -> CanonicalURL:
     netloc = netloc_host if port in (None, default_port) else f"{netloc_host}:{port}"
 
     params = rules.host_params(host)
+    path = parts.path or "/"  # urlsplit gives "" or a path starting with "/"
+    split = _split_query(parts.query)
+    page = params.page_type(path, [name for _, name, _ in split]) if params.pages else None
+    # (what is sent, what is shown) for each parameter kept
     kept: list[tuple[str, str, str]] = []
     removed: list[str] = []
-    for raw, name, value in _split_query(parts.query):
+    masked: list[str] = []
+    for raw, name, value in split:
         if params.credentials.matches(name, value):
             had_credentials = True
             removed.append(name)
+        elif page is not None:
+            # a known page type keeps what it lists and nothing else, whatever the name
+            if name.lower() in page.keep:
+                kept.append((raw, raw, name))
+            else:
+                removed.append(name)
         elif params.tracking.matches(name, value):
             removed.append(name)
+        elif params.credential_like(name):
+            masked.append(name)
+            kept.append((raw, f"{raw.partition('=')[0]}={REDACTED}", name))
+        elif _NESTED_URL_RE.match(value):
+            sent, shown, inner_masked, stripped = _clean_nested(raw, value, rules)
+            had_credentials = had_credentials or stripped
+            masked.extend(inner_masked)
+            kept.append((sent, shown, name))
         else:
-            cleaned = _clean_nested(raw, value, rules) if _NESTED_URL_RE.match(value) else raw
-            had_credentials = had_credentials or cleaned != raw
-            kept.append((cleaned, name, value))
+            kept.append((raw, raw, name))
 
-    path = parts.path or "/"  # urlsplit gives "" or a path starting with "/"
-    query = "&".join(raw for raw, _, _ in kept)
+    query = "&".join(sent for sent, _, _ in kept)
+    shown_query = "&".join(shown for _, shown, _ in kept) if masked else query
     fragment = parts.fragment
     clean_fragment = "" if fragment in rules.junk_fragments else fragment
-    clean_url = _join(scheme, netloc, path, query, clean_fragment)
+    clean_url = _join(scheme, netloc, path, shown_query, clean_fragment)
     fetch_url = _safe_url(scheme, netloc, host, path, query)
 
     identity_params = params.identity
     identity = ""
     if identity_params:
         by_name: dict[str, str] = {}
-        for raw, name, _ in kept:
-            by_name.setdefault(name, raw)  # the first one counts, as a server reads it
+        for _, shown, name in kept:
+            by_name.setdefault(name, shown)  # the first one counts, as a server reads it
         if all(p in by_name for p in identity_params):
             id_query = "&".join(by_name[p] for p in identity_params)
             identity = _safe_url("https", netloc, host, path, id_query)
     if not identity:
-        sorted_query = "&".join(sorted(r for r, _, _ in kept)) if len(kept) > 1 else query
+        shown_parts = [shown for _, shown, _ in kept]
+        sorted_query = "&".join(sorted(shown_parts)) if len(kept) > 1 else shown_query
         identity = (
             fetch_url
             if sorted_query == query
@@ -211,48 +244,54 @@ def canonicalize(url: str, rules: Rules) -> CanonicalURL:
         host=host,
         had_credentials=had_credentials,
         removed=tuple(removed),
+        masked=tuple(masked),
+        page=page.name if page is not None else None,
     )
 
 
-def _clean_nested(raw: str, value: str, rules: Rules) -> str:
-    """A parameter whose value is itself a link (``?target=https%3A//…``): clean it too."""
+def _clean_nested(raw: str, value: str, rules: Rules) -> tuple[str, str, tuple[str, ...], bool]:
+    """A parameter whose value is itself a link (``?target=https%3A//…``), cleaned too:
+    (what is sent, what is shown, the inner masked names, whether credentials were stripped)."""
     try:
         inner = canonicalize(value, rules)
     except URLProblem:
-        return raw
-    if not inner.had_credentials:
-        return raw
+        return raw, raw, (), False
+    if not (inner.had_credentials or inner.masked):
+        return raw, raw, (), False
     raw_name = raw.partition("=")[0]
-    return f"{raw_name}={quote(inner.clean_url, safe=':/')}"
+    shown = f"{raw_name}={quote(inner.clean_url, safe=':/')}"
+    sent = f"{raw_name}={quote(inner.fetch_url, safe=':/')}" if inner.had_credentials else raw
+    return sent, shown, inner.masked, inner.had_credentials
 
 
 def redact(url: str, rules: Rules) -> str:
-    """The URL with every credential value (on any host) and any user:password hidden.
+    """The URL as every output may show it: its clean URL when it has one (credentials and
+    what its page type does not keep dropped, credential-like values masked), else with every
+    credential or credential-like value (on any host) and any user:password hidden.
 
     For anything printed or logged about a link that is not yet canonical.
     """
+    if _NESTED_URL_RE.match(url.strip()):
+        try:
+            return canonicalize(url, rules).clean_url
+        except URLProblem:
+            pass
     try:
         parts = urlsplit(url)
     except ValueError:
         return "<unparseable link>"
     patterns = rules.all_credential_patterns()
+    words = rules.all_credential_words()
     query = "&".join(
-        f"{raw.partition('=')[0]}=REDACTED"
+        f"{raw.partition('=')[0]}={REDACTED}"
         if _matches(patterns, name, value)
+        or not words.isdisjoint(name_words(name))
         or (_NESTED_URL_RE.match(value) and redact(value, rules) != value)
         else raw
         for raw, name, value in _split_query(parts.query)
     )
     netloc = parts.netloc.rpartition("@")[2] if "@" in parts.netloc else parts.netloc
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-
-
-def host_of(url: str) -> str:
-    """The lower-case host of a URL, or ``""``."""
-    try:
-        return (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return ""
 
 
 _URL_IN_TEXT_RE = re.compile(r"https?://[^\s<>\"'（）「」『』【】《》，。；！？、]+", re.IGNORECASE)

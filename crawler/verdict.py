@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 
-from crawler.rules import Platform, Rules
+from crawler.rules import PageType, Platform, Rules
 from crawler.titles import decode_html, extract_title
 
 ALIVE, DEAD, BLOCKED, ERROR, SKIPPED, IGNORED = (
@@ -34,6 +34,9 @@ _PERMANENT = {301, 308}
 #: how much of a page's text generic anti-bot markers are looked for in
 _GENERIC_MARKER_SPAN = 16384
 _HEAD_END_BYTES = re.compile(rb"</head\s*>", re.IGNORECASE)
+_WS_RE = re.compile(r"\s+")
+#: ``detail`` is cut to this many characters
+MAX_DETAIL = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +65,8 @@ class Verdict:
     detail: str = ""
     #: a link the page says the content moved to (WeChat account migration)
     moved_to: str | None = None
-    extra: Mapping[str, str] = field(default_factory=dict)
+    #: the rule that decided, for ``linkhealth rules explain`` (not stored)
+    rule: str = ""
 
 
 def _path(url: str) -> str:
@@ -113,8 +117,19 @@ def _redirected_to_root(fetched: Fetched) -> bool:
     return same_site and not urlsplit(end).query
 
 
-def _made(fetched: Fetched, status: str, reason: str, detail: str = "") -> Verdict:
-    return Verdict(status, reason, fetched.status, fetched.final_url, detail=detail)
+def _made(fetched: Fetched, status: str, reason: str, detail: str, rule: str) -> Verdict:
+    return Verdict(status, reason, fetched.status, fetched.final_url, detail=detail, rule=rule)
+
+
+def page_type_of(url: str, rules: Rules) -> PageType | None:
+    """The page type of a URL (rules ``[[page]]``), if it is of one."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    names = [p.partition("=")[0] for p in parts.query.split("&") if p]
+    return rules.page_type(host, parts.path or "/", names)
 
 
 def judge(fetched: Fetched, rules: Rules) -> Verdict:
@@ -127,40 +142,72 @@ def judge(fetched: Fetched, rules: Rules) -> Verdict:
 
     for plat in (final_platform, platform, generic):
         if marker := _url_matches(final, plat.verification_url_patterns):
-            return _made(fetched, BLOCKED, plat.reason_verification, detail=marker)
+            return _made(
+                fetched,
+                BLOCKED,
+                plat.reason_verification,
+                evidence("redirected to", marker),
+                f"platform {plat.name}: verification_url_patterns",
+            )
 
+    http = evidence("HTTP", str(status))
     override = rules.statuses.get(status)
     if override:
-        return _made(fetched, override, f"http-{status}")
+        return _made(fetched, override, f"http-{status}", http, "statuses")
     if status in _GONE_STATUSES:
-        return _made(fetched, DEAD, f"http-{status}")
+        return _made(fetched, DEAD, f"http-{status}", http, "status")
     if status in _BLOCKED_STATUSES:
         text = decode_html(fetched.body, fetched.headers.get("content-type"))
         if marker := _first_marker(text, platform.verification_markers):
-            return _made(fetched, BLOCKED, platform.reason_verification, detail=marker)
-        return _made(fetched, BLOCKED, f"http-{status}")
+            return _made(
+                fetched,
+                BLOCKED,
+                platform.reason_verification,
+                evidence(f"HTTP {status}, marker", marker),
+                f"platform {platform.name}: verification_markers",
+            )
+        return _made(fetched, BLOCKED, f"http-{status}", http, "status")
     if status >= 500:
-        return _made(fetched, ERROR, f"http-{status}")
+        return _made(fetched, ERROR, f"http-{status}", http, "status")
     if 300 <= status < 400:
-        return _made(fetched, ERROR, "redirect-unfollowed")
+        return _made(fetched, ERROR, "redirect-unfollowed", http, "status")
     if status >= 400 or status < 200:
-        return _made(fetched, ERROR, f"http-{status}")
+        return _made(fetched, ERROR, f"http-{status}", http, "status")
 
     # 2xx from here on
     if fetched.redirects:
         for plat in (final_platform, platform, generic):
             if marker := _url_matches(final, plat.error_url_patterns):
-                return _made(fetched, DEAD, "redirect-to-error-page", detail=marker)
+                return _made(
+                    fetched,
+                    DEAD,
+                    "redirect-to-error-page",
+                    evidence("redirected to", marker),
+                    f"platform {plat.name}: error_url_patterns",
+                )
         if _redirected_to_root(fetched):
-            return _made(fetched, DEAD, "redirect-to-root")
+            return _made(
+                fetched,
+                DEAD,
+                "redirect-to-root",
+                evidence("redirected to", _path(final)),
+                "redirect to the home page",
+            )
     content_type = fetched.headers.get("content-type", "")
     if not fetched.body:
         if fetched.truncated:  # stopped at the headers: a file we do not read (PDF, video…)
-            return _made(fetched, ALIVE, "ok")
-        return _made(fetched, ERROR, "empty-body")
+            return _made(
+                fetched,
+                ALIVE,
+                "ok",
+                evidence(f"HTTP {status}", content_type or "not a page"),
+                "status",
+            )
+        return _made(fetched, ERROR, "empty-body", evidence(f"HTTP {status}", "empty"), "status")
     if content_type and not any(t in content_type.lower() for t in ("html", "xml", "text/plain")):
-        return _made(fetched, ALIVE, "ok")
-    return _judge_page(fetched, final_platform, generic)
+        return _made(fetched, ALIVE, "ok", evidence(f"HTTP {status}", content_type), "status")
+    page_type = page_type_of(final, rules) or page_type_of(fetched.url, rules)
+    return _judge_page(fetched, final_platform, generic, rules, page_type)
 
 
 def _head_bytes(body: bytes) -> bytes:
@@ -169,9 +216,66 @@ def _head_bytes(body: bytes) -> bytes:
     return body[: match.end()] if match else body
 
 
-def _judge_page(fetched: Fetched, platform: Platform, generic: Platform) -> Verdict:
+def _text_of(page: Selector, css: str) -> str | None:
+    """The text of the first element matching ``css`` that has any, whitespace collapsed."""
+    try:
+        elements = page.css(css)
+    except ValueError:
+        return None
+    for element in elements:
+        text = _WS_RE.sub(" ", " ".join(element.css("::text").getall())).strip()
+        if text:
+            return text
+    return None
+
+
+def message_of(page: Selector, platform: Platform) -> tuple[str, str] | None:
+    """The platform's message on the page: (the selector that found it, its text)."""
+    for css in platform.message_selectors:
+        if text := _text_of(page, css):
+            return css, text
+    return None
+
+
+def _word_in(text: str, words: tuple[str, ...]) -> str | None:
+    lowered = text.lower()
+    return next((w for w in words if w and w.lower() in lowered), None)
+
+
+def content_signal(page: Selector, text: str, page_type: PageType) -> str | None:
+    """The first content signal of ``page_type`` the page shows (a selector or a pattern)."""
+    if found := _any_selector(page, page_type.content_selectors):
+        return found
+    return next((p.pattern for p in page_type.content_patterns if p.search(text)), None)
+
+
+def challenge_of(text: str, generic: Platform, *, patterns: bool) -> str | None:
+    """A generic anti-bot marker (or, with ``patterns``, a challenge script) in the page's start."""
+    start = text[:_GENERIC_MARKER_SPAN]
+    if marker := _first_marker(start, generic.verification_markers):
+        return marker
+    if patterns:
+        for pattern in generic.verification_patterns:
+            if match := pattern.search(start):
+                return _WS_RE.sub(" ", match.group(0))
+    return None
+
+
+def evidence(kind: str, what: str) -> str:
+    """``detail``: what decided a verdict, for people; one line, at most 120 characters."""
+    text = _WS_RE.sub(" ", f"{kind}: {what}" if what else kind).strip()
+    return text if len(text) <= MAX_DETAIL else text[: MAX_DETAIL - 1] + "…"
+
+
+def _judge_page(
+    fetched: Fetched,
+    platform: Platform,
+    generic: Platform,
+    rules: Rules,
+    page_type: PageType | None,
+) -> Verdict:
     needs_body = bool(
-        platform.content_selectors or platform.removal_selectors or platform is not generic
+        page_type is not None or platform.content_selectors or platform is not generic
     )
     # an ordinary page is judged by its head: decode and parse no more than that
     body = fetched.body if needs_body else _head_bytes(fetched.body)
@@ -180,7 +284,24 @@ def _judge_page(fetched: Fetched, platform: Platform, generic: Platform) -> Verd
     http_status = fetched.status
     final_url = fetched.final_url
 
-    has_content = _any_selector(page, platform.content_selectors)
+    def made(status: str, reason: str, detail: str, rule: str, title: str | None = None) -> Verdict:
+        return Verdict(
+            status, reason, http_status, final_url, title=title, detail=detail, rule=rule
+        )
+
+    if page_type is not None:
+        if signal := content_signal(page, text, page_type):
+            title = extract_title(page, text, platform, generic)
+            return made(
+                ALIVE,
+                _alive_reason(fetched),
+                evidence("content signal", signal),
+                f"page {page_type.name}: content signal",
+                title,
+            )
+        has_content = None
+    else:
+        has_content = _any_selector(page, platform.content_selectors)
     if not has_content:
         if platform.moved_regex and (match := platform.moved_regex.search(text)):
             target = urljoin(final_url, match.group(1))
@@ -192,30 +313,88 @@ def _judge_page(fetched: Fetched, platform: Platform, generic: Platform) -> Verd
                 title=None,
                 moved_to=target,
                 detail="the account moved; the article lives on at its new link",
-            )
-        marker = _first_marker(text, platform.verification_markers)
-        if marker and platform is not generic:
-            return Verdict(
-                BLOCKED, platform.reason_verification, http_status, final_url, detail=marker
+                rule=f"platform {platform.name}: moved_regex",
             )
         title = extract_title(page, text, platform, generic)
-        # a named platform's removal wording anywhere; the generic ones only in the title
-        removal = _first_marker(text, platform.removal_markers) if platform is not generic else None
+        named = platform is not generic
+        message = message_of(page, platform) if named else None
+        wording = message[1] if message else ""
+        # 1. about us, not the content: a verification, frequency or limit wording
+        for place, said in (("message", wording), ("title", title if named else "")):
+            if said and (word := _word_in(said, rules.verification_words)):
+                return made(
+                    BLOCKED,
+                    platform.reason_verification,
+                    evidence(f"{place} ({word})", said),
+                    "messages: verification_words",
+                )
+        if named and (marker := _first_marker(text, platform.verification_markers)):
+            return made(
+                BLOCKED,
+                platform.reason_verification,
+                evidence("marker", marker),
+                f"platform {platform.name}: verification_markers",
+            )
+        # 2. a removal wording where the platform says such things: its message box, the title
+        removal = _first_marker(wording, platform.removal_markers) if named else None
+        place = "message"
         if removal is None and title:
-            removal = _first_marker(title, generic.removal_markers)
-        box = _any_selector(page, platform.removal_selectors)
-        if removal or box:
-            return Verdict(
-                DEAD, platform.reason_removed, http_status, final_url, detail=removal or box or ""
+            place = "title"
+            removal = _first_marker(title, platform.removal_markers) if named else None
+            removal = removal or _first_marker(title, generic.removal_markers)
+        if removal:
+            said = wording if place == "message" else title or removal
+            return made(
+                DEAD,
+                platform.reason_removed,
+                evidence(place, said),
+                f"platform {platform.name}: removal_markers",
+            )
+        # 3. a challenge page (generic markers; scripts only where no page is expected)
+        scripts = page_type is not None or not title
+        if challenge := challenge_of(text, generic, patterns=scripts):
+            return made(
+                BLOCKED, "anti-bot", evidence("challenge", challenge), "generic: verification"
+            )
+        # 4. a message nobody taught us, or no content where content is expected
+        truncated = "truncated-page" if fetched.truncated else "unrecognized-page"
+        if wording:
+            return made(
+                BLOCKED,
+                "unrecognized-page",
+                evidence("message", wording),
+                f"platform {platform.name}: message_selectors",
+                title,
+            )
+        if page_type is not None:
+            return made(
+                BLOCKED,
+                truncated,
+                evidence("no content signal", page_type.name),
+                f"page {page_type.name}: content signals",
+                title,
             )
         if platform.content_selectors:
-            # the page has neither the article nor a removal message: we could not tell
-            reason = "truncated-page" if fetched.truncated else "unrecognized-page"
-            return Verdict(BLOCKED, reason, http_status, final_url, title=title)
-    generic_marker = _first_marker(text[:_GENERIC_MARKER_SPAN], generic.verification_markers)
-    if generic_marker and not has_content:
-        return Verdict(BLOCKED, "anti-bot", http_status, final_url, detail=generic_marker)
+            return made(
+                BLOCKED,
+                truncated,
+                evidence("no content", ", ".join(platform.content_selectors)),
+                f"platform {platform.name}: content_selectors",
+                title,
+            )
+        return made(
+            ALIVE, _alive_reason(fetched), evidence("HTTP", str(http_status)), "status", title
+        )
     title = extract_title(page, text, platform, generic)
+    return made(
+        ALIVE,
+        _alive_reason(fetched),
+        evidence("content", has_content),
+        f"platform {platform.name}: content_selectors",
+        title,
+    )
+
+
+def _alive_reason(fetched: Fetched) -> str:
     permanent = any(code in _PERMANENT for code, _ in fetched.redirects)
-    reason = "redirected-permanent" if permanent else "ok"
-    return Verdict(ALIVE, reason, http_status, final_url, title=title)
+    return "redirected-permanent" if permanent else "ok"

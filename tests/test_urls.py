@@ -49,13 +49,26 @@ def test_wechat_identity_ignores_scheme_chksm_and_parameter_order():
     assert "#" not in b.clean_url
 
 
-def test_amp_escaped_and_unknown_params_kept():
+def test_wechat_article_keeps_only_its_allowlist():
+    # issue 13: an article link keeps __biz, mid, idx, sn and chksm; anything else is dropped
     c = canonicalize(
         "https://mp.weixin.qq.com/s?__biz=MzU2MDc1MjEyMQ==&mid=2247486182&idx=1"
-        "&sn=6174593f&source=41#wechat_redirect",
+        "&sn=6174593f&source=41&chksm=abc#wechat_redirect",
         RULES,
     )
-    assert c.clean_url.endswith("&sn=6174593f&source=41")
+    assert c.clean_url.endswith("&sn=6174593f&chksm=abc")
+    assert c.fetch_url == c.clean_url
+    assert "source" in c.removed
+    assert c.page == "wechat-article"
+
+
+def test_unknown_params_kept_off_the_page_types():
+    # an album or an old /mp/appmsg/show link is no listed page type: ordinary stripping
+    c = canonicalize(
+        "https://mp.weixin.qq.com/mp/appmsgalbum?__biz=MzA==&album_id=42&scene=1", RULES
+    )
+    assert c.clean_url == "https://mp.weixin.qq.com/mp/appmsgalbum?__biz=MzA==&album_id=42"
+    assert c.page is None
 
 
 def test_generic_tracking_stripped_unknown_kept_and_fragment_only_in_clean_url():
@@ -71,7 +84,8 @@ def test_host_specific_tracking():
         "&utm_medium=social&scene=share&page=2",
         RULES,
     )
-    assert z.clean_url == "https://www.zhihu.com/question/390783647/answer/1223902660?page=2"
+    # an answer link is a listed page type that keeps no parameter (issue 13)
+    assert z.clean_url == "https://www.zhihu.com/question/390783647/answer/1223902660"
     other = canonicalize("https://example.com/?from=here&scene=share", RULES)
     assert other.clean_url == "https://example.com/?from=here&scene=share"
     b = canonicalize("https://www.bilibili.com/video/av30271782?from=search&seid=9&p=2&t=30", RULES)
@@ -197,9 +211,14 @@ def test_properties(noise, article, fragment):
 
 
 def test_redact_text_hides_credentials_of_links_written_in_text():
-    text = "标题 https://mp.weixin.qq.com/s?__biz=A==&key=SECRET1&sn=1（https://x.com/?pass_ticket=S2）"
+    text = (
+        "标题 https://mp.weixin.qq.com/s?__biz=A==&key=SECRET1&sn=1（https://x.com/?pass_ticket=S2）"
+        " https://x.test/?auth_token=S3"
+    )
     shown = redact_text(text, RULES)
-    assert "SECRET1" not in shown
-    assert "S2" not in shown
-    assert shown.startswith("标题 https://mp.weixin.qq.com/s?__biz=A==&key=REDACTED&sn=1（")
+    for secret in ("SECRET1", "S2", "S3"):
+        assert secret not in shown
+    # a link shows as its clean URL: credentials dropped, credential-like values masked
+    assert shown.startswith("标题 https://mp.weixin.qq.com/s?__biz=A==&sn=1（")
+    assert shown.endswith(" https://x.test/?auth_token=REDACTED")
     assert redact_text("no link here", RULES) == "no link here"

@@ -48,12 +48,14 @@ def test_wechat_removal_wordings(wording):
     assert (v.status, v.reason, v.title) == ("dead", "wechat-removed", None)
 
 
-def test_wechat_unknown_wording_in_the_message_box_is_dead():
+def test_wechat_unknown_wording_in_the_message_box_is_not_dead():
+    # issue 13: a message box is classified by its wording, not assumed to be a removal
     v = judge(
         page('<html><body><div class="global_error_msg">该文章已被作者隐藏</div></body></html>'),
         RULES,
     )
-    assert (v.status, v.reason) == ("dead", "wechat-removed")
+    assert (v.status, v.reason) == ("blocked", "unrecognized-page")
+    assert v.detail == "message: 该文章已被作者隐藏"
 
 
 def test_wechat_verification_is_never_dead():
@@ -131,9 +133,13 @@ def test_zhihu_shapes():
     )
     assert judge(unhuman, RULES).status == "blocked"
     deleted = page(
-        "<html><body>该回答已被删除</body></html>", "https://www.zhihu.com/question/1/answer/2"
+        '<html><body><div class="ErrorPage-text">该回答已被删除</div></body></html>',
+        "https://www.zhihu.com/question/1/answer/2",
     )
     assert (judge(deleted, RULES).status, judge(deleted, RULES).reason) == ("dead", "zhihu-removed")
+    # the wording outside a message element is no removal (issue 13)
+    loose = page("<html><body>该回答已被删除</body></html>", "https://www.zhihu.com/question/1/answer/2")
+    assert judge(loose, RULES).status == "blocked"
 
 
 def test_redirect_to_error_page_and_root():

@@ -8,11 +8,11 @@ rules file stops the run at start with a message that names the file and the key
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,12 @@ VERDICTS = ("alive", "dead", "blocked", "error")
 
 #: hosts whose parameter rules a :class:`Rules` remembers (the cache is emptied when full)
 _HOST_CACHE_SIZE = 65_536
+#: where a parameter name splits into words: ``_ - .``, a lower-to-upper case change, an
+#: acronym before a word (``HTTPToken``), a letter-digit boundary
+_WORD_SPLIT_RE = re.compile(
+    r"[_\-.]+|(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=[0-9])"
+    r"|(?<=[0-9])(?=[A-Za-z])"
+)
 
 
 class RulesError(ValueError):
@@ -86,6 +92,13 @@ class ParamSet:
         return any(p.matches(name, value) for p in self.others)
 
 
+@functools.lru_cache(maxsize=16_384)
+def name_words(name: str) -> frozenset[str]:
+    """The lower-case words of a parameter name: ``X-Amz-Security-Token`` → x, amz, security,
+    token; ``sessionId`` → session, id; ``keyword`` stays one word."""
+    return frozenset(w.lower() for w in _WORD_SPLIT_RE.split(name) if w)
+
+
 @dataclass(frozen=True, slots=True)
 class HostParams:
     """The parameter rules of one host (see :meth:`Rules.host_params`)."""
@@ -93,6 +106,43 @@ class HostParams:
     credentials: ParamSet
     tracking: ParamSet
     identity: tuple[str, ...] | None
+    #: words that make a parameter name credential-like on this host (``access_token``)
+    credential_words: frozenset[str] = frozenset()
+    #: the page types that may match a URL of this host
+    pages: tuple[PageType, ...] = ()
+
+    def credential_like(self, name: str) -> bool:
+        """One of the name's words is a credential word (the value is masked in every output)."""
+        return not self.credential_words.isdisjoint(name_words(name))
+
+    def page_type(self, path: str, names: Iterable[str]) -> PageType | None:
+        """The page type of a URL of this host with this path and these parameter names."""
+        present = {n.lower() for n in names}
+        for page in self.pages:
+            if page.path.search(path) and all(r.lower() in present for r in page.require):
+                return page
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class PageType:
+    """A kind of page whose URL form is known: the query parameters it keeps (all others are
+    dropped before anything is sent, logged or stored) and the signs that its content is there.
+    """
+
+    name: str
+    hosts: tuple[str, ...]
+    path: re.Pattern[str]
+    #: the URL is of this type only when it carries all of these parameters
+    require: tuple[str, ...] = ()
+    #: the parameters kept (names compared case-insensitively); everything else is dropped
+    keep: frozenset[str] = frozenset()
+    #: CSS selectors and regular expressions, any one of which shows the content is there
+    content_selectors: tuple[str, ...] = ()
+    content_patterns: tuple[re.Pattern[str], ...] = ()
+
+    def matches_host(self, host: str) -> bool:
+        return any(host_matches(h, host) for h in self.hosts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,11 +152,14 @@ class Platform:
     name: str
     hosts: tuple[str, ...] = ()
     content_selectors: tuple[str, ...] = ()
-    removal_selectors: tuple[str, ...] = ()
     removal_markers: tuple[str, ...] = ()
     verification_markers: tuple[str, ...] = ()
     verification_url_patterns: tuple[str, ...] = ()
     error_url_patterns: tuple[str, ...] = ()
+    #: the elements where the platform shows its messages (removal, verification, errors)
+    message_selectors: tuple[str, ...] = ()
+    #: regular expressions for challenge scripts (a cookie set, then the page reloaded)
+    verification_patterns: tuple[re.Pattern[str], ...] = ()
     title_selectors: tuple[str, ...] = ()
     title_regex: tuple[re.Pattern[str], ...] = ()
     moved_regex: re.Pattern[str] | None = None
@@ -129,6 +182,12 @@ class Rules:
     platforms: tuple[Platform, ...]
     generic: Platform
     sources: tuple[str, ...] = field(default=())
+    credential_words: frozenset[str] = frozenset()
+    host_credential_words: tuple[tuple[str, frozenset[str]], ...] = ()
+    pages: tuple[PageType, ...] = ()
+    #: words of a message (or title) that is about us, not the content: verification,
+    #: visit frequency, limits, "for now"
+    verification_words: tuple[str, ...] = ()
     #: host -> its parameter rules, filled as hosts are met (a pure function of the fields)
     _host_params: dict[str, HostParams] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -142,6 +201,8 @@ class Rules:
                 ParamSet.of(self.credential_patterns(host)),
                 ParamSet.of(self.tracking_patterns(host)),
                 self.identity_params(host),
+                self.words_for(host),
+                tuple(page for page in self.pages if page.matches_host(host)),
             )
             if len(self._host_params) >= _HOST_CACHE_SIZE:
                 self._host_params.clear()
@@ -155,6 +216,19 @@ class Rules:
     def all_credential_patterns(self) -> tuple[ParamPattern, ...]:
         """Every credential pattern of every host: what redaction hides anywhere."""
         return self.credentials + tuple(p for _, ps in self.host_credentials for p in ps)
+
+    def words_for(self, host: str) -> frozenset[str]:
+        """The credential words of ``host``: everywhere's, and its own (``key`` on platforms)."""
+        extra = [w for h, ws in self.host_credential_words if host_matches(h, host) for w in ws]
+        return self.credential_words | frozenset(extra)
+
+    def all_credential_words(self) -> frozenset[str]:
+        """Every credential word of every host: what redaction masks anywhere."""
+        return self.credential_words.union(*(ws for _, ws in self.host_credential_words))
+
+    def page_type(self, host: str, path: str, names: Iterable[str]) -> PageType | None:
+        """The page type a URL is of (its host, path and parameter names), if any."""
+        return self.host_params(host).page_type(path, names)
 
     def tracking_patterns(self, host: str) -> tuple[ParamPattern, ...]:
         return tuple(p for h, ps in self.tracking if host_matches(h, host) for p in ps)
@@ -172,20 +246,40 @@ class Rules:
         return self.generic
 
 
-_TOP_KEYS = {"params", "statuses", "fragments", "identity", "platform", "generic"}
-_PARAM_KEYS = {"credentials", "host_credentials", "tracking"}
+_TOP_KEYS = {
+    "params",
+    "statuses",
+    "fragments",
+    "identity",
+    "platform",
+    "generic",
+    "page",
+    "messages",
+}
+_PARAM_KEYS = {
+    "credentials",
+    "host_credentials",
+    "tracking",
+    "credential_words",
+    "host_credential_words",
+}
+_PAGE_KEYS = {"name", "hosts", "path", "require", "keep", "content_selectors", "content_patterns"}
+#: content signals a page type names at the least (so one page change does not blind it)
+MIN_CONTENT_SIGNALS = 2
 _STR_LIST_KEYS = {
     "hosts",
     "content_selectors",
-    "removal_selectors",
     "removal_markers",
     "verification_markers",
     "verification_url_patterns",
     "error_url_patterns",
+    "message_selectors",
+    "verification_patterns",
     "title_selectors",
     "title_regex",
 }
 _PLATFORM_KEYS = _STR_LIST_KEYS | {
+    "removal_selectors",
     "name",
     "moved_regex",
     "max_body_bytes",
@@ -208,12 +302,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
 def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in over.items():
-        if key == "platform" and isinstance(value, list):
-            by_name = {p.get("name"): p for p in merged.get("platform", [])}
-            for platform in value:
-                if isinstance(platform, dict):
-                    by_name[platform.get("name")] = platform
-            merged["platform"] = list(by_name.values())
+        if key in ("platform", "page") and isinstance(value, list):
+            by_name = {p.get("name"): p for p in merged.get(key, [])}
+            for table in value:
+                if isinstance(table, dict):
+                    by_name[table.get("name")] = table
+            merged[key] = list(by_name.values())
         elif isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = _merge(merged[key], value)
         else:
@@ -250,9 +344,15 @@ def _platform(data: Any, where: str) -> Platform:
     if unknown:
         raise RulesError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     kwargs: dict[str, Any] = {"name": str(data.get("name", where))}
+    if "removal_selectors" in data:  # the name before message boxes were classified
+        data = {**data, "message_selectors": data.get("message_selectors", [])}
+        data["message_selectors"] = [
+            *_str_list(data["message_selectors"], f"{where}.message_selectors"),
+            *_str_list(data.pop("removal_selectors"), f"{where}.removal_selectors"),
+        ]
     for key in _STR_LIST_KEYS & set(data):
         values = _str_list(data[key], f"{where}.{key}")
-        if key == "title_regex":
+        if key in ("title_regex", "verification_patterns"):
             kwargs[key] = tuple(_regex(v, f"{where}.{key}") for v in values)
         else:
             kwargs[key] = values
@@ -269,6 +369,61 @@ def _platform(data: Any, where: str) -> Platform:
             raise RulesError(f"{where}.max_body_bytes: expected a whole number >= 1024")
         kwargs["max_body_bytes"] = size
     return Platform(**kwargs)
+
+
+def _word_table(value: Any, where: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    if not isinstance(value, dict):
+        raise RulesError(f"{where}: expected a table of host = [words]")
+    return tuple(
+        (host, frozenset(w.lower() for w in _str_list(words, f"{where}.{host}")))
+        for host, words in value.items()
+    )
+
+
+def _page(data: Any, where: str) -> PageType:
+    if not isinstance(data, dict):
+        raise RulesError(f"{where}: expected a table")
+    unknown = set(data) - _PAGE_KEYS
+    if unknown:
+        raise RulesError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    for key in ("name", "path"):
+        if not isinstance(data.get(key), str) or not data[key]:
+            raise RulesError(f"{where}: `{key}` is required (a string)")
+    hosts = _str_list(data.get("hosts", []), f"{where}.hosts")
+    if not hosts:
+        raise RulesError(f"{where}.hosts: name at least one host")
+    selectors = _str_list(data.get("content_selectors", []), f"{where}.content_selectors")
+    patterns = tuple(
+        _regex(p, f"{where}.content_patterns")
+        for p in _str_list(data.get("content_patterns", []), f"{where}.content_patterns")
+    )
+    if len(selectors) + len(patterns) < MIN_CONTENT_SIGNALS:
+        raise RulesError(
+            f"{where}: name at least {MIN_CONTENT_SIGNALS} content signals "
+            "(content_selectors and content_patterns together)"
+        )
+    return PageType(
+        name=data["name"],
+        hosts=hosts,
+        path=_regex(data["path"], f"{where}.path"),
+        require=_str_list(data.get("require", []), f"{where}.require"),
+        keep=frozenset(k.lower() for k in _str_list(data.get("keep", []), f"{where}.keep")),
+        content_selectors=selectors,
+        content_patterns=patterns,
+    )
+
+
+def _check_keeps(rules: Rules, where: str) -> None:
+    """A page type may not keep a credential: it would be sent, stored and reported."""
+    for page in rules.pages:
+        for host in (h.lstrip("=") for h in page.hosts):
+            params = rules.host_params(host)
+            for name in sorted(page.keep):
+                if params.credentials.matches(name, "") or params.credential_like(name):
+                    raise RulesError(
+                        f"{where}: page {page.name} keeps {name!r}, a credential on {host}: "
+                        "credentials are never kept"
+                    )
 
 
 def build_rules(data: Mapping[str, Any], sources: Iterable[str] = ()) -> Rules:
@@ -303,7 +458,17 @@ def build_rules(data: Mapping[str, Any], sources: Iterable[str] = ()) -> Rules:
         for i, p in enumerate(platforms_data)
     )
     generic = _platform({"name": "generic", **data.get("generic", {})}, f"{where}: [generic]")
-    return Rules(
+    pages_data = data.get("page", [])
+    if not isinstance(pages_data, list):
+        raise RulesError(f"{where}: [[page]] must be an array of tables")
+    pages = tuple(
+        _page(p, f"{where}: page {p.get('name', i) if isinstance(p, dict) else i}")
+        for i, p in enumerate(pages_data)
+    )
+    messages = data.get("messages", {})
+    if not isinstance(messages, dict) or set(messages) - {"verification_words"}:
+        raise RulesError(f"{where}: [messages] holds only verification_words")
+    rules = Rules(
         credentials=tuple(
             ParamPattern.parse(p)
             for p in _str_list(params.get("credentials", []), f"{where}: credentials")
@@ -320,7 +485,20 @@ def build_rules(data: Mapping[str, Any], sources: Iterable[str] = ()) -> Rules:
         platforms=platforms,
         generic=generic,
         sources=tuple(sources),
+        credential_words=frozenset(
+            w.lower()
+            for w in _str_list(params.get("credential_words", []), f"{where}: credential_words")
+        ),
+        host_credential_words=_word_table(
+            params.get("host_credential_words", {}), f"{where}: host_credential_words"
+        ),
+        pages=pages,
+        verification_words=_str_list(
+            messages.get("verification_words", []), f"{where}: messages.verification_words"
+        ),
     )
+    _check_keeps(rules, where)
+    return rules
 
 
 def load_rules(path: str | Path | None = None) -> Rules:
@@ -328,7 +506,7 @@ def load_rules(path: str | Path | None = None) -> Rules:
     return _load_rules_cached(str(path) if path else None)
 
 
-@cache
+@functools.cache
 def _load_rules_cached(path: str | None) -> Rules:
     data = _read_toml(DEFAULT_RULES_PATH)
     sources = [str(DEFAULT_RULES_PATH.name)]
