@@ -20,7 +20,7 @@ from typing import Any
 
 from crawler.rules import Rules
 from crawler.seeds import Occurrence, scan_seeds
-from crawler.urls import CanonicalURL, URLProblem, canonicalize
+from crawler.urls import CanonicalURL, URLProblem, canonicalize, has_masked_values
 
 WECHAT_HOST = "mp.weixin.qq.com"
 STYLES = ("append", "replace")
@@ -38,6 +38,11 @@ class LinkState:
     final_url: str = ""
     confirmed_dead: bool = False
     archive_url: str = ""
+
+    @property
+    def dead_now(self) -> bool:
+        """Confirmed dead and dead in the latest check: only then is the link rewritten."""
+        return self.confirmed_dead and self.status == "dead"
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +142,11 @@ def _edits_for(
     end = start + len(occ.raw)
     if occ.kind == "code":
         return []
+    if canonical.masked:
+        return []  # a URL that needs a credential-like value is never proposed (issue 13)
     moved = state.final_url if state is not None and state.reason == "redirected-permanent" else ""
+    if moved and has_masked_values(moved):
+        moved = ""
     if moved and moved != clean:
         fix = Fix(occ.file, occ.line, REDIRECT, clean, moved)
         return [_Edit(start, end, _escape_like(occ.raw, moved), fix)]
@@ -146,7 +155,7 @@ def _edits_for(
     if (canonical.had_credentials or (is_wechat and canonical.removed)) and clean != occ.url:
         fix = Fix(occ.file, occ.line, CLEAN, clean, clean)
         edits.append(_Edit(start, end, _escape_like(occ.raw, clean), fix))
-    if state is not None and state.confirmed_dead and state.archive_url:
+    if state is not None and state.dead_now and state.archive_url:
         archive = state.archive_url
         if archive in line or _escape_like(occ.raw, archive) in line:
             return edits  # already there
@@ -247,7 +256,7 @@ def _state_matters(state: LinkState) -> bool:
     """Whether the state may change a link: a permanent redirect, a dead link's snapshot."""
     return bool(
         (state.reason == "redirected-permanent" and state.final_url)
-        or (state.confirmed_dead and state.archive_url)
+        or (state.dead_now and state.archive_url)
     )
 
 

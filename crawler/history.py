@@ -3,7 +3,8 @@
 From a link's checks, oldest first: when it was first seen, last alive, when the current run of
 failures began, how long it is, whether the link is *confirmed dead*, and what changed since the
 previous run. ``dead`` and ``error`` count as failing, ``alive`` resets, everything else
-(``blocked``, ``skipped``, ``ignored``, and any check made in a degraded run) is neutral.
+(``blocked``, ``skipped``, ``ignored``, and any check made in a degraded run) is neutral for
+the count; a link is confirmed dead only while its latest counted check is ``dead``.
 """
 
 from __future__ import annotations
@@ -12,14 +13,13 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from crawler.verdict import ALIVE, FAILING
+from crawler.verdict import ALIVE, DEAD, FAILING
 
 NEW = "new"
 NEWLY_FAILING = "newly-failing"
 NEWLY_CONFIRMED = "newly-confirmed-dead"
 RECOVERED = "recovered"
 TITLE_CHANGED = "title-changed"
-CHANGES = (NEWLY_CONFIRMED, NEWLY_FAILING, RECOVERED, TITLE_CHANGED, NEW)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,14 +53,22 @@ class _State:
     first_failed_at: str | None = None
     last_failed_at: str | None = None
     streak: int = 0
+    #: the status of the latest counted check
+    latest: str = ""
 
     def confirmed(self, policy: Policy) -> bool:
+        # a link is condemned on what it shows now: the latest counted check must be ``dead``
+        # (a link now blocked, alive or in error is not confirmed, whatever came before)
+        if self.latest != DEAD:
+            return False
         if self.streak < policy.checks or not self.first_failed_at or not self.last_failed_at:
             return False
         span = _parse(self.last_failed_at) - _parse(self.first_failed_at)
         return span >= dt.timedelta(days=policy.days)
 
     def add(self, check: Check) -> None:
+        if check.counted:
+            self.latest = check.status
         if check.status == ALIVE:
             self.last_alive_at = check.checked_at
             self.streak = 0
@@ -85,7 +93,7 @@ def summarize(checks: Sequence[Check], policy: Policy, first_seen: str | None = 
     for index, check in enumerate(checks):
         if index == len(checks) - 1:
             before = _State(state.last_alive_at, state.first_failed_at, state.last_failed_at,
-                            state.streak)  # fmt: skip
+                            state.streak, state.latest)  # fmt: skip
         state.add(check)
     confirmed = state.confirmed(policy)
     change = ""

@@ -119,3 +119,36 @@ def test_cli_prints_then_applies(
     assert (seeds / "list.md").read_bytes() != before
     assert main(args) == 0
     assert "Nothing to change" in capsys.readouterr().err
+
+
+def test_no_proposal_for_a_link_not_dead_now_or_holding_a_credential_like_value(
+    tmp_path: Path,
+) -> None:
+    # issue 13: a link confirmed dead that is now blocked is not rewritten; a URL that needs a
+    # credential-like value (masked in every output) is never proposed
+    root = tmp_path / "seeds"
+    root.mkdir()
+    masked = "https://tok.test/a?access_token=SECRETTOKEN12345&utm_source=x"
+    (root / "list.md").write_text(
+        f"- [dead](https://dead.test/page)\n- [tok]({masked})\n- [moved](http://old.test/y)\n",
+        encoding="utf-8",
+    )
+    rules = load_rules()
+    states = {
+        "https://dead.test/page": LinkState(
+            "blocked", "anti-bot", confirmed_dead=True, archive_url=ARCHIVED
+        ),
+        "https://tok.test/a?access_token=REDACTED": LinkState(
+            "dead", "http-404", confirmed_dead=True, archive_url=ARCHIVED
+        ),
+        "http://old.test/y": LinkState(
+            "alive", "redirected-permanent", final_url="https://new.test/y?session_id=REDACTED"
+        ),
+    }
+    assert plan(root, states, rules) == {}
+    # the same dead link, dead now: rewritten
+    states["https://dead.test/page"] = LinkState(
+        "dead", "http-404", confirmed_dead=True, archive_url=ARCHIVED
+    )
+    planned = plan(root, states, rules)
+    assert [f.kind for f in all_fixes(planned)] == ["archive"]

@@ -29,7 +29,9 @@ def test_two_failures_stay_unconfirmed_third_three_days_later_confirms():
 def test_three_failures_within_less_than_the_span_do_not_confirm():
     quick = [Check(i, f"2026-01-01T0{i}:00:00Z", "dead") for i in range(1, 4)]
     assert not summarize(quick, POLICY).confirmed_dead
-    assert summarize([*quick, Check(4, day(5), "error")], POLICY).confirmed_dead
+    assert summarize([*quick, Check(4, day(5), "dead")], POLICY).confirmed_dead
+    # the same span ending in an error: not confirmed (the latest counted check must be dead)
+    assert not summarize([*quick, Check(4, day(5), "error")], POLICY).confirmed_dead
 
 
 def test_success_resets_and_is_reported_as_recovered():
@@ -62,3 +64,18 @@ def test_title_change_reported_once():
 def test_first_check_is_new():
     assert summarize(checks("alive"), POLICY).change == "new"
     assert summarize(checks("alive"), POLICY, first_seen=day(1)).first_seen == day(1)
+
+
+def test_a_confirmed_link_now_blocked_or_in_error_is_not_confirmed():
+    # issue 13: past false verdicts do not act; confirmation needs the latest counted check dead
+    confirmed = checks("dead", "dead", "dead", step=3)
+    assert summarize(confirmed, POLICY).confirmed_dead
+    for now in ("blocked", "error", "alive"):
+        later = summarize([*confirmed, Check(4, day(12), now)], POLICY)
+        assert not later.confirmed_dead, now
+    # a degraded run's check does not count: the latest counted check is still dead
+    offline = summarize([*confirmed, Check(4, day(12), "error", counted=False)], POLICY)
+    assert offline.confirmed_dead
+    # dead again after a blocked check: confirmed again (the streak was kept)
+    back = summarize([*confirmed, Check(4, day(12), "blocked"), Check(5, day(15), "dead")], POLICY)
+    assert back.confirmed_dead

@@ -138,7 +138,9 @@ def test_zhihu_shapes():
     )
     assert (judge(deleted, RULES).status, judge(deleted, RULES).reason) == ("dead", "zhihu-removed")
     # the wording outside a message element is no removal (issue 13)
-    loose = page("<html><body>该回答已被删除</body></html>", "https://www.zhihu.com/question/1/answer/2")
+    loose = page(
+        "<html><body>该回答已被删除</body></html>", "https://www.zhihu.com/question/1/answer/2"
+    )
     assert judge(loose, RULES).status == "blocked"
 
 

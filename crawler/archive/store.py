@@ -6,6 +6,8 @@ import datetime as dt
 import sqlite3
 from dataclasses import dataclass
 
+from crawler.urls import has_masked_values
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS archives (
     identity TEXT PRIMARY KEY,
@@ -89,9 +91,12 @@ def known(db: sqlite3.Connection, identity: str) -> tuple[str, str | None] | Non
 
 def archivable_url(db: sqlite3.Connection, identity: str) -> str | None:
     """The clean URL of a fetched http(s) link, from the crawl's links table; None otherwise
-    (a relative path, another scheme, or a link this store does not have)."""
+    (a relative path, another scheme, a link this store does not have, or a link that needs a
+    credential-like value: the archive's index is public, so such a link is never sent)."""
     row = db.execute("SELECT url, fetch_url FROM links WHERE identity = ?", (identity,)).fetchone()
     if row is None or not row[1] or not str(row[0]).startswith(("http://", "https://")):
+        return None
+    if has_masked_values(str(row[0])):
         return None
     return str(row[0])
 

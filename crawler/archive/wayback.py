@@ -120,7 +120,8 @@ def without_credentials(captures: list[Capture], rules: Rules) -> list[Capture]:
     kept = []
     for capture in captures:
         try:
-            if not canonicalize(capture.original, rules).had_credentials:
+            canonical = canonicalize(capture.original, rules)
+            if not (canonical.had_credentials or canonical.masked):
                 kept.append(capture)
         except URLProblem:
             continue
