@@ -29,7 +29,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not state.exists():
         print(f"linkhealth report: no state file at {state}: run the crawl first", file=sys.stderr)
         return 2
-    store = Store(state)
+    store = Store(state, load_rules(os.environ.get("LINKHEALTH_RULES") or None))
     try:
         paths = write_reports(
             store, Path(args.out), run_id=args.run, policy=policy_from(os.environ.get)

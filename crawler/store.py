@@ -10,14 +10,22 @@
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 1
+from crawler import rekey
+from crawler.archive import store as archive_store
+from crawler.rules import Rules
+
+logger = logging.getLogger(__name__)
+
+#: the schema this code writes; a file of a newer one is refused (see ``_MIGRATIONS``)
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -109,28 +117,123 @@ class StoreError(RuntimeError):
     """The state file cannot be used."""
 
 
-class Store:
-    """One SQLite file; safe to reopen after a crash (WAL journal)."""
+def _migrate_to_2(db: sqlite3.Connection) -> None:
+    """2: the archive's table belongs to the schema; the links are re-keyed through the rules
+    (an empty rules digest: the next open with rules follows them)."""
+    archive_store.ensure_schema(db)
+    db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('rules_digest', '')")
 
-    def __init__(self, path: str | Path) -> None:
+
+#: version -> the step that brings a file of the version before it there (one transaction each)
+_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {2: _migrate_to_2}
+
+
+def schema_version(path: str | Path) -> int | None:
+    """The schema version of an existing state file (None: no file, or not a state file yet)."""
+    if not Path(path).is_file():
+        return None
+    try:
+        db = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, timeout=30)
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        if "no such table" in str(exc):
+            return None
+        raise StoreError(f"state file {path}: {exc}") from exc
+    return int(row[0]) if row else None
+
+
+def check_version(path: str | Path) -> None:
+    """Refuse a state file written by a newer linkhealth (its schema is unknown here)."""
+    version = schema_version(path)
+    if version is not None and version > SCHEMA_VERSION:
+        raise StoreError(
+            f"state file {path}: schema version {version} was written by a newer linkhealth; "
+            f"this one reads up to {SCHEMA_VERSION} (upgrade linkhealth, or use another file)"
+        )
+
+
+class Store:
+    """One SQLite file; safe to reopen after a crash (WAL journal).
+
+    Opening it brings an older file to :data:`SCHEMA_VERSION` (numbered steps, one transaction
+    each) and, given ``rules``, re-keys the links whose identity or clean URL the rules changed
+    (:mod:`crawler.rekey`).
+    """
+
+    def __init__(self, path: str | Path, rules: Rules | None = None) -> None:
         self.path = Path(path)
         try:
+            check_version(self.path)
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
-            with self.transaction():
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        self.db.execute(statement)
-                self.db.execute(
-                    "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
-                    (str(SCHEMA_VERSION),),
-                )
+            self._migrate()
+            if rules is not None:
+                self.follow_rules(rules)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"state file {self.path}: {exc}") from exc
         self.db.row_factory = sqlite3.Row
+
+    def _migrate(self) -> None:
+        with self.transaction() as db:
+            fresh = not db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
+            ).fetchone()
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            if fresh:
+                archive_store.ensure_schema(db)
+                db.execute(
+                    "INSERT INTO meta(key, value) VALUES ('schema_version', ?)",
+                    (str(SCHEMA_VERSION),),
+                )
+                return
+            row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            version = int(row[0]) if row else 1
+        if version > SCHEMA_VERSION:  # written by another process since check_version
+            raise StoreError(f"state file {self.path}: schema version {version} is newer")
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with self.transaction() as db:
+                _MIGRATIONS[target](db)
+                db.execute(
+                    "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
+                    (str(target),),
+                )
+            logger.info("state file %s: migrated to schema version %d", self.path, target)
+
+    def follow_rules(self, rules: Rules) -> rekey.Rekeyed | None:
+        """Re-key the links if the rules changed since the file last followed them; then
+        VACUUM, so values the rules now drop are gone from the file (not only unreferenced)."""
+        digest = rekey.rules_digest(rules)
+        row = self.db.execute("SELECT value FROM meta WHERE key='rules_digest'").fetchone()
+        if row is not None and row[0] == digest:
+            return None
+        empty = not self.db.execute("SELECT 1 FROM links LIMIT 1").fetchone()
+        self.db.execute("PRAGMA secure_delete=ON")
+        with self.transaction() as db:
+            done = None if empty else rekey.follow_rules(db, rules)
+            db.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('rules_digest', ?)", (digest,)
+            )
+        if done is not None:
+            self.db.execute("VACUUM")
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            logger.info(
+                "state file %s follows the current rules: %d links re-keyed or rewritten "
+                "(%d merged), %d texts rewritten, %d snapshots dropped",
+                self.path,
+                done.links,
+                done.merged,
+                done.texts,
+                done.snapshots_dropped,
+            )
+        return done
 
     def close(self) -> None:
         self.db.close()
@@ -172,9 +275,6 @@ class Store:
                 "UPDATE runs SET finished_at=?, state=?, degraded_reason=?, stats=? WHERE id=?",
                 (finished_at, state, degraded_reason, json.dumps(stats or {}, default=str), run_id),
             )
-
-    def runs(self) -> list[sqlite3.Row]:
-        return list(self.db.execute("SELECT * FROM runs ORDER BY id"))
 
     def run(self, run_id: int) -> sqlite3.Row | None:
         row: sqlite3.Row | None = self.db.execute(
@@ -279,6 +379,3 @@ class Store:
                 (detail, run_id, *reasons),
             )
             db.execute("UPDATE checks SET counted=0 WHERE run_id=?", (run_id,))
-
-    def integrity_ok(self) -> bool:
-        return bool(self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok")

@@ -68,6 +68,14 @@ def has_masked_values(url: str) -> bool:
     return _MASKED_MARK in url
 
 
+def masked_names(url: str) -> tuple[str, ...]:
+    """The names of the parameters a clean URL or identity shows masked."""
+    if _MASKED_MARK not in url:
+        return ()
+    query = url.partition("?")[2].partition("#")[0]
+    return tuple(name for _, name, value in _split_query(query) if value == REDACTED)
+
+
 def link_kind(url: str) -> str:
     """``http`` for http(s) URLs, ``anchor``, ``relative``, or the URL scheme (``mailto`` …)."""
     text = url.strip()

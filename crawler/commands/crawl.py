@@ -16,6 +16,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from crawler.config import ConfigError, load_config
+from crawler.store import StoreError, check_version
 
 
 class Command(ScrapyCrawlCommand):
@@ -26,9 +27,12 @@ class Command(ScrapyCrawlCommand):
         assert self.settings is not None
         if args[0] == "seeds":
             try:
-                load_config(self.settings.get, seeds=opts.spargs.get("seeds"))
-            except ConfigError as exc:
-                print(f"linkhealth: configuration error: {exc}", file=sys.stderr)
+                config = load_config(self.settings.get, seeds=opts.spargs.get("seeds"))
+                if not config.redis_url:
+                    check_version(config.state_db)
+            except (ConfigError, StoreError) as exc:
+                kind = "configuration error" if isinstance(exc, ConfigError) else "state file"
+                print(f"linkhealth: {kind}: {exc}", file=sys.stderr)
                 self.exitcode = 2
                 return
         crawler = self._create_crawler(args[0])

@@ -70,7 +70,7 @@ def push(client: redis.Redis, config: Config, *, prefix: str) -> Pushed:
     """Scan the seeds, record the run in SQLite and queue every link to fetch in Redis."""
     keys = Keys(prefix)
     links, _ = scan_links(config.seeds, config.rules, config.ignore, config.now.date())
-    store = Store(config.state_db)
+    store = Store(config.state_db, config.rules)
     try:
         run = store.begin_run(config.now_iso, str(config.seeds), resume=False)
         record_links(store, run.id, config.now_iso, links, config.rules)

@@ -21,6 +21,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from crawler import logfilter
 from crawler.config import Config, load_config
 from crawler.errors import verdict_for_exception
 from crawler.extensions.headreader import META_HEAD_ONLY, META_MAX_BYTES
@@ -30,8 +31,8 @@ from crawler.links import fetch_order, record_links, record_not_checked, scan_li
 from crawler.network import NETWORK_REASONS, NetworkWatch, canaries_verdict
 from crawler.report import write_reports
 from crawler.store import Store
-from crawler.urls import URLProblem, canonicalize, redact
-from crawler.verdict import ERROR, STATUSES, Fetched, Verdict, judge
+from crawler.urls import URLProblem, canonicalize, masked_names, redact
+from crawler.verdict import ERROR, STATUSES, Fetched, Verdict, evidence, judge
 
 if TYPE_CHECKING:
     from crawler.distributed.worker import RedisSink
@@ -74,6 +75,7 @@ class SeedsSpider(scrapy.Spider):
             for name in ("", "scrapy", "crawler"):
                 logging.getLogger(name).setLevel(level)
             logging.getLogger("markdown_it").setLevel(max(level, logging.INFO))
+        logfilter.install(spider.config.rules)
         spider.network = NetworkWatch(spider.config.network)
         spider.backlog = max(_MIN_BACKLOG, 2 * crawler.settings.getint("CONCURRENT_REQUESTS"))
         spider.sink = None
@@ -82,7 +84,7 @@ class SeedsSpider(scrapy.Spider):
 
             spider.sink = RedisSink.from_crawler(crawler, spider.config)
             return spider
-        spider.store = Store(spider.config.state_db)
+        spider.store = Store(spider.config.state_db, spider.config.rules)
         return spider
 
     # start ----------------------------------------------------------------------------------
@@ -244,6 +246,10 @@ class SeedsSpider(scrapy.Spider):
             verdict = replace(verdict, final_url=self._clean(verdict.final_url))
         if verdict.moved_to:
             verdict = replace(verdict, moved_to=self._clean(verdict.moved_to))
+        if masked := masked_names(identity):
+            note = f"credential-like parameter masked: {', '.join(masked)}"
+            detail = f"{verdict.detail}; {note}" if verdict.detail else note
+            verdict = replace(verdict, detail=evidence(detail, ""))
         return LinkCheck(identity, self.config.now_iso, verdict)
 
     def record(self, item: LinkCheck) -> None:

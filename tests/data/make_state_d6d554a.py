@@ -1,6 +1,7 @@
 """Writes a state file with the code at d6d554a (run from /work/main before any change)."""
 
-import shutil, sys
+import shutil
+import sys
 from pathlib import Path
 
 sys.path.insert(0, "/work/main")
@@ -21,7 +22,7 @@ with FakeWeb(workdir=tmp / "web") as web:
             "wayback": {
                 "keys": {"ACC": "SEC"},
                 "snapshots": {
-                    WX_DEAD.split("&key=")[0]: [
+                    WX_DEAD.split("&key=", maxsplit=1)[0]: [
                         ["20210101000000", 200, {"shape": "wechat-live", "title": "旧文章"}]
                     ],
                 },
