@@ -15,9 +15,11 @@ from pathlib import Path
 from crawler import fixes
 from crawler.config import DEFAULTS, ConfigError, load_config, policy_from
 from crawler.distributed.settings import DISTRIBUTED_DEFAULTS
+from crawler.explain import explain
 from crawler.report import NoRunError, write_reports
 from crawler.rules import RulesError, load_rules
 from crawler.store import Store, StoreError
+from crawler.urls import URLProblem
 
 
 def _default(name: str) -> str:
@@ -65,8 +67,54 @@ def cmd_fix(args: argparse.Namespace) -> int:
 
 def cmd_rules(args: argparse.Namespace) -> int:
     rules = load_rules(args.file)
-    print(f"ok: {' + '.join(rules.sources)}: {len(rules.platforms)} platforms")
+    print(
+        f"ok: {' + '.join(rules.sources)}: {len(rules.platforms)} platforms, "
+        f"{len(rules.pages)} page types"
+    )
     return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    rules = load_rules(args.rules or os.environ.get("LINKHEALTH_RULES") or None)
+    try:
+        body = Path(args.page).read_bytes()
+    except OSError as exc:
+        print(f"linkhealth rules explain: cannot read {args.page}: {exc.strerror}", file=sys.stderr)
+        return 2
+    try:
+        _, lines = explain(
+            body,
+            args.url,
+            rules,
+            status=args.status,
+            content_type=args.content_type,
+            final_url=args.final_url,
+        )
+    except URLProblem as exc:
+        print(f"linkhealth rules explain: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(lines))
+    return 0
+
+
+def explain_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="linkhealth rules explain",
+        description="Judge a saved page offline, as the crawl would: the parameters the link "
+        "drops or masks (values never shown), the verdict, the reason, the evidence and the "
+        "rule that decided. Use it to check a wording or a content signal you add to a rules "
+        "file (--rules, or $LINKHEALTH_RULES).",
+    )
+    parser.add_argument("page", help="the page as saved (HTML bytes, any charset)")
+    parser.add_argument("--url", required=True, help="the link the page was served for")
+    parser.add_argument("--rules", help="a rules TOML merged over the built-in rules")
+    parser.add_argument("--status", type=int, default=200, help="the HTTP status (default 200)")
+    parser.add_argument(
+        "--content-type", default="text/html", help="the Content-Type (default text/html)"
+    )
+    parser.add_argument("--final-url", help="where redirects ended, if elsewhere")
+    parser.set_defaults(func=cmd_explain, command="rules explain")
+    return parser
 
 
 def _redis_default() -> str | None:
@@ -210,8 +258,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     rules = sub.add_parser(
         "rules",
-        help="validate a rules file",
-        description="Load the built-in rules with FILE merged over them and report problems.",
+        help="validate a rules file; `rules explain PAGE --url URL` judges a saved page",
+        description="Load the built-in rules with FILE merged over them and report problems. "
+        "`linkhealth rules explain PAGE.html --url URL` judges a saved page offline and names "
+        "the rule that decided (see `linkhealth rules explain --help`).",
     )
     rules.add_argument("file", nargs="?", help="a rules TOML (default: the built-in rules only)")
     rules.set_defaults(func=cmd_rules)
@@ -247,7 +297,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:2] == ["rules", "explain"]:
+        args = explain_parser().parse_args(words[2:])
+    else:
+        args = build_parser().parse_args(words)
     try:
         return int(args.func(args))
     except (NoRunError, StoreError, RulesError, ConfigError) as exc:

@@ -306,7 +306,8 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
             by_name = {p.get("name"): p for p in merged.get(key, [])}
             for table in value:
                 if isinstance(table, dict):
-                    by_name[table.get("name")] = table
+                    # a table with a built-in name changes the keys it sets, keeps the others
+                    by_name[table.get("name")] = {**by_name.get(table.get("name"), {}), **table}
             merged[key] = list(by_name.values())
         elif isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = _merge(merged[key], value)
