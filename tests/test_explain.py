@@ -35,7 +35,8 @@ def test_explain_names_the_rule_and_a_new_wording_changes_the_verdict(
     # the README's recipe: add the wording to a rules file, check it with explain
     rules = tmp_path / "rules.toml"
     rules.write_text(
-        '[[platform]]\nname = "wechat"\nremoval_markers = ["该内容已被发布者删除", "该文章已被作者隐藏"]\n',
+        '[[platform]]\nname = "wechat"\n'
+        'removal_markers = ["该内容已被发布者删除", "该文章已被作者隐藏"]\n',
         encoding="utf-8",
     )
     assert main(["rules", str(rules)]) == 0
