@@ -26,6 +26,7 @@ from crawler.report.frames import (
     build_report_data,
     column_values,
     safe_href,
+    unrecognized,
 )
 from crawler.report.html import html_chunks
 from crawler.store import Store
@@ -111,7 +112,30 @@ def render_summary(data: ReportData) -> str:
             f"{_md_escape(sources[i])} |"
             for i in problems
         ]
+    lines += _unrecognized_lines(data)
     return "\n".join(lines) + "\n"
+
+
+def _unrecognized_lines(data: ReportData) -> list[str]:
+    """The wordings and titles of the pages we could not read, grouped (to teach the rules)."""
+    groups = unrecognized(data.links)
+    if not groups:
+        return []
+    lines = [
+        "",
+        f"## Pages we could not read ({sum(g.count for g in groups)})",
+        "",
+        "What they said, to add to a rules file (see `linkhealth rules explain --help`).",
+        "",
+        "| said in | wording or title | links | example |",
+        "| --- | --- | ---: | --- |",
+    ]
+    lines += [
+        f"| {g.kind} | {_md_escape(g.text) or '(nothing)'} | {g.count} | "
+        f"{_md_link('', '', g.example_url)} |"
+        for g in groups
+    ]
+    return lines
 
 
 def render_run(data: ReportData) -> str:

@@ -312,3 +312,43 @@ def banner_for(data: ReportData) -> str | None:
     if not data.run.get("finished_at"):
         return "This run did not finish: links without a verdict are shown as unchecked."
     return None
+
+
+#: the reasons of a page we could not read: their wordings and titles are listed for learning
+UNREADABLE_REASONS = ("unrecognized-page", "truncated-page")
+_MESSAGE_PREFIX = "message: "
+
+
+@dataclass(frozen=True, slots=True)
+class Unrecognized:
+    """Pages nobody taught us, grouped by what they said: a message wording or a title."""
+
+    kind: str  # "message", "title" or "nothing"
+    text: str
+    count: int
+    example_url: str
+
+
+def unrecognized(links: pd.DataFrame) -> list[Unrecognized]:
+    """The wordings and titles of the pages we could not read, most frequent first.
+
+    Add a wording to a rules file (README, "Rules") and check it with ``linkhealth rules
+    explain``: the next run judges those pages by it.
+    """
+    reason, detail, title, url = (
+        column_values(links, name) for name in ("reason", "detail", "title", "url")
+    )
+    groups: dict[tuple[str, str], list[str]] = {}
+    for i, why in enumerate(reason):
+        if why not in UNREADABLE_REASONS:
+            continue
+        said = str(detail[i] or "").split("; ", 1)[0]
+        if said.startswith(_MESSAGE_PREFIX):
+            key = ("message", said.removeprefix(_MESSAGE_PREFIX))
+        elif str(title[i] or "").strip():
+            key = ("title", str(title[i]).strip())
+        else:
+            key = ("nothing", "")
+        groups.setdefault(key, []).append(str(url[i]))
+    found = [Unrecognized(kind, text, len(urls), urls[0]) for (kind, text), urls in groups.items()]
+    return sorted(found, key=lambda g: (-g.count, g.kind, g.text))

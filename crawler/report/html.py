@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from crawler.report import charts
-from crawler.report.frames import ReportData, banner_for, blank_missing, column_values, safe_href
+from crawler.report.frames import (
+    ReportData,
+    banner_for,
+    blank_missing,
+    column_values,
+    safe_href,
+    unrecognized,
+)
 from crawler.verdict import STATUSES
 
 if TYPE_CHECKING:
@@ -278,6 +285,10 @@ def html_chunks(data: ReportData, trend: pd.DataFrame | None = None) -> Iterator
         domains=list(domains.index),
         files=sorted({str(f) for f in data.occurrences["file"].tolist()}),
         change_labels=CHANGE_LABELS,
+        unrecognized=[
+            (g.kind, g.text, g.count, g.example_url, safe_href(g.example_url))
+            for g in unrecognized(data.links)
+        ],
         data_json=Markup(_DATA_MARK),  # noqa: S704 (a constant)
     )
     for chunk in page:
