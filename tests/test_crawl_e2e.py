@@ -33,7 +33,8 @@ EXPECTED = {
         "wechat-removed",
     ),
     "https://mp.weixin.qq.com/s/violation01": ("dead", "wechat-removed"),
-    "https://mp.weixin.qq.com/s/newwording01": ("dead", "wechat-removed"),
+    # a wording the rules do not know: we could not tell (issue 13; it was dead before)
+    "https://mp.weixin.qq.com/s/newwording01": ("blocked", "unrecognized-page"),
     "https://mp.weixin.qq.com/s/verify01": ("blocked", "wechat-verification"),
     "https://mp.weixin.qq.com/s/moved01": ("alive", "moved"),
     "https://mp.weixin.qq.com/s/big01": ("alive", "ok"),
@@ -122,7 +123,9 @@ def test_columns_titles_and_sources(crawl):
     assert live["title"] == "WeChat article live01"
     assert "活着的微信文章" in live["link_text"]
     assert rows["http://gbk.test/gbk/page"]["title"] == "中文标题 GBK"
-    assert "key=REDACTED" in rows["https://mp.weixin.qq.com/s/textlink01"]["link_text"]
+    # a link text that is a link shows as its clean URL (issue 13: it showed key=REDACTED)
+    text_link = rows["https://mp.weixin.qq.com/s/textlink01"]["link_text"]
+    assert text_link == "https://mp.weixin.qq.com/s/textlink01"
     assert rows["https://mp.weixin.qq.com/s/moved01"]["moved_to"].startswith("https://mp.weixin")
     assert rows["http://plain.test/redirect-perm"]["final_url"] == "http://plain.test/final"
     assert rows["https://www.bilibili.com/video/av30271782"]["final_url"].startswith(
