@@ -75,7 +75,6 @@ class SeedsSpider(scrapy.Spider):
             for name in ("", "scrapy", "crawler"):
                 logging.getLogger(name).setLevel(level)
             logging.getLogger("markdown_it").setLevel(max(level, logging.INFO))
-        logfilter.install(spider.config.rules)
         spider.network = NetworkWatch(spider.config.network)
         spider.backlog = max(_MIN_BACKLOG, 2 * crawler.settings.getint("CONCURRENT_REQUESTS"))
         spider.sink = None
@@ -90,6 +89,8 @@ class SeedsSpider(scrapy.Spider):
     # start ----------------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
+        # Scrapy installs its log handler anew once the spider exists: the filter goes on it now
+        logfilter.install(self.config.rules)
         if self.sink is not None:  # a distributed worker: links come from the shared queue
             async for request in self.sink.requests(self):
                 yield request
