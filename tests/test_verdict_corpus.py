@@ -64,6 +64,14 @@ def shaped(url: str, opts: dict[str, object]) -> Fetched:
     return _fetched(url, SHAPES[HOSTS[req.host]](req, opts, World()))
 
 
+def _key(url: str) -> str:
+    """The part of a corpus URL that picks its shape (the last segment, or ``sn``)."""
+    parts = urlsplit(url)
+    return dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p).get(
+        "sn", parts.path.rsplit("/", 1)[-1]
+    )
+
+
 VERIFY = "verification"
 UNKNOWN = "unrecognized-page"
 
@@ -156,8 +164,7 @@ KNOWN_WRONG = [
 
 @pytest.mark.parametrize(
     ("url", "shape", "status", "reason", "wording"),
-    [pytest.param(*case, id=case[1] + "-" + case[0].rsplit("/", 1)[1]) for case in CORPUS]
-    + KNOWN_WRONG,
+    [pytest.param(*case, id=f"{case[1]}-{_key(case[0])}") for case in CORPUS] + KNOWN_WRONG,
 )
 def test_corpus_page_verdict(url, shape, status, reason, wording):
     fetched = served(url)

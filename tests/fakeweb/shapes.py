@@ -624,88 +624,91 @@ def _wx_page(inner: str, title: str = "", script: str = "") -> str:
     )
 
 
-def _wx_box_weui2(wording: str, desc: str, buttons: str = "") -> str:
-    """weui 2: an h2 title, a description, an operation area and a footer."""
-    opr = (
-        f'<div class="weui-msg__opr-area"><p class="weui-btn-area">{buttons}</p></div>\n'
-        if buttons
-        else ""
-    )
-    return (
-        '<div class="weui-msg weui-msg_align-top">\n'
-        '<div class="weui-msg__icon-area"><i class="weui-icon-warn weui-icon_msg"></i></div>\n'
-        '<div class="weui-msg__text-area">\n'
-        f'<h2 class="weui-msg__title">{esc(wording)}</h2>\n'
-        + (f'<p class="weui-msg__desc">{esc(desc)}</p>\n' if desc else "")
-        + f"</div>\n{opr}"
-        '<div class="weui-msg__extra-area"><div class="weui-footer">'
-        '<p class="weui-footer__text">Copyright © 2012-2024 Tencent. All Rights Reserved.</p>'
-        "</div></div>\n</div>\n"
-    )
-
-
-def _wx_box_msg(wording: str, desc: str) -> str:
-    """The msg_box of older templates: an icon and an h4 in a message content area."""
-    return (
-        '<div class="page_msg">\n<div class="msg_box">\n'
-        '<span class="msg_icon_wrp"><i class="icon_msg warn"></i></span>\n'
-        f'<div class="msg_content"><h4>{esc(wording)}</h4>'
-        + (f'<p class="msg_desc">{esc(desc)}</p>' if desc else "")
-        + "</div>\n</div>\n</div>\n"
-    )
-
-
-def _wx_box_in_frame(wording: str, desc: str) -> str:
-    """The article frame (no title, no body) around the global error box."""
-    return (
-        '<div id="js_article" class="rich_media">\n<div class="rich_media_inner">\n'
-        '<div id="page-content" class="rich_media_area_primary">\n'
-        '<div class="global_error_msg warn" id="js_global_error_msg">\n'
-        f'<span class="global_error_msg_title">{esc(wording)}</span>\n'
-        + (f'<span class="global_error_msg_desc">{esc(desc)}</span>\n' if desc else "")
-        + "</div>\n</div>\n</div>\n</div>\n"
-    )
-
-
-def _wx_box_deleted(wording: str, desc: str) -> str:
-    """The deleted-article notice inside the article area."""
-    return (
-        '<div id="js_article" class="rich_media">\n'
-        '<div id="js_content_deleted" class="rich_media_area_primary deleted_area">\n'
-        f'<p class="deleted_tips">{esc(wording)}</p>\n'
-        + (f'<p class="deleted_desc">{esc(desc)}</p>\n' if desc else "")
-        + "</div>\n</div>\n"
-    )
-
-
 _WX_QR = (
     '<img class="qrcode" src="https://mp.weixin.qq.com/mp/qrcode?scene=10000004&amp;size=102"'
     ' alt="二维码">'
 )
-_WX_BOXES: dict[str, Callable[[str, str], str]] = {
-    "weui": lambda wording, desc: (
+_WEUI2_START = (
+    '<div class="weui-msg weui-msg_align-top">\n'
+    '<div class="weui-msg__icon-area"><i class="weui-icon-warn weui-icon_msg"></i></div>\n'
+    '<div class="weui-msg__text-area">\n'
+)
+_WEUI2_FOOTER = (
+    '<div class="weui-msg__extra-area"><div class="weui-footer">'
+    '<p class="weui-footer__text">Copyright © 2012-2024 Tencent. All Rights Reserved.</p>'
+    "</div></div>\n</div>\n"
+)
+#: WeChat message box layouts: (opening, the wording's element, the description's, closing)
+_WX_BOXES: dict[str, tuple[str, str, str, str]] = {
+    # weui 1: a title and a description paragraph
+    "weui": (
         '<div class="weui-msg">\n<div class="weui-msg__icon-area">'
-        '<i class="weui-icon-info weui-icon_msg"></i></div>\n'
-        '<div class="weui-msg__text-area">\n'
-        f'<p class="weui-msg__title">{esc(wording)}</p>\n'
-        f'<p class="weui-msg__desc">{esc(desc)}</p>\n</div>\n</div>\n'
+        '<i class="weui-icon-info weui-icon_msg"></i></div>\n<div class="weui-msg__text-area">\n',
+        '<p class="weui-msg__title">{}</p>\n',
+        '<p class="weui-msg__desc">{}</p>\n',
+        "</div>\n</div>\n",
     ),
-    "global": lambda wording, desc: (
-        '<div class="global_error_msg warn" id="js_global_error_msg">\n'
-        f"{esc(wording)}" + (f"<br>{esc(desc)}" if desc else "") + "\n</div>\n"
+    # the global error box, its lines separated by <br>
+    "global": (
+        '<div class="global_error_msg warn" id="js_global_error_msg">\n',
+        "{}",
+        "<br>{}",
+        "\n</div>\n",
     ),
-    "weui2": _wx_box_weui2,
-    "weui2-qr": lambda wording, desc: _wx_box_weui2(wording, desc, _WX_QR),
-    "msg": _wx_box_msg,
-    "frame": _wx_box_in_frame,
-    "deleted": _wx_box_deleted,
+    # weui 2: an h2 title, a description, an operation area (a QR code) and a footer
+    "weui2": (
+        _WEUI2_START,
+        '<h2 class="weui-msg__title">{}</h2>\n',
+        '<p class="weui-msg__desc">{}</p>\n',
+        "</div>\n" + _WEUI2_FOOTER,
+    ),
+    "weui2-qr": (
+        _WEUI2_START,
+        '<h2 class="weui-msg__title">{}</h2>\n',
+        '<p class="weui-msg__desc">{}</p>\n',
+        '</div>\n<div class="weui-msg__opr-area"><p class="weui-btn-area">'
+        f"{_WX_QR}</p></div>\n" + _WEUI2_FOOTER,
+    ),
+    # the msg_box of older templates: an icon and an h4 in a message content area
+    "msg": (
+        '<div class="page_msg">\n<div class="msg_box">\n'
+        '<span class="msg_icon_wrp"><i class="icon_msg warn"></i></span>\n'
+        '<div class="msg_content">',
+        "<h4>{}</h4>",
+        '<p class="msg_desc">{}</p>',
+        "</div>\n</div>\n</div>\n",
+    ),
+    # the article frame (no title, no body) around the global error box
+    "frame": (
+        '<div id="js_article" class="rich_media">\n<div class="rich_media_inner">\n'
+        '<div id="page-content" class="rich_media_area_primary">\n'
+        '<div class="global_error_msg warn" id="js_global_error_msg">\n',
+        '<span class="global_error_msg_title">{}</span>\n',
+        '<span class="global_error_msg_desc">{}</span>\n',
+        "</div>\n</div>\n</div>\n</div>\n",
+    ),
+    # the deleted-article notice inside the article area
+    "deleted": (
+        '<div id="js_article" class="rich_media">\n'
+        '<div id="js_content_deleted" class="rich_media_area_primary deleted_area">\n',
+        '<p class="deleted_tips">{}</p>\n',
+        '<p class="deleted_desc">{}</p>\n',
+        "</div>\n</div>\n",
+    ),
 }
+
+
+def _wx_box(layout: str, wording: str, desc: str) -> str:
+    start, said, more, end = _WX_BOXES[layout]
+    return start + said.format(esc(wording)) + (more.format(esc(desc)) if desc else "") + end
 
 
 def _wx_box_shape(wording: str, desc: str = "", box: str = "weui", title: str = WX_MP) -> ShapeFn:
     def shape(req: Req, opts: Opts, world: World) -> Result:
-        inner = _WX_BOXES[str(opts.get("box") or box)](
-            str(opts.get("wording") or wording), str(opts.get("desc", desc))
+        inner = _wx_box(
+            str(opts.get("box") or box),
+            str(opts.get("wording") or wording),
+            str(opts.get("desc", desc)),
         )
         return html_response(_wx_page(inner, str(opts.get("title", title))))
 
