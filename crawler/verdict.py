@@ -237,6 +237,31 @@ def message_of(page: Selector, platform: Platform) -> tuple[str, str] | None:
     return None
 
 
+#: where a title splits into segments ("<what> - <site>", "<what> | <site>", "<what>_<site>")
+_TITLE_SEGMENTS_RE = re.compile(r"\s+[-|–—·]\s+|_|｜|\s*\|\s*")
+#: a title segment is a wording when no more than this is left around it (``Error 404 Not Found``)
+_TITLE_SLACK = 6
+
+
+def _squeeze(text: str) -> str:
+    """Letters and digits only, lower-case: how a wording is found in a title's segment."""
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def title_says(title: str, markers: tuple[str, ...]) -> str | None:
+    """A marker that a segment of the title *is* (give or take a few characters), not one the
+    title merely mentions: "页面不存在 - CSDN" says it; "网页打开显示 404 Not Found 是什么原因？"
+    (a question about it) does not."""
+    segments = [_squeeze(part) for part in _TITLE_SEGMENTS_RE.split(title)]
+    for marker in markers:
+        wanted = _squeeze(marker)
+        if wanted and any(
+            wanted in seg and len(seg) - len(wanted) <= _TITLE_SLACK for seg in segments
+        ):
+            return marker
+    return None
+
+
 def _word_in(text: str, words: tuple[str, ...]) -> str | None:
     lowered = text.lower()
     return next((w for w in words if w and w.lower() in lowered), None)
@@ -340,8 +365,8 @@ def _judge_page(
         place = "message"
         if removal is None and title:
             place = "title"
-            removal = _first_marker(title, platform.removal_markers) if named else None
-            removal = removal or _first_marker(title, generic.removal_markers)
+            removal = title_says(title, platform.removal_markers) if named else None
+            removal = removal or title_says(title, generic.removal_markers)
         if removal:
             said = wording if place == "message" else title or removal
             return made(

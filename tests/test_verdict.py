@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from crawler.rules import load_rules
-from crawler.verdict import Fetched, judge
+from crawler.verdict import Fetched, judge, title_says
 
 RULES = load_rules()
 HTML = {"content-type": "text/html; charset=utf-8"}
@@ -218,3 +218,20 @@ def test_generic_anti_bot_page():
         "https://example.com/x",
     )
     assert judge(cf, RULES).status == "blocked"
+
+
+@pytest.mark.parametrize(
+    ("title", "says"),
+    [
+        ("404 - 页面不存在", True),
+        ("Error 404 Not Found", True),
+        ("Page Not Found | Example Blog", True),
+        ("页面找不到了_CSDN博客", True),
+        ("网页打开显示 404 Not Found 是什么原因？ - 知乎", False),
+        ("微信文章链接已过期怎么恢复？", False),
+        ("How to fix a Page Not Found error in nginx", False),
+    ],
+)
+def test_a_title_says_a_wording_only_when_a_segment_is_it(title, says):
+    markers = (*RULES.generic.removal_markers, "链接已过期")
+    assert (title_says(title, markers) is not None) is says

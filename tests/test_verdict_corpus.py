@@ -143,20 +143,15 @@ CORPUS: list[tuple[str, str, str, str, str]] = [
     (f"{CS}/private9009", "csdn-private", "blocked", UNKNOWN, "该文章已被作者设为私密"),
 ]
 
-FALSE_DEAD = (
-    "issue 13 item 4 counts a removal wording in the page title; on a page without content that "
-    "title may be the article's own (a question quoting an error page behind a sign-in wall), "
-    "so the link is judged dead without any sign that it is gone"
-)
-#: pages whose verdict is wrong today (see the report of the corpus branch): strict xfails
-KNOWN_WRONG = [
+#: a title that only mentions a removal wording is no removal: a question quoting an error page,
+#: behind a sign-in wall (it was judged dead before the title rule asked for a whole segment)
+TITLE_MENTIONS = [
     pytest.param(
         f"{ZQ}/questionwall1",
         "zhihu-question-wall",
         "blocked",
         UNKNOWN,
         "zhihu-answer",
-        marks=pytest.mark.xfail(strict=True, reason=FALSE_DEAD),
         id="zhihu-question-wall",
     )
 ]
@@ -164,7 +159,7 @@ KNOWN_WRONG = [
 
 @pytest.mark.parametrize(
     ("url", "shape", "status", "reason", "wording"),
-    [pytest.param(*case, id=f"{case[1]}-{_key(case[0])}") for case in CORPUS] + KNOWN_WRONG,
+    [pytest.param(*case, id=f"{case[1]}-{_key(case[0])}") for case in CORPUS] + TITLE_MENTIONS,
 )
 def test_corpus_page_verdict(url, shape, status, reason, wording):
     fetched = served(url)
@@ -181,13 +176,6 @@ def _named(url: str, shape: str) -> Fetched:
     return _fetched(url, SHAPES[shape](_req(url), {}, World()))
 
 
-CUT_SHORT_DEAD = (
-    "a WeChat article cut at the read cap shows its title (head) but not its body; a removal "
-    "wording in that title (链接已过期, 参数错误) makes the live article dead"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=CUT_SHORT_DEAD)
 def test_a_cut_short_live_article_whose_title_quotes_a_removal_is_not_dead():
     """A WeChat article larger than the read cap: its title is in the head, its body after
     the cap. Its title mentions "链接已过期" (a removal wording)."""
