@@ -82,7 +82,11 @@ class Config:
 
     @property
     def now_iso(self) -> str:
-        return self.now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return self.iso_after(0)
+
+    def iso_after(self, seconds: float) -> str:
+        """The run's timestamp plus ``seconds`` (the end of a run: its measured duration)."""
+        return (self.now + dt.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_now(text: str) -> dt.datetime:
