@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from crawler.archive import store, wayback
-from crawler.archive.report import archive_columns
+from crawler.archive.report import archive_records
 
 BASE = "https://web.archive.org"
 
@@ -44,21 +44,19 @@ def test_store_keeps_the_last_snapshot_when_a_later_attempt_fails() -> None:
     db = sqlite3.connect(":memory:", isolation_level=None)
     store.ensure_schema(db)
     good = store.ArchiveRow(
-        "id", "u", "existing", "https://web.archive.org/web/1/u", "2026-01-01T00:00:00Z"
+        "id", "u", "rescued", "https://web.archive.org/web/1/u", "2026-01-01T00:00:00Z", "Old"
     )
     store.record(db, good, checked_at="2026-01-02T00:00:00Z", run_id=1)
     store.record(
         db, store.ArchiveRow("id", "u", "failed:x"), checked_at="2026-01-03T00:00:00Z", run_id=2
     )
-    frame = archive_columns(db)
-    assert frame.loc["id", "archive_status"] == "failed:x"
-    assert frame.loc["id", "archive_url"] == "https://web.archive.org/web/1/u"
+    assert archive_records(db) == {
+        "id": ("https://web.archive.org/web/1/u", "2026-01-01T00:00:00Z", "failed:x", "Old")
+    }
     now = dt.datetime(2026, 1, 20, tzinfo=dt.UTC)
     assert store.is_fresh("2026-01-01T00:00:00Z", now, 30)
     assert not store.is_fresh("2026-01-01T00:00:00Z", now, 10)
 
 
-def test_archive_columns_without_a_table() -> None:
-    frame = archive_columns(sqlite3.connect(":memory:"))
-    assert list(frame.columns) == ["archive_url", "archived_at", "archive_status", "archive_title"]
-    assert frame.empty
+def test_archive_records_without_a_table() -> None:
+    assert archive_records(sqlite3.connect(":memory:")) == {}
