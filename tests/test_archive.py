@@ -332,3 +332,37 @@ def test_a_degraded_run_archives_nothing(tmp_path: Path) -> None:
         )
         assert result.returncode == 4, result.stderr[-3000:]
         assert archives(result) == {}
+
+
+def test_a_wechat_rescue_reads_one_accounts_captures(tmp_path: Path) -> None:
+    """The CDX index keys a capture by its lower-cased URL, query sorted (``__biz`` first): the
+    rescue's lookup is a prefix on the account, filtered on the article's exact ``sn``."""
+    wx = "https://mp.weixin.qq.com/s"
+    snapshots: dict[str, list[list[Any]]] = {
+        # the article, stored under its parameters in another order and with chksm
+        f"{wx}?mid=2&__biz=MzBBBB==&idx=1&sn=removed01&chksm=zzz": [
+            ["20210101000000", 200, {"shape": "wechat-live", "title": "旧文章"}],
+            ["20230101000000", 200, "wechat-removed"],
+        ],
+    }
+    for i in range(3):  # the same account's other articles
+        snapshots[f"{wx}?__biz=MzBBBB==&mid={10 + i}&idx=1&sn=other{i}"] = [["20220101000000", 200]]
+    for account in ("MzAAAA==", "MzCCCC==", "MzDDDD==", "Mzbbbc=="):
+        for i in range(4):
+            snapshots[f"{wx}?__biz={account}&mid={i}&idx=1&sn=x{i}"] = [["20220101000000", 200]]
+    for i in range(3):
+        snapshots[f"{wx}/short{i}"] = [["20220101000000", 200]]
+    with FakeWeb(workdir=tmp_path / "web") as web:
+        web.write_scenario({"wayback": {"snapshots": snapshots}})
+        seeds = tmp_path / "seeds"
+        seeds.mkdir()
+        (seeds / "list.md").write_text(f"- [removed](<{WX_DEAD}>)\n", encoding="utf-8")
+        result = crawl(tmp_path, web, keys=False)
+        scans = [s for s in web.state()["cdx_scans"] if "weixin" in s["url"]]
+    assert result.returncode == 0, result.stderr[-3000:]
+    wx_row = archives(result)[WX_DEAD]
+    assert wx_row["archive_status"] == "rescued", wx_row
+    assert "/web/20210101000000/" in wx_row["archive_url"]
+    assert wx_row["title"] == "旧文章"
+    # one lookup, which read the account's 2 + 3 captures of the 24 loaded, not the whole site
+    assert [(s["match_type"], s["scanned"]) for s in scans] == [("prefix", 5)], scans

@@ -14,15 +14,23 @@ from crawler.archive.report import archive_records
 BASE = "https://web.archive.org"
 
 
-def test_cdx_query_for_a_wechat_article_is_a_prefix_filtered_on_sn() -> None:
-    url = "https://mp.weixin.qq.com/s?__biz=MzA==&mid=1&idx=1&sn=abc123"
+def test_cdx_query_for_a_wechat_article_is_a_prefix_on_its_account_filtered_on_sn() -> None:
+    url = "https://mp.weixin.qq.com/s?mid=1&__biz=MzA+b==&idx=1&sn=abc123"
     query = parse_qs(urlsplit(wayback.cdx_url(BASE, url, to="20240101000000", limit=-5)).query)
-    assert query["url"] == ["mp.weixin.qq.com/s"]
+    # the index keys captures lower-cased, query sorted: __biz first
+    assert query["url"] == ["mp.weixin.qq.com/s?__biz=mza+b=="]
     assert query["matchType"] == ["prefix"]
     assert "original:.*[?&]sn=abc123(&.*)?" in query["filter"]
     assert "statuscode:200" in query["filter"]
     assert query["to"] == ["20240101000000"]
     assert query["limit"] == ["-5"]
+
+
+def test_cdx_query_for_a_wechat_link_without_its_account_is_exact() -> None:
+    url = "https://mp.weixin.qq.com/s?mid=1&idx=1&sn=abc123"
+    query = parse_qs(urlsplit(wayback.cdx_url(BASE, url)).query)
+    assert query["url"] == [url]
+    assert "matchType" not in query
 
 
 def test_cdx_query_percent_encodes_the_url() -> None:

@@ -503,6 +503,7 @@ class FakeWebServer:
             "inflight": self.inflight,
             "counters": self.world.counters,
             "wayback_captures": len(self.world.wayback.captured),
+            "cdx_scans": self.world.wayback.cdx_scans,
         }
         resp = json_response(data)
         head = self.head_bytes(resp, len(resp.body), True)
