@@ -289,10 +289,6 @@ class ArchiveExtension:
     def _fail(self, job: Job, reason: str) -> None:
         self._finish(job, ArchiveRow(job.identity, job.url, f"failed:{reason}"))
 
-    def _drop(self, job: Job) -> None:
-        """Not recorded: the next run picks the link up again."""
-        self.jobs.pop(job.identity, None)
-
     def _existing(self, job: Job, capture: wayback.Capture, status: str, **kw: Any) -> None:
         self._finish(
             job,

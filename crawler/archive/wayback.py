@@ -17,7 +17,6 @@ from crawler.urls import URLProblem, canonicalize
 
 CDX_FIELDS = "timestamp,original,statuscode"
 WECHAT_HOST = "mp.weixin.qq.com"
-_TS_RE = re.compile(r"/web/(\d{14})")
 
 #: SPN2 answers that close the endpoint for a while / for the run
 SESSION_LIMIT = "error:user-session-limit"
@@ -157,9 +156,3 @@ def parse_json(body: bytes) -> dict[str, object]:
     except (json.JSONDecodeError, UnicodeDecodeError):
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def timestamp_in(location: str) -> str | None:
-    """The capture timestamp in a classic save's Content-Location / Location."""
-    match = _TS_RE.search(location)
-    return match.group(1) if match else None
