@@ -5,7 +5,7 @@ index, captures live pages through Save Page Now 2 (with keys) and rescues dead 
 snapshot that passes the verdict rules. Requests go through Scrapy's own downloader (timeouts,
 proxies) in their own download slots, one request at a time per endpoint, spaced by the
 per-minute settings; a 429 or a session-limit answer rests that endpoint instead of retrying
-into it. See ``docs/archive.md``.
+into it. See README.md, "Archiving (the Wayback Machine)".
 """
 
 from __future__ import annotations
