@@ -74,15 +74,17 @@ class Config:
     now: dt.datetime
     resume: bool
     fail_on: frozenset[str]
-    retry_after_max: float
-    retry_backoff: float
     confirm: Policy
     network: NetworkPolicy
     redis_url: str
 
     @property
     def now_iso(self) -> str:
-        return self.now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return self.iso_after(0)
+
+    def iso_after(self, seconds: float) -> str:
+        """The run's timestamp plus ``seconds`` (the end of a run: its measured duration)."""
+        return (self.now + dt.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_now(text: str) -> dt.datetime:
@@ -154,6 +156,9 @@ def load_config(get: Callable[[str], Any], *, seeds: str | None = None) -> Confi
             f"LINKHEALTH_FAIL_ON: unknown status {', '.join(sorted(unknown))} "
             f"(one of {', '.join(STATUSES)})"
         )
+    # read by their components (crawler/middlewares/retry.py, proxyhosts.py); checked here
+    _number(setting, "LINKHEALTH_RETRY_AFTER_MAX")
+    _number(setting, "LINKHEALTH_RETRY_BACKOFF")
     try:
         parse_proxy_hosts(str(setting("LINKHEALTH_PROXY_HOSTS") or ""))
     except ProxyHostsError as exc:
@@ -171,8 +176,6 @@ def load_config(get: Callable[[str], Any], *, seeds: str | None = None) -> Confi
         now=now,
         resume=_bool(setting, "LINKHEALTH_RESUME"),
         fail_on=fail_on,
-        retry_after_max=_number(setting, "LINKHEALTH_RETRY_AFTER_MAX"),
-        retry_backoff=_number(setting, "LINKHEALTH_RETRY_BACKOFF"),
         confirm=policy_from(setting),
         network=_network_policy(setting),
         redis_url=str(setting("LINKHEALTH_REDIS_URL") or ""),

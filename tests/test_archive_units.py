@@ -9,20 +9,28 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from crawler.archive import store, wayback
-from crawler.archive.report import archive_columns
+from crawler.archive.report import archive_records
 
 BASE = "https://web.archive.org"
 
 
-def test_cdx_query_for_a_wechat_article_is_a_prefix_filtered_on_sn() -> None:
-    url = "https://mp.weixin.qq.com/s?__biz=MzA==&mid=1&idx=1&sn=abc123"
+def test_cdx_query_for_a_wechat_article_is_a_prefix_on_its_account_filtered_on_sn() -> None:
+    url = "https://mp.weixin.qq.com/s?mid=1&__biz=MzA+b==&idx=1&sn=abc123"
     query = parse_qs(urlsplit(wayback.cdx_url(BASE, url, to="20240101000000", limit=-5)).query)
-    assert query["url"] == ["mp.weixin.qq.com/s"]
+    # the index keys captures lower-cased, query sorted: __biz first
+    assert query["url"] == ["mp.weixin.qq.com/s?__biz=mza+b=="]
     assert query["matchType"] == ["prefix"]
     assert "original:.*[?&]sn=abc123(&.*)?" in query["filter"]
     assert "statuscode:200" in query["filter"]
     assert query["to"] == ["20240101000000"]
     assert query["limit"] == ["-5"]
+
+
+def test_cdx_query_for_a_wechat_link_without_its_account_is_exact() -> None:
+    url = "https://mp.weixin.qq.com/s?mid=1&idx=1&sn=abc123"
+    query = parse_qs(urlsplit(wayback.cdx_url(BASE, url)).query)
+    assert query["url"] == [url]
+    assert "matchType" not in query
 
 
 def test_cdx_query_percent_encodes_the_url() -> None:
@@ -44,21 +52,19 @@ def test_store_keeps_the_last_snapshot_when_a_later_attempt_fails() -> None:
     db = sqlite3.connect(":memory:", isolation_level=None)
     store.ensure_schema(db)
     good = store.ArchiveRow(
-        "id", "u", "existing", "https://web.archive.org/web/1/u", "2026-01-01T00:00:00Z"
+        "id", "u", "rescued", "https://web.archive.org/web/1/u", "2026-01-01T00:00:00Z", "Old"
     )
     store.record(db, good, checked_at="2026-01-02T00:00:00Z", run_id=1)
     store.record(
         db, store.ArchiveRow("id", "u", "failed:x"), checked_at="2026-01-03T00:00:00Z", run_id=2
     )
-    frame = archive_columns(db)
-    assert frame.loc["id", "archive_status"] == "failed:x"
-    assert frame.loc["id", "archive_url"] == "https://web.archive.org/web/1/u"
+    assert archive_records(db) == {
+        "id": ("https://web.archive.org/web/1/u", "2026-01-01T00:00:00Z", "failed:x", "Old")
+    }
     now = dt.datetime(2026, 1, 20, tzinfo=dt.UTC)
     assert store.is_fresh("2026-01-01T00:00:00Z", now, 30)
     assert not store.is_fresh("2026-01-01T00:00:00Z", now, 10)
 
 
-def test_archive_columns_without_a_table() -> None:
-    frame = archive_columns(sqlite3.connect(":memory:"))
-    assert list(frame.columns) == ["archive_url", "archived_at", "archive_status", "archive_title"]
-    assert frame.empty
+def test_archive_records_without_a_table() -> None:
+    assert archive_records(sqlite3.connect(":memory:")) == {}

@@ -26,6 +26,8 @@ def _get(values):
         ({"LINKHEALTH_CANARY_URLS": "ftp://x"}, "LINKHEALTH_CANARY_URLS"),
         ({"LINKHEALTH_PROXY_HOSTS": "zhihu.com"}, "LINKHEALTH_PROXY_HOSTS"),
         ({"LINKHEALTH_RESUME": "perhaps"}, "LINKHEALTH_RESUME"),
+        ({"LINKHEALTH_RETRY_AFTER_MAX": "-1"}, "LINKHEALTH_RETRY_AFTER_MAX"),
+        ({"LINKHEALTH_RETRY_BACKOFF": "soon"}, "LINKHEALTH_RETRY_BACKOFF"),
         ({"LINKHEALTH_RULES": "/nonexistent/rules.toml"}, "LINKHEALTH_RULES"),
     ],
 )

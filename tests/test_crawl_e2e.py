@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -10,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.report.html import ROW_FIELDS
 from tests.conftest import ROOT, run_crawl
 from tests.fakeweb import FakeWeb
 
@@ -199,8 +203,13 @@ def test_report_rebuilt_from_the_store_alone(crawl, tmp_path):
         result.reports / "links.csv"
     ).read_text(encoding="utf-8")
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert "<script" not in html.split("</head>")[1] or "alert(1)" not in html
-    assert "zhuanlan.zhihu.com" in html
+    # the seed's [js](javascript:alert(1)) is shown by its scheme alone, and never as a link
+    assert "alert(1)" not in html
+    data = html.split('<script type="application/json" id="report-data">', 1)[1]
+    rows = json.loads(data.split("</script>", 1)[0])["rows"]
+    by_url = {row[ROW_FIELDS.index("url")]: row for row in rows}
+    assert by_url["javascript:…"][ROW_FIELDS.index("href")] == 0
+    assert by_url["https://zhuanlan.zhihu.com/p/12345"][ROW_FIELDS.index("href")] == 1
 
 
 def test_summary_lists_the_not_alive(crawl):
@@ -209,3 +218,26 @@ def test_summary_lists_the_not_alive(crawl):
     assert "| dead |" in summary
     assert "wechat-removed" in summary
     assert Path(result.reports / "report.html").stat().st_size > 1000
+
+
+def test_finished_at_is_the_start_plus_the_measured_duration(tmp_path):
+    """LINKHEALTH_NOW fixes the start; the end is that plus the seconds the crawl took."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "list.md").write_text("- [slow](http://slow.test/slow/2)\n", encoding="utf-8")
+    now = "2026-05-04T03:00:00Z"
+    with FakeWeb(workdir=tmp_path / "fakeweb") as web:
+        result = run_crawl(seeds, tmp_path, env=web.env(), settings={"LINKHEALTH_NOW": now})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.by_url()["http://slow.test/slow/2"]["status"] == "alive"
+    run = json.loads((result.reports / "run.json").read_text(encoding="utf-8"))
+    started = dt.datetime.fromisoformat(run["started_at"])
+    finished = dt.datetime.fromisoformat(run["finished_at"])
+    assert run["started_at"] == now
+    assert (finished - started).total_seconds() >= 2
+    with sqlite3.connect(result.state) as db:
+        stored = db.execute("SELECT started_at, finished_at FROM runs").fetchall()
+    assert stored == [(run["started_at"], run["finished_at"])]
+    took = re.search(r"took (\d+) s\b", (result.reports / "report.html").read_text("utf-8"))
+    assert took is not None
+    assert int(took[1]) == int((finished - started).total_seconds())

@@ -26,6 +26,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tests.fakeweb import FakeWeb  # noqa: E402
+from tests.fakeweb.wayback import urlkey  # noqa: E402
 
 TIMEOUT = 10
 
@@ -539,6 +540,31 @@ def test_cdx_lookups(archive: FakeWeb) -> None:
     assert cdx(archive, "https://example.com/nothing") == []
     prefix = cdx(archive, "example.com/a*")
     assert {row[1] for row in prefix[1:]} == {page, "https://example.com/a/deeper"}
+
+
+def test_cdx_index_is_keyed_like_the_real_one_and_counts_what_a_query_reads(
+    archive: FakeWeb,
+) -> None:
+    assert urlkey("https://www.Example.com:8080/A?b=2&A=1") == "com,example:8080)/a?a=1&b=2"
+    wx = "https://mp.weixin.qq.com/s"
+    article = f"{wx}?mid=1&__biz=MzAAAA==&idx=1&sn=a1"
+    others = [f"{wx}?__biz=MzBBBB==&mid={i}&idx=1&sn=b{i}" for i in range(3)]
+    snapshots = {u: [["20240101000000", 200]] for u in [article, f"{wx}/short", *others]}
+    archive.write_scenario({"wayback": {"snapshots": snapshots}})
+    # the key sorts __biz first and lower-cases it: a prefix on it reads one account
+    assert cdx(archive, f"{wx}?__biz=mzaaaa==", "&matchType=prefix")[1:] == [
+        ["20240101000000", article, "200"]
+    ]
+    assert cdx(archive, "mp.weixin.qq.com/s", "&matchType=prefix&filter=original:.*sn=a1")[1:] == [
+        ["20240101000000", article, "200"]
+    ]
+    assert cdx(archive, article.upper())[1:] == [["20240101000000", article, "200"]]
+    scans = [(s["key"], s["scanned"], s["answered"]) for s in archive.state()["cdx_scans"]]
+    assert scans == [
+        ("com,qq,weixin,mp)/s?__biz=mzaaaa==", 1, 1),
+        ("com,qq,weixin,mp)/s", 5, 1),
+        ("com,qq,weixin,mp)/s?__biz=mzaaaa==&idx=1&mid=1&sn=a1", 1, 1),
+    ]
 
 
 def test_cdx_429_every(archive: FakeWeb) -> None:

@@ -57,12 +57,12 @@ def test_only_fetched_http_links_are_archivable(tmp_path):
     run = store.begin_run(NOW, "seeds")
     rows = [
         LinkRow("https://example.org/a", "https://example.org/a", "https://example.org/a", "x"),
-        LinkRow("local:docs/a.md", "docs/a.md", None, ""),
+        LinkRow("local:notes/a.md", "notes/a.md", None, ""),
         LinkRow("ftp://example.org/f", "ftp://example.org/f", None, "example.org"),
     ]
     store.record_links(run.id, NOW, rows, [])
     assert archivable_url(store.db, "https://example.org/a") == "https://example.org/a"
-    assert archivable_url(store.db, "local:docs/a.md") is None
+    assert archivable_url(store.db, "local:notes/a.md") is None
     assert archivable_url(store.db, "ftp://example.org/f") is None
     assert archivable_url(store.db, "https://example.org/unknown") is None
     store.close()

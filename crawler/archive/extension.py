@@ -5,7 +5,7 @@ index, captures live pages through Save Page Now 2 (with keys) and rescues dead 
 snapshot that passes the verdict rules. Requests go through Scrapy's own downloader (timeouts,
 proxies) in their own download slots, one request at a time per endpoint, spaced by the
 per-minute settings; a 429 or a session-limit answer rests that endpoint instead of retrying
-into it. See ``docs/archive.md``.
+into it. See README.md, "Archiving (the Wayback Machine)".
 """
 
 from __future__ import annotations
@@ -288,10 +288,6 @@ class ArchiveExtension:
 
     def _fail(self, job: Job, reason: str) -> None:
         self._finish(job, ArchiveRow(job.identity, job.url, f"failed:{reason}"))
-
-    def _drop(self, job: Job) -> None:
-        """Not recorded: the next run picks the link up again."""
-        self.jobs.pop(job.identity, None)
 
     def _existing(self, job: Job, capture: wayback.Capture, status: str, **kw: Any) -> None:
         self._finish(

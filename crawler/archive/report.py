@@ -1,14 +1,8 @@
-"""The archive's columns for ``links.csv``: join them on ``identity``."""
+"""The archive's columns for ``links.csv`` by link identity (joined in crawler/report/frames.py)."""
 
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-ARCHIVE_COLUMNS = ["archive_url", "archived_at", "archive_status", "archive_title"]
 
 #: ``archive_url, archived_at, archive_status, archive_title`` of one link
 ArchiveRecord = tuple[str, str, str, str]
@@ -25,9 +19,12 @@ def _has_table(db: sqlite3.Connection) -> bool:
 
 
 def archive_records(db: sqlite3.Connection) -> dict[str, ArchiveRecord]:
-    """identity → ``(archive_url, archived_at, archive_status, archive_title)``, missing
-    texts as ``""``: what :func:`archive_columns` holds, without pandas (a link with no row
-    shows :data:`NO_ARCHIVE`)."""
+    """identity → ``(archive_url, archived_at, archive_status, archive_title)``, missing texts
+    as ``""`` (a link with no row shows :data:`NO_ARCHIVE`).
+
+    ``archive_status`` is one of captured, existing, rescued, none, failed:<reason>.
+    ``archive_title`` is the snapshot's title (rescues): used where the live title is missing.
+    """
     if not _has_table(db):
         return {}
     rows = db.execute(
@@ -42,27 +39,3 @@ def archive_records(db: sqlite3.Connection) -> dict[str, ArchiveRecord]:
         )
         for identity, url, archived_at, status, title in rows
     }
-
-
-def archive_columns(db: sqlite3.Connection) -> pd.DataFrame:
-    """``archive_url, archived_at, archive_status, archive_title`` indexed by identity.
-
-    ``archive_status`` is one of captured, existing, rescued, none, failed:<reason> (a link the
-    archive never worked on has no row: show it as skipped or blank). ``archive_title`` is the
-    snapshot's title (rescues): use it where the live title is missing.
-    """
-    import pandas as pd  # noqa: PLC0415 (pandas costs tens of MB: only for the reports)
-
-    if not _has_table(db):
-        empty = pd.DataFrame(columns=ARCHIVE_COLUMNS, dtype=str)
-        empty.index.name = "identity"
-        return empty
-    frame = pd.read_sql_query(
-        "SELECT identity, archive_url, archived_at, archive_status, title AS archive_title "
-        "FROM archives",
-        db,
-    )
-    frame = frame.set_index("identity")
-    for column in ("archive_url", "archived_at", "archive_title"):
-        frame[column] = frame[column].fillna("")
-    return frame[ARCHIVE_COLUMNS]

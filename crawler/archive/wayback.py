@@ -10,14 +10,13 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from urllib.parse import quote, unquote_plus, urlencode, urlsplit
 
 from crawler.rules import Rules
 from crawler.urls import URLProblem, canonicalize
 
 CDX_FIELDS = "timestamp,original,statuscode"
 WECHAT_HOST = "mp.weixin.qq.com"
-_TS_RE = re.compile(r"/web/(\d{14})")
 
 #: SPN2 answers that close the endpoint for a while / for the run
 SESSION_LIMIT = "error:user-session-limit"
@@ -48,15 +47,20 @@ def snapshot_url(base: str, timestamp: str, url: str, *, raw: bool = False) -> s
     return f"{base}/web/{timestamp}{'id_' if raw else ''}/{url}"
 
 
-def wechat_sn(url: str) -> str | None:
-    """The ``sn`` of a long WeChat article link (its captures may carry other parameters)."""
+def wechat_article(url: str) -> tuple[str, str] | None:
+    """``(__biz, sn)`` of a long WeChat article link (its captures may carry other parameters),
+    ``__biz`` as written (raw text: a ``+`` in it stays a ``+``)."""
     parts = urlsplit(url)
     if (parts.hostname or "").lower() != WECHAT_HOST or parts.path != "/s":
         return None
-    for name, value in parse_qsl(parts.query, keep_blank_values=True):
-        if name == "sn" and value:
-            return value
-    return None
+    biz = sn = ""
+    for pair in parts.query.split("&"):
+        name, _, value = pair.partition("=")
+        if name == "__biz" and not biz:
+            biz = value
+        elif name == "sn" and not sn:
+            sn = unquote_plus(value)
+    return (biz, sn) if biz and sn else None
 
 
 def cdx_url(
@@ -67,12 +71,19 @@ def cdx_url(
     since: str | None = None,
     limit: int = -1,
 ) -> str:
-    """A CDX query for the 200 captures of ``url`` (the last ``-limit`` of them)."""
+    """A CDX query for the 200 captures of ``url`` (the last ``-limit`` of them).
+
+    A WeChat article is looked up under every parameter set it was captured with: the index
+    keys a capture by its URL lower-cased, query parameters sorted, so ``__biz`` comes first
+    and a prefix on ``mp.weixin.qq.com/s?__biz=<biz>`` reads one account's captures (a prefix
+    on ``/s`` alone would read the whole site's); the filter keeps the article's exact ``sn``.
+    """
     params: list[tuple[str, str]] = []
-    sn = wechat_sn(url)
-    if sn is not None:
+    article = wechat_article(url)
+    if article is not None:
+        biz, sn = article
         params += [
-            ("url", f"{WECHAT_HOST}/s"),
+            ("url", f"{WECHAT_HOST}/s?__biz={biz.lower()}"),
             ("matchType", "prefix"),
             ("filter", f"original:.*[?&]sn={re.escape(sn)}(&.*)?"),
         ]
@@ -146,9 +157,3 @@ def parse_json(body: bytes) -> dict[str, object]:
     except (json.JSONDecodeError, UnicodeDecodeError):
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def timestamp_in(location: str) -> str | None:
-    """The capture timestamp in a classic save's Content-Location / Location."""
-    match = _TS_RE.search(location)
-    return match.group(1) if match else None

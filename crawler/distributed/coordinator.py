@@ -52,10 +52,6 @@ class Merged:
     leased: int
     reports: list[Path]
 
-    @property
-    def complete(self) -> bool:
-        return not self.pending and not self.leased
-
 
 def connect(url: str) -> redis.Redis:
     client = redis.Redis.from_url(url)

@@ -3,7 +3,8 @@
 A worker is the usual ``scrapy crawl seeds`` with ``LINKHEALTH_REDIS_URL`` set. Its start
 requests come from the shared queue (:meth:`RedisSink.requests`); its verdicts go to the run's
 results hash in Redis (:meth:`RedisSink.record`); ``linkhealth merge`` turns them into the
-coordinator's SQLite store and the reports. See ``docs/distributed.md``.
+coordinator's SQLite store and the reports. See README.md, "Past one machine: several workers
+on one Redis".
 """
 
 from __future__ import annotations

@@ -278,21 +278,6 @@ def column_values(frame: pd.DataFrame, name: str) -> list[Any]:
     return values
 
 
-def counts(frame: pd.DataFrame, by: str, statuses: list[str]) -> pd.DataFrame:
-    """A table of link counts: one row per value of ``by``, one column per status, a total."""
-    import pandas as pd  # noqa: PLC0415 (pandas costs tens of MB: only when reports are built)
-
-    if frame.empty:
-        return pd.DataFrame(columns=[by, *statuses, "total"])
-    table = pd.crosstab(frame[by], frame["status"])
-    for status in statuses:
-        if status not in table:
-            table[status] = 0
-    table = table[statuses]
-    table["total"] = table.sum(axis=1)
-    return table.sort_values("total", ascending=False).reset_index()
-
-
 _SAFE_SCHEMES = ("http://", "https://")
 
 

@@ -275,7 +275,7 @@ class SeedsSpider(scrapy.Spider):
                 self.store.degrade_run(self.run_id, NETWORK_REASONS, self.degraded)
             self.store.finish_run(
                 self.run_id,
-                self.config.now_iso,
+                self.config.iso_after(time.monotonic() - self.started),
                 stats=self._stats(),
                 state="degraded" if self.degraded else "finished",
                 degraded_reason=self.degraded,

@@ -465,6 +465,8 @@ class FakeWebServer:
             return await self.admin(writer, path)
         ex = self.begin(method, host, url, path, query, headers)
         ex.record["body"] = body.decode("utf-8", "replace")
+        # came to the proxy (absolute-form target, or inside a CONNECT tunnel), not the origin
+        ex.record["via_proxy"] = tunnel is not None or target.startswith(("http://", "https://"))
         # the client's end of the connection: requests that share it came over one connection
         peer = writer.get_extra_info("peername") or ("?", "?")
         ex.record["peer"] = f"{peer[0]}:{peer[1]}"
@@ -501,6 +503,7 @@ class FakeWebServer:
             "inflight": self.inflight,
             "counters": self.world.counters,
             "wayback_captures": len(self.world.wayback.captured),
+            "cdx_scans": self.world.wayback.cdx_scans,
         }
         resp = json_response(data)
         head = self.head_bytes(resp, len(resp.body), True)

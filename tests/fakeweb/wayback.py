@@ -10,11 +10,18 @@ configures it::
 
 Seeded snapshots are replaced whenever the scenario changes; captures made through the
 fake API (SPN2 or classic save) are kept until ``reset()``.
+
+Captures are found the way the real index finds them: by a SURT-like key (:func:`urlkey`:
+scheme and ``www.`` dropped, host reversed, query parameters sorted, all lower-cased), in key
+order. A CDX query reads the key range it covers (one key, a prefix, a host, a domain) and
+filters after; the rows each query read are listed in ``WaybackState.cdx_scans`` (the admin
+state's ``cdx_scans``), so a test can tell a narrow lookup from one that scans a whole site.
 """
 
 from __future__ import annotations
 
 import base64
+import bisect
 import calendar
 import contextlib
 import hashlib
@@ -63,6 +70,8 @@ class WaybackState:
     jobs: dict[str, Job] = field(default_factory=dict)
     cdx_requests: int = 0
     daily_captures: int = 0
+    #: one entry a CDX query: its url, matchType, index key, rows read and rows answered
+    cdx_scans: list[dict[str, Any]] = field(default_factory=list)
 
     def configure(self, config: dict[str, Any]) -> None:
         """Take the scenario's "wayback" section: replaces config and seeded snapshots."""
@@ -85,13 +94,28 @@ class WaybackState:
         self.jobs.clear()
         self.cdx_requests = 0
         self.daily_captures = 0
+        self.cdx_scans.clear()
 
     def all_snapshots(self) -> list[Snapshot]:
         return sorted(self.seeded + self.captured, key=lambda s: s.timestamp)
 
     def find(self, url: str) -> list[Snapshot]:
-        key = canon(url)
-        return [s for s in self.all_snapshots() if canon(s.original) == key]
+        key = urlkey(url)
+        return [s for s in self.all_snapshots() if urlkey(s.original) == key]
+
+    def scan(self, start: str) -> list[tuple[str, Snapshot]]:
+        """The index rows whose key starts with ``start``, in key order (then timestamp)."""
+        index = sorted(
+            ((urlkey(s.original), s) for s in self.all_snapshots()),
+            key=lambda row: (row[0], row[1].timestamp),
+        )
+        first = bisect.bisect_left(index, start, key=lambda row: row[0])
+        rows = []
+        for row in index[first:]:
+            if not row[0].startswith(start):
+                break
+            rows.append(row)
+        return rows
 
     def pending(self) -> int:
         return sum(1 for job in self.jobs.values() if job.result is None)
@@ -133,9 +157,12 @@ def canon(url: str) -> str:
 
 
 def urlkey(url: str) -> str:
-    key = canon(url)
-    host, _, rest = key.partition("/")
-    return ",".join(reversed(host.split("."))) + ")/" + rest.lower()
+    """The index key, SURT-like: ``com,qq,weixin,mp)/s?__biz=mza==&idx=1&mid=1&sn=x``."""
+    authority, _, rest = canon(url).lower().partition("/")
+    host, colon, port = authority.partition(":")
+    path, mark, query = rest.partition("?")
+    query = "&".join(sorted(query.split("&")))
+    return ",".join(reversed(host.split("."))) + colon + port + ")/" + path + mark + query
 
 
 def split_absolute(url: str) -> Req:
@@ -232,22 +259,21 @@ def cdx(req: Req, state: WaybackState) -> Response:
     if url.endswith("*"):
         url = url[:-1]
         match_type = "prefix"
-    key = canon(url)
-    rows = []
-    for snap in state.all_snapshots():
-        skey = canon(snap.original)
-        if match_type == "prefix":
-            ok = skey.startswith(key)
-        elif match_type == "host":
-            ok = skey.split("/", 1)[0] == key.split("/", 1)[0]
-        elif match_type == "domain":
-            host = key.split("/", 1)[0]
-            shost = skey.split("/", 1)[0]
-            ok = shost == host or shost.endswith("." + host)
-        else:
-            ok = skey == key
-        if ok:
-            rows.append(snap)
+    key = urlkey(url)
+    host = key.split(")/", 1)[0]
+    # the key range the query reads: every row in it is read, whatever the filters keep
+    if match_type == "prefix":
+        scanned = state.scan(key)
+    elif match_type == "host":
+        scanned = state.scan(host + ")/")
+    elif match_type == "domain":
+        scanned = state.scan(host)
+    else:
+        scanned = [row for row in state.scan(key) if row[0] == key]
+    if match_type == "domain":
+        rows = [s for k, s in scanned if k[len(host)] in "),:"]
+    else:
+        rows = [s for _, s in scanned]
     start, end = first("from"), first("to")
     if start:
         rows = [s for s in rows if s.timestamp[: len(start)] >= start]
@@ -277,6 +303,15 @@ def cdx(req: Req, state: WaybackState) -> Response:
     if limit_text.lstrip("-").isdigit():
         limit = int(limit_text)
         records = records[limit:] if limit < 0 else records[:limit]
+    state.cdx_scans.append(
+        {
+            "url": url,
+            "match_type": match_type,
+            "key": key,
+            "scanned": len(scanned),
+            "answered": len(records),
+        }
+    )
     fields = [f for f in first("fl").split(",") if f] or DEFAULT_FIELDS
     table = [[str(r.get(f, "")) for f in fields] for r in records]
     if first("output") == "json":
