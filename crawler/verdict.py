@@ -239,13 +239,18 @@ def message_of(page: Selector, platform: Platform) -> tuple[str, str] | None:
 
 #: where a title splits into segments ("<what> - <site>", "<what> | <site>", "<what>_<site>")
 _TITLE_SEGMENTS_RE = re.compile(r"\s+[-|–—·]\s+|_|｜|\s*\|\s*")
-#: a title segment is a wording when no more than this is left around it (``Error 404 Not Found``)
+#: a title segment is a wording when no more than this is left around it ("Error 404 Not Found"
+#: leaves "error"; a CJK character counts two: "安全验证" leaves 安全, "如何验证模型" too much)
 _TITLE_SLACK = 6
 
 
 def _squeeze(text: str) -> str:
     """Letters and digits only, lower-case: how a wording is found in a title's segment."""
     return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def _weight(text: str) -> int:
+    return sum(1 if ch.isascii() else 2 for ch in text)
 
 
 def title_says(title: str, markers: tuple[str, ...]) -> str | None:
@@ -256,7 +261,7 @@ def title_says(title: str, markers: tuple[str, ...]) -> str | None:
     for marker in markers:
         wanted = _squeeze(marker)
         if wanted and any(
-            wanted in seg and len(seg) - len(wanted) <= _TITLE_SLACK for seg in segments
+            wanted in seg and _weight(seg) - _weight(wanted) <= _TITLE_SLACK for seg in segments
         ):
             return marker
     return None
@@ -344,15 +349,20 @@ def _judge_page(
         named = platform is not generic
         message = message_of(page, platform) if named else None
         wording = message[1] if message else ""
-        # 1. about us, not the content: a verification, frequency or limit wording
-        for place, said in (("message", wording), ("title", title if named else "")):
-            if said and (word := _word_in(said, rules.verification_words)):
-                return made(
-                    BLOCKED,
-                    platform.reason_verification,
-                    evidence(f"{place} ({word})", said),
-                    "messages: verification_words",
-                )
+        # 1. about us, not the content: a verification, frequency or limit wording, in the
+        # message box, or a title that is such a wording ("安全验证 - 知乎", not "如何验证模型")
+        word = _word_in(wording, rules.verification_words) if wording else None
+        place, said = "message", wording
+        if word is None and named and title:
+            word = title_says(title, rules.verification_words)
+            place, said = "title", title
+        if word:
+            return made(
+                BLOCKED,
+                platform.reason_verification,
+                evidence(f"{place} ({word})", said),
+                "messages: verification_words",
+            )
         if named and (marker := _first_marker(text, platform.verification_markers)):
             return made(
                 BLOCKED,

@@ -235,3 +235,21 @@ def test_generic_anti_bot_page():
 def test_a_title_says_a_wording_only_when_a_segment_is_it(title, says):
     markers = (*RULES.generic.removal_markers, "链接已过期")
     assert (title_says(title, markers) is not None) is says
+
+
+def test_a_question_about_verification_on_a_platform_is_not_a_verification_page():
+    # a Zhihu question (no listed page type) whose title mentions a verification word
+    question = page(
+        "<html><head><title>如何验证一个模型是否过拟合？ - 知乎</title></head>"
+        "<body>x</body></html>",
+        "https://www.zhihu.com/question/123",
+    )
+    assert judge(question, RULES).status == "alive"
+    wall = page(
+        "<html><head><title>安全验证 - 知乎</title></head><body></body></html>",
+        "https://www.zhihu.com/question/123",
+    )
+    assert (judge(wall, RULES).status, judge(wall, RULES).reason) == (
+        "blocked",
+        "zhihu-verification",
+    )
