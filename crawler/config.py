@@ -15,6 +15,7 @@ from typing import Any
 
 from crawler.archive.settings import ARCHIVE_DEFAULTS
 from crawler.distributed.settings import DISTRIBUTED_DEFAULTS
+from crawler.fixes import STYLES
 from crawler.history import Policy
 from crawler.ignore import IgnoreError, IgnoreList, load_ignore_list
 from crawler.middlewares.proxyhosts import ProxyHostsError, parse_proxy_hosts
@@ -79,6 +80,8 @@ class Config:
     confirm: Policy
     network: NetworkPolicy
     redis_url: str
+    #: how fixes.md (and `linkhealth fix`) add an archive link: append or replace
+    fix_style: str
 
     @property
     def now_iso(self) -> str:
@@ -158,6 +161,11 @@ def load_config(get: Callable[[str], Any], *, seeds: str | None = None) -> Confi
         parse_proxy_hosts(str(setting("LINKHEALTH_PROXY_HOSTS") or ""))
     except ProxyHostsError as exc:
         raise ConfigError(str(exc)) from exc
+    fix_style = str(setting("LINKHEALTH_ARCHIVE_FIX_STYLE") or "")
+    if fix_style not in STYLES:
+        raise ConfigError(
+            f"LINKHEALTH_ARCHIVE_FIX_STYLE: one of {', '.join(STYLES)}, got {fix_style!r}"
+        )
     seeds_path = Path(seeds or str(setting("LINKHEALTH_SEEDS")))
     if not seeds_path.exists():
         raise ConfigError(f"seeds: {seeds_path} does not exist")
@@ -176,6 +184,7 @@ def load_config(get: Callable[[str], Any], *, seeds: str | None = None) -> Confi
         confirm=policy_from(setting),
         network=_network_policy(setting),
         redis_url=str(setting("LINKHEALTH_REDIS_URL") or ""),
+        fix_style=fix_style,
     )
 
 

@@ -23,7 +23,7 @@ import pytest
 import redis
 
 from crawler.distributed.frontier import LEASE, RECORD, Keys, message
-from tests.conftest import FAST, ROOT, run_crawl
+from tests.conftest import FAST, ROOT, CrawlResult, run_crawl
 from tests.fakeweb import FakeWeb
 
 # one xdist process runs the module (its fixtures are costly): `pytest -n 2 --dist loadgroup`
@@ -131,17 +131,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Fake
 
 
 @pytest.fixture(scope="module")
-def single(
-    world: tuple[Path, FakeWeb], tmp_path_factory: pytest.TempPathFactory
-) -> list[dict[str, str]]:
-    """The one-machine run on the same seeds: the reference report."""
+def single(world: tuple[Path, FakeWeb], tmp_path_factory: pytest.TempPathFactory) -> CrawlResult:
+    """The one-machine run on the same seeds: the reference reports."""
     seeds, web = world
     work = tmp_path_factory.mktemp("single")
     started = time.monotonic()
-    result = run_crawl(seeds, work, env=web.env())
+    result = run_crawl(seeds, work, env=web.env(), settings={"LINKHEALTH_FAIL_ON": "dead"})
     print(f"single-process run: {time.monotonic() - started:.1f}s")
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.links()
+    assert result.returncode == 3, result.stderr[-3000:]  # the seeds hold dead links
+    return result
 
 
 # -------------------------------------------------------------------------------- helpers
@@ -171,11 +169,11 @@ class Distributed:
         env.pop("LINKHEALTH_REDIS_URL", None)
         return env
 
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def cli(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "crawler.cli", *args, "--redis", self.redis.url],
             cwd=ROOT,
-            env=self.env(),
+            env={**self.env(), **env},
             capture_output=True,
             text=True,
             timeout=120,
@@ -186,8 +184,8 @@ class Distributed:
         proc = self.cli("push", "--seeds", str(self.seeds), "--state", str(self.state))
         assert proc.returncode == 0, proc.stderr[-3000:]
 
-    def merge(self) -> subprocess.CompletedProcess[str]:
-        return self.cli("merge", "--state", str(self.state), "--out", str(self.reports))
+    def merge(self, **env: str) -> subprocess.CompletedProcess[str]:
+        return self.cli("merge", "--state", str(self.state), "--out", str(self.reports), **env)
 
     def worker(self, n: int, **settings: str) -> subprocess.Popen[str]:
         env = self.env()
@@ -324,22 +322,29 @@ def test_lease_expiry_requeues_and_a_repeat_verdict_changes_nothing(
 def test_three_workers_check_every_link_once_politely(
     world: tuple[Path, FakeWeb],
     redis_server: RedisServer,
-    single: list[dict[str, str]],
+    single: CrawlResult,
     tmp_path: Path,
 ) -> None:
     d = _setup(world, redis_server, tmp_path, "lhtest:")
     started = time.monotonic()
     d.push()
-    workers = [d.worker(n) for n in range(3)]
+    workers = [d.worker(n, LINKHEALTH_ARCHIVE_ENABLED="true") for n in range(3)]
     _wait(workers, d)
     crawled = time.monotonic() - started
     for n, proc in enumerate(workers):
         assert proc.returncode == 0, d.log(n)[-3000:]
-    merge = d.merge()
-    assert merge.returncode == 0, merge.stderr[-3000:]
+        # archiving is not done in the distributed profile, and a worker says so
+        assert "ArchiveExtension'>: the distributed profile does not archive" in d.log(n)
+    assert not [r for r in d.web.requests() if "archive.org" in str(r.get("host", ""))]
+    # merge ends the run like the one-machine run: LINKHEALTH_FAIL_ON, fixes.md
+    merge = d.merge(LINKHEALTH_FAIL_ON="dead")
+    assert merge.returncode == 3, merge.stderr[-3000:]
+    fixes = (d.reports / "fixes.md").read_text(encoding="utf-8")
+    assert fixes == (single.reports / "fixes.md").read_text(encoding="utf-8")
+    assert "moved permanently" in fixes  # the permanent redirects of the seeds
     print(f"push + 3 workers: {crawled:.1f}s; merge {time.monotonic() - started - crawled:.1f}s")
-    assert _one_check_per_link(d.state) == len(single)
-    _assert_same_report(d.links_csv(), single)
+    assert _one_check_per_link(d.state) == len(single.links())
+    _assert_same_report(d.links_csv(), single.links())
     _assert_polite(d.web)
     # each link fetched by one worker only (a worker may send a URL again, a retry or a
     # redirect back: that is not a second lease)
@@ -356,7 +361,7 @@ def test_three_workers_check_every_link_once_politely(
 def test_a_worker_killed_half_way_still_yields_a_complete_report(
     world: tuple[Path, FakeWeb],
     redis_server: RedisServer,
-    single: list[dict[str, str]],
+    single: CrawlResult,
     tmp_path: Path,
 ) -> None:
     d = _setup(world, redis_server, tmp_path, "lhkill:")
@@ -387,8 +392,8 @@ def test_a_worker_killed_half_way_still_yields_a_complete_report(
     twice = {u: w for u, w in fetched_by.items() if u in wanted and len(w) != 1}
     assert all("worker0" in w for w in twice.values()), twice
     print(f"re-fetched after the kill: {len(twice)} links")
-    assert _one_check_per_link(d.state) == len(single)
-    _assert_same_report(d.links_csv(), single)
+    assert _one_check_per_link(d.state) == len(single.links())
+    _assert_same_report(d.links_csv(), single.links())
     _assert_polite(d.web)
 
 
