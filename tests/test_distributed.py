@@ -490,5 +490,24 @@ def test_a_bad_distributed_setting_stops_the_worker_naming_it(
     d = _setup(world, redis_server, tmp_path, "bad-setting:")
     proc = d.worker(0, LINKHEALTH_REDIS_LEASE="soon")
     _wait([proc], d, timeout=60)
-    assert proc.returncode != 0
-    assert "LINKHEALTH_REDIS_LEASE: expected a number" in d.log(0)
+    assert proc.returncode == 2  # the configuration error, before the crawler starts
+    assert "configuration error: LINKHEALTH_REDIS_LEASE: expected a number" in d.log(0)
+
+
+def test_an_unreachable_redis_is_named_without_its_password(tmp_path: Path) -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run(
+        [
+            *(sys.executable, "-m", "crawler.cli", "merge"),
+            *("--redis", "redis://:s3cret-pw@127.0.0.1:1/0"),
+            *("--state", str(tmp_path / "s.sqlite"), "--out", str(tmp_path / "r")),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "cannot reach Redis at redis://:***@127.0.0.1:1/0" in proc.stderr
+    assert "s3cret-pw" not in proc.stderr + proc.stdout

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import redis
 
@@ -57,8 +58,17 @@ def connect(url: str) -> redis.Redis:
     try:
         client.ping()
     except redis.RedisError as exc:
-        raise DistributedError(f"cannot reach Redis at {url}: {exc}") from exc
+        raise DistributedError(f"cannot reach Redis at {_without_password(url)}: {exc}") from exc
     return client
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = f"{parts.username}:" if parts.username else ":"
+    return urlunsplit(parts._replace(netloc=f"{user}***@{netloc}"))
 
 
 def push(client: redis.Redis, config: Config, *, prefix: str) -> Pushed:
