@@ -457,19 +457,23 @@ def _stat(log: str, name: str) -> str:
     return tail.split(",", 1)[0].split("}", 1)[0].strip()
 
 
-def test_merge_without_a_run_says_so(redis_server: RedisServer, tmp_path: Path) -> None:
-    env = dict(os.environ, PYTHONPATH=str(ROOT), LINKHEALTH_REDIS_PREFIX="nothing-here:")
-    proc = subprocess.run(
+def _merge_alone(url: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """`linkhealth merge` against ``url``, with no state file."""
+    return subprocess.run(
         [
-            *(sys.executable, "-m", "crawler.cli", "merge", "--redis", redis_server.url),
+            *(sys.executable, "-m", "crawler.cli", "merge", "--redis", url),
             *("--state", str(tmp_path / "s.sqlite"), "--out", str(tmp_path / "r")),
         ],
         cwd=ROOT,
-        env=env,
+        env=dict(os.environ, PYTHONPATH=str(ROOT), **env),
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def test_merge_without_a_run_says_so(redis_server: RedisServer, tmp_path: Path) -> None:
+    proc = _merge_alone(redis_server.url, tmp_path, LINKHEALTH_REDIS_PREFIX="nothing-here:")
     assert proc.returncode == 2
     assert "linkhealth push" in proc.stderr
 
@@ -495,19 +499,7 @@ def test_a_bad_distributed_setting_stops_the_worker_naming_it(
 
 
 def test_an_unreachable_redis_is_named_without_its_password(tmp_path: Path) -> None:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.run(
-        [
-            *(sys.executable, "-m", "crawler.cli", "merge"),
-            *("--redis", "redis://:s3cret-pw@127.0.0.1:1/0"),
-            *("--state", str(tmp_path / "s.sqlite"), "--out", str(tmp_path / "r")),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = _merge_alone("redis://:s3cret-pw@127.0.0.1:1/0", tmp_path)
     assert proc.returncode == 2
     assert "cannot reach Redis at redis://:***@127.0.0.1:1/0" in proc.stderr
     assert "s3cret-pw" not in proc.stderr + proc.stdout
