@@ -1,9 +1,18 @@
-"""The linkhealth add-on: one switch for the distributed profile.
+"""The linkhealth add-on: the one place that wires linkhealth's components into Scrapy.
 
-With ``LINKHEALTH_REDIS_URL`` set (``-s`` or environment), the spider runs on scrapy-redis: the
-Redis scheduler and dupefilter, a shared link queue with leases, global per-host limits and
-results through Redis (see :mod:`crawler.distributed` and README, "Past one machine"). Without it,
-nothing changes: the default path stays embedded (SQLite, no Redis).
+Both profiles are wired here. Embedded (the default): the polite downloader, the keep-alive
+download handler, the retry, meta-refresh and size middlewares, the proxy routing, the head
+reader, the archive extension and the store pipeline. With ``LINKHEALTH_REDIS_URL`` set (``-s``
+or environment), the spider also runs on scrapy-redis: the Redis scheduler and dupefilter, a
+queue per worker, and the global per-host limit (see :mod:`crawler.distributed` and README,
+"Past one machine").
+
+Add-ons run after every other source of settings, so what a user gave stays as given: an entry of
+a component dictionary (``DOWNLOADER_MIDDLEWARES``…) is only added when the user's dictionary does
+not name that component already (``setdefault_in_component_priority_dict``; ``None`` disables it),
+and a plain setting (``DOWNLOADER``, ``SCHEDULER``…) is written at add-on priority, below a
+settings module and ``-s``. ``crawler/settings.py`` holds plain values and turns off the Scrapy
+built-ins a list of links never uses; components are wired nowhere else.
 """
 
 from __future__ import annotations
@@ -12,23 +21,76 @@ import os
 import socket
 import uuid
 
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.settings import BaseSettings
+
+from crawler.archive.extension import ArchiveExtension
+from crawler.downloader import PoliteDownloader
+from crawler.downloadhandlers.keepalive import KeepAliveDownloadHandler
+from crawler.extensions.headreader import HeadReader
+from crawler.middlewares.bodysize import HeadSizeMiddleware
+from crawler.middlewares.metarefresh import HeadMetaRefreshMiddleware
+from crawler.middlewares.proxyhosts import ProxyHostsMiddleware
+from crawler.middlewares.retry import BackoffRetryMiddleware
+from crawler.pipelines.store import StorePipeline
+
+#: (setting, component, order): ``None`` turns off the Scrapy built-in ours replaces
+_EMBEDDED: tuple[tuple[str, type, int | None], ...] = (
+    ("DOWNLOADER_MIDDLEWARES", RetryMiddleware, None),
+    ("DOWNLOADER_MIDDLEWARES", BackoffRetryMiddleware, 550),
+    ("DOWNLOADER_MIDDLEWARES", MetaRefreshMiddleware, None),
+    ("DOWNLOADER_MIDDLEWARES", HeadMetaRefreshMiddleware, 580),
+    ("DOWNLOADER_MIDDLEWARES", HeadSizeMiddleware, 595),
+    ("DOWNLOADER_MIDDLEWARES", ProxyHostsMiddleware, 740),
+    ("EXTENSIONS", HeadReader, 100),
+    ("EXTENSIONS", ArchiveExtension, 500),
+    ("ITEM_PIPELINES", StorePipeline, 300),
+)
+#: after the retry middleware (550): a retried request takes a host slot again
+_HOST_LIMIT_ORDER = 560
 
 
 class LinkhealthAddon:
     def update_settings(self, settings: BaseSettings) -> None:
-        url = settings.get("LINKHEALTH_REDIS_URL")
-        if not url:
-            return
-        settings.set("REDIS_URL", url, "addon")
-        settings.set("SCHEDULER", "scrapy_redis.scheduler.Scheduler", "addon")
-        settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", "addon")
-        settings.set("SCHEDULER_PERSIST", True, "addon")
-        if settings.get("SCHEDULER_QUEUE_KEY") is None:
-            # a queue per worker: a request (retries and redirects included) stays with the
-            # worker that holds the link's lease
-            worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-            settings.set("SCHEDULER_QUEUE_KEY", f"%(spider)s:requests:{worker}", "addon")
-        middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
-        middlewares["crawler.distributed.hostlimit.GlobalHostLimitMiddleware"] = 560
-        settings.set("DOWNLOADER_MIDDLEWARES", middlewares, "addon")
+        for name, component, order in _EMBEDDED:
+            settings.setdefault_in_component_priority_dict(name, component, order)
+        # Connections stay open between requests to a host; a download the head reader stopped
+        # closes its connection, and the handler makes sure it is never reused.
+        for scheme in ("http", "https"):
+            _setdefault_in_dict(settings, "DOWNLOAD_HANDLERS", scheme, KeepAliveDownloadHandler)
+        # per-host concurrency that holds with DOWNLOAD_DELAY=0 too (see crawler/downloader.py)
+        settings.set("DOWNLOADER", PoliteDownloader, "addon")
+        if settings.get("LINKHEALTH_REDIS_URL"):
+            _distributed(settings)
+
+
+def _distributed(settings: BaseSettings) -> None:
+    from crawler.distributed.hostlimit import (  # noqa: PLC0415 - optional extra (redis)
+        GlobalHostLimitMiddleware,
+    )
+
+    settings.set("REDIS_URL", settings.get("LINKHEALTH_REDIS_URL"), "addon")
+    settings.set("SCHEDULER", "scrapy_redis.scheduler.Scheduler", "addon")
+    settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", "addon")
+    settings.set("SCHEDULER_PERSIST", True, "addon")
+    if settings.get("SCHEDULER_QUEUE_KEY") is None:
+        # a queue per worker: a request (retries and redirects included) stays with the worker
+        # that holds the link's lease
+        worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        settings.set("SCHEDULER_QUEUE_KEY", f"%(spider)s:requests:{worker}", "addon")
+    settings.setdefault_in_component_priority_dict(
+        "DOWNLOADER_MIDDLEWARES", GlobalHostLimitMiddleware, _HOST_LIMIT_ORDER
+    )
+
+
+def _setdefault_in_dict(settings: BaseSettings, name: str, key: str, value: object) -> None:
+    """``key: value`` in the dictionary setting ``name`` unless the user gave ``key`` (even None).
+
+    The setting keeps its priority, like ``setdefault_in_component_priority_dict``.
+    """
+    values = settings.getdict(name)
+    if key in values:
+        return
+    values[key] = value
+    settings.set(name, values, settings.getpriority(name) or 0)

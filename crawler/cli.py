@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from crawler import fixes
-from crawler.config import DEFAULTS, ConfigError, load_config, policy_from
+from crawler.config import DEFAULTS, ConfigError, load_config, parse_now, policy_from
 from crawler.distributed.settings import DISTRIBUTED_DEFAULTS
 from crawler.explain import explain
 from crawler.report import NoRunError, write_reports
@@ -150,17 +150,19 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
     try:
         client = coordinator.connect(args.redis)
-        merged = coordinator.merge(
-            client,
-            Path(args.state),
-            Path(args.out),
-            prefix=args.prefix,
-            policy=policy_from(os.environ.get),
+        run = coordinator.status(client, prefix=args.prefix)[0]
+        # the run's seeds (for fixes.md) and timestamp; the other settings from the environment
+        config = replace(
+            load_config(os.environ.get, seeds=run.seeds),
+            state_db=Path(args.state),
+            report_dir=Path(args.out),
+            now=parse_now(run.now_iso),
         )
+        merged = coordinator.merge(client, config, prefix=args.prefix)
     except coordinator.DistributedError as exc:
         print(f"linkhealth merge: {exc}", file=sys.stderr)
         return 2
-    if not merged.reports:
+    if merged.finished is None:
         print(
             f"linkhealth merge: run {merged.run_id} is not done: {merged.pending} links pending, "
             f"{merged.leased} leased by workers ({merged.verdicts} verdicts merged so far); "
@@ -168,15 +170,15 @@ def cmd_merge(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    if merged.not_checked:
+    if merged.finished.not_checked:
         print(
-            f"linkhealth merge: {merged.not_checked} links got no verdict "
+            f"linkhealth merge: {merged.finished.not_checked} links got no verdict "
             "(recorded as error/not-checked)",
             file=sys.stderr,
         )
-    for path in merged.reports:
+    for path in merged.finished.reports:
         print(path)
-    return 0
+    return merged.finished.exit_code
 
 
 def _add_state(parser: argparse.ArgumentParser, what: str) -> None:
@@ -286,8 +288,10 @@ def build_parser() -> argparse.ArgumentParser:
         "merge",
         help="distributed profile: merge the workers' verdicts and write the reports",
         description="Write every verdict the workers left in Redis into the SQLite state file "
-        "`linkhealth push` wrote, then finish the run and write the reports. While links are "
-        "still queued or leased it only merges what is there and exits 1.",
+        "`linkhealth push` wrote, then finish the run like `scrapy crawl seeds` does: the "
+        "reports and fixes.md (from the seeds the run was pushed with), and exit 3 if "
+        "LINKHEALTH_FAIL_ON lists a status found. While links are still queued or leased it only "
+        "merges what is there and exits 1.",
     )
     _add_redis(merge)
     _add_state(merge, "the coordinator's SQLite state file")

@@ -12,9 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from crawler.archive.settings import ARCHIVE_DEFAULTS
 from crawler.distributed.settings import DISTRIBUTED_DEFAULTS
+from crawler.fixes import STYLES
 from crawler.history import Policy
 from crawler.ignore import IgnoreError, IgnoreList, load_ignore_list
 from crawler.middlewares.proxyhosts import ProxyHostsError, parse_proxy_hosts
@@ -57,6 +59,28 @@ DEFAULTS.update(DISTRIBUTED_DEFAULTS)
 #: Scrapy settings linkhealth relies on, validated with its own.
 _POSITIVE_SCRAPY = ("DOWNLOAD_TIMEOUT", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN")
 _NON_NEGATIVE_SCRAPY = ("RETRY_TIMES", "DOWNLOAD_DELAY", "REDIRECT_MAX_TIMES")
+#: settings the archive extension and the distributed components read themselves: validated
+#: here all the same, so that a bad value stops the run before it starts
+_POSITIVE = (
+    "LINKHEALTH_ARCHIVE_MAX_AGE",
+    "LINKHEALTH_ARCHIVE_LOOKUPS_PER_MINUTE",
+    "LINKHEALTH_ARCHIVE_CAPTURES_PER_MINUTE",
+    "LINKHEALTH_ARCHIVE_TIME_BUDGET",
+    "LINKHEALTH_ARCHIVE_TIMEOUT",
+    "LINKHEALTH_ARCHIVE_POLL_INTERVAL",
+    "LINKHEALTH_ARCHIVE_POLL_MAX",
+)
+_NON_NEGATIVE = ("LINKHEALTH_ARCHIVE_PAUSE",)
+#: an empty value of these is their default (:func:`crawler.distributed.settings.setting`)
+_REDIS_POSITIVE = ("LINKHEALTH_REDIS_LEASE", "LINKHEALTH_REDIS_HOST_TTL", "LINKHEALTH_REDIS_POLL")
+_REDIS_WHOLE = ("LINKHEALTH_REDIS_BATCH",)
+#: read with Scrapy's ``getbool``, which takes fewer spellings than :func:`_bool`
+_SCRAPY_BOOLS = (
+    "LINKHEALTH_ARCHIVE_ENABLED",
+    "LINKHEALTH_ARCHIVE_CAPTURE_BLOCKED",
+    "LINKHEALTH_ARCHIVE_ANONYMOUS_SAVE",
+)
+_REDIS_SCHEMES = ("redis", "rediss", "unix")
 
 
 class ConfigError(ValueError):
@@ -77,6 +101,8 @@ class Config:
     confirm: Policy
     network: NetworkPolicy
     redis_url: str
+    #: how fixes.md (and `linkhealth fix`) add an archive link: append or replace
+    fix_style: str
 
     @property
     def now_iso(self) -> str:
@@ -116,6 +142,61 @@ def _number(get: Callable[[str], Any], name: str, *, positive: bool = False) -> 
         bound = "greater than 0" if positive else "0 or more"
         raise ConfigError(f"{name}: must be {bound}, got {value!r}")
     return number
+
+
+def _scrapy_bool(get: Callable[[str], Any], name: str) -> None:
+    value = get(name)
+    if isinstance(value, bool) or str(value) in ("True", "true", "False", "false"):
+        return
+    try:
+        int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name}: expected true or false (or 1 or 0), got {value!r}") from None
+
+
+def _check_redis_url(url: str) -> None:
+    """A URL redis-py can open; the message never shows it (it may hold a password)."""
+    parts = urlsplit(url)
+    problem = ""
+    if parts.scheme not in _REDIS_SCHEMES:
+        problem = f"the scheme must be one of {', '.join(f'{s}://' for s in _REDIS_SCHEMES)}"
+    elif parts.scheme != "unix":
+        try:
+            parts.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError:
+            problem = "the port is not a number"
+        else:
+            if parts.path.strip("/") and not parts.path.strip("/").isdigit():
+                problem = "the path must be a database number, e.g. /0"
+    if problem:
+        raise ConfigError(
+            f"LINKHEALTH_REDIS_URL: not a Redis URL: {problem} (the value is not shown: "
+            "it may hold a password)"
+        )
+
+
+def _check_components(setting: Callable[[str], Any]) -> None:
+    """The archive and distributed settings, which their components read at start."""
+    for name in _POSITIVE:
+        _number(setting, name, positive=True)
+    for name in _NON_NEGATIVE:
+        _number(setting, name)
+
+    def redis(name: str) -> Any:
+        value = setting(name)
+        return DEFAULTS[name][0] if value == "" else value
+
+    for name in (*_REDIS_POSITIVE, *_REDIS_WHOLE):
+        number = _number(redis, name, positive=True)
+        if name in _REDIS_WHOLE and number != int(number):
+            raise ConfigError(f"{name}: expected a whole number, got {redis(name)!r}")
+    for name in _SCRAPY_BOOLS:
+        _scrapy_bool(setting, name)
+    base = str(setting("LINKHEALTH_ARCHIVE_BASE") or "")
+    if not base.startswith(("http://", "https://")):
+        raise ConfigError(f"LINKHEALTH_ARCHIVE_BASE: expected an http(s) URL, got {base!r}")
+    if url := str(setting("LINKHEALTH_REDIS_URL") or ""):
+        _check_redis_url(url)
 
 
 def load_config(get: Callable[[str], Any], *, seeds: str | None = None) -> Config:
@@ -163,6 +244,12 @@ def load_config(get: Callable[[str], Any], *, seeds: str | None = None) -> Confi
         parse_proxy_hosts(str(setting("LINKHEALTH_PROXY_HOSTS") or ""))
     except ProxyHostsError as exc:
         raise ConfigError(str(exc)) from exc
+    _check_components(setting)
+    fix_style = str(setting("LINKHEALTH_ARCHIVE_FIX_STYLE") or "")
+    if fix_style not in STYLES:
+        raise ConfigError(
+            f"LINKHEALTH_ARCHIVE_FIX_STYLE: one of {', '.join(STYLES)}, got {fix_style!r}"
+        )
     seeds_path = Path(seeds or str(setting("LINKHEALTH_SEEDS")))
     if not seeds_path.exists():
         raise ConfigError(f"seeds: {seeds_path} does not exist")
@@ -179,6 +266,7 @@ def load_config(get: Callable[[str], Any], *, seeds: str | None = None) -> Confi
         confirm=policy_from(setting),
         network=_network_policy(setting),
         redis_url=str(setting("LINKHEALTH_REDIS_URL") or ""),
+        fix_style=fix_style,
     )
 
 

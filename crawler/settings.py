@@ -28,16 +28,7 @@ DEFAULT_REQUEST_HEADERS = {
     "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
     "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8",
 }
-# Connections stay open between requests to a host; a download the head reader stopped closes
-# its connection, and the handler makes sure it is never reused (crawler/downloadhandlers/).
-DOWNLOAD_HANDLERS = {
-    "http": "crawler.downloadhandlers.keepalive.KeepAliveDownloadHandler",
-    "https": "crawler.downloadhandlers.keepalive.KeepAliveDownloadHandler",
-}
-
 # Politeness: a few requests per site at a time, a pause between them, retries with backoff.
-# Per-host concurrency that holds with DOWNLOAD_DELAY=0 too (see crawler/downloader.py).
-DOWNLOADER = "crawler.downloader.PoliteDownloader"
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 0.5
@@ -63,22 +54,15 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 LOGSTATS_INTERVAL = 30.0
 LOG_LEVEL = "INFO"
 
+# The add-on wires every linkhealth component (downloader, download handlers, middlewares,
+# extensions, pipeline; the Redis scheduler in the distributed profile) in both profiles, without
+# overriding what a settings module or -s gives: see crawler/addon.py. This module holds plain
+# values and turns off Scrapy built-ins a list of links never uses.
 ADDONS = {"crawler.addon.LinkhealthAddon": 0}
-ITEM_PIPELINES = {"crawler.pipelines.store.StorePipeline": 300}
-EXTENSIONS = {
-    "crawler.extensions.headreader.HeadReader": 100,
-    "crawler.archive.extension.ArchiveExtension": 500,
-    "scrapy.extensions.telnet.TelnetConsole": None,
-}
+EXTENSIONS = {"scrapy.extensions.telnet.TelnetConsole": None}
+# Every middleware costs each request a step through the chain: off what a list of links never
+# uses (no allowed_domains, no http_user).
 DOWNLOADER_MIDDLEWARES = {
-    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
-    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
-    "crawler.middlewares.metarefresh.HeadMetaRefreshMiddleware": 580,
-    "crawler.middlewares.bodysize.HeadSizeMiddleware": 595,
-    "crawler.middlewares.proxyhosts.ProxyHostsMiddleware": 740,
-    # Every middleware costs each request a step through the chain: off what a list of links
-    # never uses (no allowed_domains, no http_user).
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
 }

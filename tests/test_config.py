@@ -29,12 +29,50 @@ def _get(values):
         ({"LINKHEALTH_RETRY_AFTER_MAX": "-1"}, "LINKHEALTH_RETRY_AFTER_MAX"),
         ({"LINKHEALTH_RETRY_BACKOFF": "soon"}, "LINKHEALTH_RETRY_BACKOFF"),
         ({"LINKHEALTH_RULES": "/nonexistent/rules.toml"}, "LINKHEALTH_RULES"),
+        ({"LINKHEALTH_ARCHIVE_LOOKUPS_PER_MINUTE": "0"}, "LINKHEALTH_ARCHIVE_LOOKUPS_PER_MINUTE"),
+        ({"LINKHEALTH_ARCHIVE_MAX_AGE": "a month"}, "LINKHEALTH_ARCHIVE_MAX_AGE"),
+        ({"LINKHEALTH_ARCHIVE_PAUSE": "-1"}, "LINKHEALTH_ARCHIVE_PAUSE"),
+        ({"LINKHEALTH_ARCHIVE_ENABLED": "yes please"}, "LINKHEALTH_ARCHIVE_ENABLED"),
+        ({"LINKHEALTH_ARCHIVE_ANONYMOUS_SAVE": "on"}, "LINKHEALTH_ARCHIVE_ANONYMOUS_SAVE"),
+        ({"LINKHEALTH_ARCHIVE_FIX_STYLE": "rewrite"}, "LINKHEALTH_ARCHIVE_FIX_STYLE"),
+        ({"LINKHEALTH_ARCHIVE_BASE": "web.archive.org"}, "LINKHEALTH_ARCHIVE_BASE"),
+        ({"LINKHEALTH_REDIS_LEASE": "soon"}, "LINKHEALTH_REDIS_LEASE"),
+        ({"LINKHEALTH_REDIS_BATCH": "2.5"}, "LINKHEALTH_REDIS_BATCH"),
+        ({"LINKHEALTH_REDIS_POLL": "0"}, "LINKHEALTH_REDIS_POLL"),
+        ({"LINKHEALTH_REDIS_URL": "localhost:6379"}, "LINKHEALTH_REDIS_URL"),
+        ({"LINKHEALTH_REDIS_URL": "redis://h:port/0"}, "LINKHEALTH_REDIS_URL"),
     ],
 )
 def test_bad_values_name_the_setting(values, named, tmp_path):
     values = {"LINKHEALTH_SEEDS": str(tmp_path), **values}
     with pytest.raises(ConfigError, match=named):
         load_config(_get(values))
+
+
+def test_good_archive_and_redis_values_pass(tmp_path):
+    config = load_config(
+        _get(
+            {
+                "LINKHEALTH_SEEDS": str(tmp_path),
+                "LINKHEALTH_ARCHIVE_ENABLED": "True",
+                "LINKHEALTH_ARCHIVE_PAUSE": "0",
+                "LINKHEALTH_ARCHIVE_FIX_STYLE": "replace",
+                "LINKHEALTH_REDIS_URL": "rediss://user:pw@redis.example:6380/2",
+                "LINKHEALTH_REDIS_BATCH": "",  # empty: the default, as the worker reads it
+            }
+        )
+    )
+    assert config.fix_style == "replace"
+    assert config.redis_url == "rediss://user:pw@redis.example:6380/2"
+
+
+def test_a_bad_redis_url_is_never_shown(tmp_path):
+    with pytest.raises(ConfigError) as info:
+        load_config(
+            _get({"LINKHEALTH_SEEDS": str(tmp_path), "LINKHEALTH_REDIS_URL": "http://:pw1@h/0"})
+        )
+    assert "LINKHEALTH_REDIS_URL" in str(info.value)
+    assert "pw1" not in str(info.value)
 
 
 def test_rules_with_an_unknown_verdict_or_key(tmp_path):
@@ -68,10 +106,29 @@ def test_bad_ignore_file(tmp_path):
         )
 
 
+#: a password in a Redis URL: never echoed
+SECRET = "s3cret-pw"
+
+
 @pytest.mark.e2e
 @pytest.mark.parametrize(
     ("settings", "named"),
-    [({"DOWNLOAD_TIMEOUT": "-5"}, "DOWNLOAD_TIMEOUT"), ({"LINKHEALTH_RULES": "RULES"}, "verdict")],
+    [
+        ({"DOWNLOAD_TIMEOUT": "-5"}, "DOWNLOAD_TIMEOUT"),
+        ({"LINKHEALTH_RULES": "RULES"}, "verdict"),
+        (
+            {"LINKHEALTH_ARCHIVE_ENABLED": "true", "LINKHEALTH_ARCHIVE_LOOKUPS_PER_MINUTE": "0"},
+            "LINKHEALTH_ARCHIVE_LOOKUPS_PER_MINUTE: must be greater than 0",
+        ),
+        (
+            {"LINKHEALTH_REDIS_URL": "redis://127.0.0.1:1/0", "LINKHEALTH_REDIS_LEASE": "soon"},
+            "LINKHEALTH_REDIS_LEASE: expected a number",
+        ),
+        (
+            {"LINKHEALTH_REDIS_URL": f"http://:{SECRET}@127.0.0.1:1/0"},
+            "LINKHEALTH_REDIS_URL: not a Redis URL",
+        ),
+    ],
 )
 def test_the_crawl_stops_before_any_request(tmp_path, settings, named):
     rules = tmp_path / "rules.toml"
@@ -86,6 +143,7 @@ def test_the_crawl_stops_before_any_request(tmp_path, settings, named):
     assert result.returncode == 2
     assert named in result.stderr
     assert "configuration error" in result.stderr
+    assert SECRET not in result.stderr + result.stdout
     assert not result.state.exists()
 
 

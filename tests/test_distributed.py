@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import os
 import random
@@ -21,8 +22,9 @@ from pathlib import Path
 import pytest
 import redis
 
+from crawler.config import parse_now
 from crawler.distributed.frontier import LEASE, RECORD, Keys, message
-from tests.conftest import FAST, ROOT, run_crawl
+from tests.conftest import FAST, ROOT, CrawlResult, run_crawl
 from tests.fakeweb import FakeWeb
 
 # one xdist process runs the module (its fixtures are costly): `pytest -n 2 --dist loadgroup`
@@ -31,7 +33,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.redis, pytest.mark.xdist_group("redis
 REDIS_SERVER = "/usr/bin/redis-server"
 HOSTS = 20
 LINKS = 2000
-PER_DOMAIN = int(FAST["CONCURRENT_REQUESTS_PER_DOMAIN"])
+#: the workers' per-host limit: below what three workers reach on the slow pages without the
+#: global limit (each would send PER_DOMAIN at once)
+PER_DOMAIN = 2
 # path → share of the links; the slow ones make requests to one host overlap
 MODES = [
     ("/page/{n}", 55),
@@ -128,17 +132,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Fake
 
 
 @pytest.fixture(scope="module")
-def single(
-    world: tuple[Path, FakeWeb], tmp_path_factory: pytest.TempPathFactory
-) -> list[dict[str, str]]:
-    """The one-machine run on the same seeds: the reference report."""
+def single(world: tuple[Path, FakeWeb], tmp_path_factory: pytest.TempPathFactory) -> CrawlResult:
+    """The one-machine run on the same seeds: the reference reports."""
     seeds, web = world
     work = tmp_path_factory.mktemp("single")
     started = time.monotonic()
-    result = run_crawl(seeds, work, env=web.env())
+    result = run_crawl(seeds, work, env=web.env(), settings={"LINKHEALTH_FAIL_ON": "dead"})
     print(f"single-process run: {time.monotonic() - started:.1f}s")
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.links()
+    assert result.returncode == 3, result.stderr[-3000:]  # the seeds hold dead links
+    return result
 
 
 # -------------------------------------------------------------------------------- helpers
@@ -168,11 +170,11 @@ class Distributed:
         env.pop("LINKHEALTH_REDIS_URL", None)
         return env
 
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def cli(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "crawler.cli", *args, "--redis", self.redis.url],
             cwd=ROOT,
-            env=self.env(),
+            env={**self.env(), **env},
             capture_output=True,
             text=True,
             timeout=120,
@@ -183,8 +185,8 @@ class Distributed:
         proc = self.cli("push", "--seeds", str(self.seeds), "--state", str(self.state))
         assert proc.returncode == 0, proc.stderr[-3000:]
 
-    def merge(self) -> subprocess.CompletedProcess[str]:
-        return self.cli("merge", "--state", str(self.state), "--out", str(self.reports))
+    def merge(self, **env: str) -> subprocess.CompletedProcess[str]:
+        return self.cli("merge", "--state", str(self.state), "--out", str(self.reports), **env)
 
     def worker(self, n: int, **settings: str) -> subprocess.Popen[str]:
         env = self.env()
@@ -197,6 +199,7 @@ class Distributed:
             "LINKHEALTH_REDIS_LEASE": "4",
             "LINKHEALTH_REDIS_HOST_TTL": "3",
             "LINKHEALTH_REDIS_POLL": "0.2",
+            "CONCURRENT_REQUESTS_PER_DOMAIN": str(PER_DOMAIN),
             # each worker its own scrapy-redis queue: a request stays with the worker that leased it
             "SCHEDULER_QUEUE_KEY": f"{self.prefix}worker{n}:requests",
             # the fake web's log tells the workers apart
@@ -286,13 +289,8 @@ def _assert_same_report(merged: list[dict[str, str]], single: list[dict[str, str
 
 
 def _assert_polite(web: FakeWeb) -> None:
-    log = web.requests()
-    for n in range(HOSTS):
-        host = f"h{n}.test"
-        assert web.max_inflight(host) <= PER_DOMAIN, host
-    # the limit was reached: requests did overlap, so the check above means something
-    assert max(web.max_inflight(f"h{n}.test") for n in range(HOSTS)) >= 2
-    assert log
+    peaks = [web.max_inflight(f"h{n}.test") for n in range(HOSTS)]
+    assert max(peaks) == PER_DOMAIN, peaks
 
 
 # -------------------------------------------------------------------------------- tests
@@ -325,22 +323,33 @@ def test_lease_expiry_requeues_and_a_repeat_verdict_changes_nothing(
 def test_three_workers_check_every_link_once_politely(
     world: tuple[Path, FakeWeb],
     redis_server: RedisServer,
-    single: list[dict[str, str]],
+    single: CrawlResult,
     tmp_path: Path,
 ) -> None:
     d = _setup(world, redis_server, tmp_path, "lhtest:")
     started = time.monotonic()
     d.push()
-    workers = [d.worker(n) for n in range(3)]
+    workers = [d.worker(n, LINKHEALTH_ARCHIVE_ENABLED="true") for n in range(3)]
     _wait(workers, d)
     crawled = time.monotonic() - started
     for n, proc in enumerate(workers):
         assert proc.returncode == 0, d.log(n)[-3000:]
-    merge = d.merge()
-    assert merge.returncode == 0, merge.stderr[-3000:]
+        # archiving is not done in the distributed profile, and a worker says so
+        assert "ArchiveExtension'>: the distributed profile does not archive" in d.log(n)
+    assert not [r for r in d.web.requests() if "archive.org" in str(r.get("host", ""))]
+    # merge ends the run like the one-machine run: LINKHEALTH_FAIL_ON, fixes.md
+    merge = d.merge(LINKHEALTH_FAIL_ON="dead")
+    assert merge.returncode == 3, merge.stderr[-3000:]
+    fixes = (d.reports / "fixes.md").read_text(encoding="utf-8")
+    assert fixes == (single.reports / "fixes.md").read_text(encoding="utf-8")
+    assert "moved permanently" in fixes  # the permanent redirects of the seeds
     print(f"push + 3 workers: {crawled:.1f}s; merge {time.monotonic() - started - crawled:.1f}s")
-    assert _one_check_per_link(d.state) == len(single)
-    _assert_same_report(d.links_csv(), single)
+    # the run lasted from the push to the merge (it said 0 s before)
+    run = json.loads((d.reports / "run.json").read_text(encoding="utf-8"))
+    lasted = parse_now(run["finished_at"]) - parse_now(run["started_at"])
+    assert lasted.total_seconds() >= crawled * 0.9, (run, crawled)
+    assert _one_check_per_link(d.state) == len(single.links())
+    _assert_same_report(d.links_csv(), single.links())
     _assert_polite(d.web)
     # each link fetched by one worker only (a worker may send a URL again, a retry or a
     # redirect back: that is not a second lease)
@@ -357,7 +366,7 @@ def test_three_workers_check_every_link_once_politely(
 def test_a_worker_killed_half_way_still_yields_a_complete_report(
     world: tuple[Path, FakeWeb],
     redis_server: RedisServer,
-    single: list[dict[str, str]],
+    single: CrawlResult,
     tmp_path: Path,
 ) -> None:
     d = _setup(world, redis_server, tmp_path, "lhkill:")
@@ -388,9 +397,63 @@ def test_a_worker_killed_half_way_still_yields_a_complete_report(
     twice = {u: w for u, w in fetched_by.items() if u in wanted and len(w) != 1}
     assert all("worker0" in w for w in twice.values()), twice
     print(f"re-fetched after the kill: {len(twice)} links")
-    assert _one_check_per_link(d.state) == len(single)
-    _assert_same_report(d.links_csv(), single)
+    assert _one_check_per_link(d.state) == len(single.links())
+    _assert_same_report(d.links_csv(), single.links())
     _assert_polite(d.web)
+
+
+def _slow_links(d: Distributed, count: int, hosts: int, seconds: float) -> Path:
+    """Seeds of ``count`` slow pages over ``hosts`` hosts: every worker has a request to each
+    host waiting at any moment."""
+    seeds = d.work / "slow-seeds"
+    seeds.mkdir()
+    lines = [f"- <http://slow{n % hosts}.test/slow/{seconds}?n={n}>" for n in range(count)]
+    (seeds / "slow.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return seeds
+
+
+def _run_three(d: Distributed, *, requests: int, **settings: str) -> None:
+    d.push()
+    # a worker takes 2 links at a time and leases no more than it can send (``requests``): the
+    # three share the work
+    workers = [
+        d.worker(n, LINKHEALTH_REDIS_BATCH="2", CONCURRENT_REQUESTS=str(requests), **settings)
+        for n in range(3)
+    ]
+    _wait(workers, d)
+    for n, proc in enumerate(workers):
+        assert proc.returncode == 0, d.log(n)[-3000:]
+    merge = d.merge()
+    assert merge.returncode == 0, merge.stderr[-3000:]
+    shares = [int(_stat(d.log(n), "recorded")) for n in range(3)]
+    assert all(s > 0 for s in shares), shares
+
+
+def test_the_per_host_limit_holds_across_workers(
+    world: tuple[Path, FakeWeb], redis_server: RedisServer, tmp_path: Path
+) -> None:
+    """Three workers, each allowed 2 requests per host, on slow pages of 4 hosts: 6 in flight
+    on a host without the global limit; exactly 2 with it."""
+    d = _setup(world, redis_server, tmp_path, "lhlimit:")
+    d.seeds = _slow_links(d, 120, 4, 0.5)
+    _run_three(d, requests=8)
+    peaks = {f"slow{n}.test": d.web.max_inflight(f"slow{n}.test") for n in range(4)}
+    assert peaks == dict.fromkeys(peaks, PER_DOMAIN)
+
+
+def test_the_download_delay_holds_across_workers(
+    world: tuple[Path, FakeWeb], redis_server: RedisServer, tmp_path: Path
+) -> None:
+    """With DOWNLOAD_DELAY=1, requests to one host start a second apart whichever worker sends
+    them (0.5 s: the margin for the trip from the worker to the fake web)."""
+    d = _setup(world, redis_server, tmp_path, "lhdelay:")
+    d.seeds = _slow_links(d, 24, 3, 0.1)
+    _run_three(d, requests=2, DOWNLOAD_DELAY="1")
+    for n in range(3):
+        starts = sorted(r["t"] for r in d.web.requests() if r["host"] == f"slow{n}.test")
+        assert len(starts) == 8
+        gaps = [b - a for a, b in itertools.pairwise(starts)]
+        assert min(gaps) >= 0.5, gaps
 
 
 def _stat(log: str, name: str) -> str:
@@ -399,19 +462,23 @@ def _stat(log: str, name: str) -> str:
     return tail.split(",", 1)[0].split("}", 1)[0].strip()
 
 
-def test_merge_without_a_run_says_so(redis_server: RedisServer, tmp_path: Path) -> None:
-    env = dict(os.environ, PYTHONPATH=str(ROOT), LINKHEALTH_REDIS_PREFIX="nothing-here:")
-    proc = subprocess.run(
+def _merge_alone(url: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """`linkhealth merge` against ``url``, with no state file."""
+    return subprocess.run(
         [
-            *(sys.executable, "-m", "crawler.cli", "merge", "--redis", redis_server.url),
+            *(sys.executable, "-m", "crawler.cli", "merge", "--redis", url),
             *("--state", str(tmp_path / "s.sqlite"), "--out", str(tmp_path / "r")),
         ],
         cwd=ROOT,
-        env=env,
+        env=dict(os.environ, PYTHONPATH=str(ROOT), **env),
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def test_merge_without_a_run_says_so(redis_server: RedisServer, tmp_path: Path) -> None:
+    proc = _merge_alone(redis_server.url, tmp_path, LINKHEALTH_REDIS_PREFIX="nothing-here:")
     assert proc.returncode == 2
     assert "linkhealth push" in proc.stderr
 
@@ -432,5 +499,12 @@ def test_a_bad_distributed_setting_stops_the_worker_naming_it(
     d = _setup(world, redis_server, tmp_path, "bad-setting:")
     proc = d.worker(0, LINKHEALTH_REDIS_LEASE="soon")
     _wait([proc], d, timeout=60)
-    assert proc.returncode != 0
-    assert "LINKHEALTH_REDIS_LEASE: expected a number" in d.log(0)
+    assert proc.returncode == 2  # the configuration error, before the crawler starts
+    assert "configuration error: LINKHEALTH_REDIS_LEASE: expected a number" in d.log(0)
+
+
+def test_an_unreachable_redis_is_named_without_its_password(tmp_path: Path) -> None:
+    proc = _merge_alone("redis://:s3cret-pw@127.0.0.1:1/0", tmp_path)
+    assert proc.returncode == 2
+    assert "cannot reach Redis at redis://:***@127.0.0.1:1/0" in proc.stderr
+    assert "s3cret-pw" not in proc.stderr + proc.stdout

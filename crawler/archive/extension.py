@@ -145,6 +145,8 @@ class ArchiveExtension:
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not crawler.settings.getbool("LINKHEALTH_ARCHIVE_ENABLED"):
             raise NotConfigured("LINKHEALTH_ARCHIVE_ENABLED is off")
+        if crawler.settings.get("LINKHEALTH_REDIS_URL"):
+            raise NotConfigured("the distributed profile does not archive (see the README)")
         ext = cls(crawler, ArchiveSettings.from_crawler(crawler))
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)

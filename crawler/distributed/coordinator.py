@@ -2,27 +2,28 @@
 
 Both work on the coordinator's SQLite store, the same file and schema as a one-machine run; the
 workers never touch it. ``push`` records the run, its links and the verdicts known without a
-fetch (skipped, ignored, local files); ``merge`` writes every worker's verdict into it, accounts
-for the rest, finishes the run and writes the reports.
+fetch (skipped, ignored, local files); ``merge`` writes every worker's verdict into it and then
+ends the run the way a one-machine run ends (:meth:`crawler.sinks.local.LocalSink.finish`: the
+rest accounted for, the reports and fixes.md, the exit status).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import redis
 
 from crawler.config import Config
 from crawler.distributed.frontier import Keys, RunInfo, message
-from crawler.history import Policy
 from crawler.items import LinkCheck
-from crawler.links import fetch_order, record_links, record_not_checked, scan_links
-from crawler.report import write_reports
+from crawler.links import fetch_order, record_links, scan_links
+from crawler.sinks.local import Finished, LocalSink
 from crawler.store import CheckRow, Store
 
 logger = logging.getLogger(__name__)
@@ -47,10 +48,10 @@ class Pushed:
 class Merged:
     run_id: int
     verdicts: int
-    not_checked: int
     pending: int
     leased: int
-    reports: list[Path]
+    #: how the run ended; None while links are still pending or leased
+    finished: Finished | None
 
 
 def connect(url: str) -> redis.Redis:
@@ -58,8 +59,17 @@ def connect(url: str) -> redis.Redis:
     try:
         client.ping()
     except redis.RedisError as exc:
-        raise DistributedError(f"cannot reach Redis at {url}: {exc}") from exc
+        raise DistributedError(f"cannot reach Redis at {_without_password(url)}: {exc}") from exc
     return client
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = f"{parts.username}:" if parts.username else ":"
+    return urlunsplit(parts._replace(netloc=f"{user}***@{netloc}"))
 
 
 def push(client: redis.Redis, config: Config, *, prefix: str) -> Pushed:
@@ -88,7 +98,7 @@ def push(client: redis.Redis, config: Config, *, prefix: str) -> Pushed:
         pipe.rpush(keys.pending(run.id), *(msg for _, msg in chunk))
         pipe.hset(keys.msgs(run.id), mapping=dict(chunk))
         pipe.execute()
-    info = RunInfo(run.id, config.now_iso, str(config.seeds), len(to_fetch))
+    info = RunInfo(run.id, config.now_iso, str(config.seeds), len(to_fetch), time.time())
     client.hset(keys.run, mapping=info.mapping())
     return Pushed(run.id, len(links), len(to_fetch), len(presets))
 
@@ -119,10 +129,12 @@ def status(client: redis.Redis, *, prefix: str) -> tuple[RunInfo, int, int, int]
     return run, pending, leased, answered
 
 
-def merge(client: redis.Redis, state: Path, out: Path, *, prefix: str, policy: Policy) -> Merged:
-    """Write the workers' verdicts into the store; if the queue is drained, finish and report."""
+def merge(client: redis.Redis, config: Config, *, prefix: str) -> Merged:
+    """Write the workers' verdicts into ``config.state_db``; once the queue is drained, end the
+    run like a one-machine run (reports and fixes.md in ``config.report_dir``, exit status)."""
     keys = Keys(prefix)
     run, pending, leased, _ = status(client, prefix=prefix)
+    state = config.state_db
     if not state.exists():
         raise DistributedError(f"no state file at {state}: `linkhealth push` writes it")
     store = Store(state)
@@ -147,17 +159,15 @@ def merge(client: redis.Redis, state: Path, out: Path, *, prefix: str, policy: P
             if check.identity in identities:
                 checks.append(check)
         store.record_checks(run.run_id, checks)
-        missing = store.unchecked_identities(run.run_id)
-        if missing and (pending or leased):
-            return Merged(run.run_id, len(checks), 0, pending, leased, [])
-        record_not_checked(store, run.run_id, missing, run.now_iso)
-        store.finish_run(
+        if store.unchecked_identities(run.run_id) and (pending or leased):
+            return Merged(run.run_id, len(checks), pending, leased, None)
+        # the run lasted from the push to this merge (LINKHEALTH_NOW replays keep their start)
+        lasted = time.time() - run.pushed_at if run.pushed_at is not None else 0.0
+        finished = LocalSink(store, config).finish(
             run.run_id,
-            run.now_iso,
+            finished_at=config.iso_after(max(0.0, lasted)),
             stats={"linkhealth/distributed/verdicts": len(checks)},
-            state="finished",
         )
-        paths = write_reports(store, out, run_id=run.run_id, policy=policy)
     finally:
         store.close()
-    return Merged(run.run_id, len(checks), len(missing), pending, leased, list(paths))
+    return Merged(run.run_id, len(checks), pending, leased, finished)

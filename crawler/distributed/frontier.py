@@ -153,6 +153,8 @@ class RunInfo:
     now_iso: str
     seeds: str
     links: int
+    #: the wall clock (Unix seconds) when the run was pushed: the merge measures the run by it
+    pushed_at: float | None = None
 
     def mapping(self) -> dict[bytes | bytearray | memoryview | str | int | float, str]:
         return {
@@ -160,6 +162,7 @@ class RunInfo:
             "now_iso": self.now_iso,
             "seeds": self.seeds,
             "links": str(self.links),
+            "pushed_at": "" if self.pushed_at is None else repr(self.pushed_at),
         }
 
     @classmethod
@@ -167,7 +170,14 @@ class RunInfo:
         text = {_str(k): _str(v) for k, v in data.items()}
         if "run_id" not in text:
             return None
-        return cls(int(text["run_id"]), text["now_iso"], text["seeds"], int(text["links"]))
+        pushed = text.get("pushed_at") or None
+        return cls(
+            int(text["run_id"]),
+            text["now_iso"],
+            text["seeds"],
+            int(text["links"]),
+            float(pushed) if pushed else None,
+        )
 
 
 def message(run_id: int, identity: str, fetch_url: str, host: str) -> str:

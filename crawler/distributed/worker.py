@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 SHARED_QUEUE_KEY = "%(spider)s:requests"
 #: polls of an idle engine with links still held before those links are given up
 _VANISHED_AFTER_POLLS = 3
+#: seconds between looks at a full downloader
+_BACKOUT_POLL = 0.05
 
 
 class RedisSink:
@@ -108,6 +110,7 @@ class RedisSink:
         waiting = False
         idle = 0
         while True:
+            await self._room_in_downloader()
             reply = await lease(keys=keys, args=[self.lease_ms, self.batch])
             reaped, pending, leased = (int(x) for x in reply[:3])
             if reaped:
@@ -134,6 +137,17 @@ class RedisSink:
                 self.held.clear()
                 idle = 0
             await asyncio.sleep(self.poll)
+
+    async def _room_in_downloader(self) -> None:
+        """Wait while the downloader is full: lease only what this worker can send now.
+
+        Scrapy reads ``start()`` on while the downloader is full (Scrapy's docs, "lazy start
+        requests"): the first worker up would lease every link and keep renewing the leases while
+        the others wait idle.
+        """
+        engine = self.crawler.engine
+        while engine is not None and engine.needs_backout():
+            await asyncio.sleep(_BACKOUT_POLL)
 
     def _engine_idle(self) -> bool:
         """Nothing scheduled, downloading or being parsed in this worker."""

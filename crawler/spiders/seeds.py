@@ -12,7 +12,6 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Sized
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
 
@@ -25,11 +24,10 @@ from crawler import logfilter
 from crawler.config import Config, load_config
 from crawler.errors import verdict_for_exception
 from crawler.extensions.headreader import META_HEAD_ONLY, META_MAX_BYTES
-from crawler.fixes import all_fixes, plan, states_from_links_csv, write_fixes_md
 from crawler.items import LinkCheck
-from crawler.links import fetch_order, record_links, record_not_checked, scan_links
-from crawler.network import NETWORK_REASONS, NetworkWatch, canaries_verdict
-from crawler.report import write_reports
+from crawler.links import fetch_order, record_links, scan_links
+from crawler.network import NetworkWatch, canaries_verdict
+from crawler.sinks.local import LocalSink
 from crawler.store import Store
 from crawler.urls import URLProblem, canonicalize, masked_names, redact
 from crawler.verdict import ERROR, STATUSES, Fetched, Verdict, evidence, judge
@@ -268,44 +266,21 @@ class SeedsSpider(scrapy.Spider):
         if not self.run_id:
             self.store.close()
             return
-        if reason == "finished":
-            self._account_for_the_rest()
+        completed = reason == "finished"
+        if completed:
             self.degraded = self.degraded or self.network.verdict()
-            if self.degraded:
-                self.store.degrade_run(self.run_id, NETWORK_REASONS, self.degraded)
-            self.store.finish_run(
+        try:
+            finished = LocalSink(self.store, self.config).finish(
                 self.run_id,
-                self.config.iso_after(time.monotonic() - self.started),
+                finished_at=self.config.iso_after(time.monotonic() - self.started),
+                completed=completed,
                 stats=self._stats(),
-                state="degraded" if self.degraded else "finished",
-                degraded_reason=self.degraded,
+                degraded=self.degraded,
             )
-        counts = self._counts()
-        reports_failed = False
-        if self.config.reports_enabled:
-            try:
-                paths = write_reports(
-                    self.store,
-                    self.config.report_dir,
-                    run_id=self.run_id,
-                    policy=self.config.confirm,
-                )
-                paths.append(self._write_fixes())
-            except Exception:
-                # the verdicts are safe in the store: `linkhealth report` can rebuild these
-                logger.exception("writing the reports failed; the store is intact")
-                reports_failed = True
-            else:
-                logger.info("reports written: %s", ", ".join(str(p) for p in paths))
-        self.store.close()
-        failing = sum(counts.get(s, 0) for s in self.config.fail_on)
-        if reason != "finished" or reports_failed:
-            self.exit_code = 1
-        elif self.degraded:
-            self.exit_code = 4
-            logger.error("linkhealth: degraded run, nothing counted: %s", self.degraded)
-        elif failing:
-            self.exit_code = 3
+        finally:
+            self.store.close()
+        self.exit_code = finished.exit_code
+        counts = finished.counts
         summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES if counts.get(s))
         seconds = time.monotonic() - self.started
         line = (
@@ -317,24 +292,6 @@ class SeedsSpider(scrapy.Spider):
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("linkhealth/exit_code", self.exit_code)
             self.crawler.stats.set_value("linkhealth/summary", line)
-
-    def _write_fixes(self) -> Path:
-        """reports/fixes.md: the changes `linkhealth fix` would make (clean URLs only)."""
-        style = str(self.crawler.settings.get("LINKHEALTH_ARCHIVE_FIX_STYLE") or "append")
-        states = states_from_links_csv(self.config.report_dir / "links.csv")
-        planned = plan(self.config.seeds, states, self.config.rules, style=style)
-        return write_fixes_md(self.config.report_dir / "fixes.md", all_fixes(planned))
-
-    def _account_for_the_rest(self) -> None:
-        """Every link gets a verdict: one whose request vanished is recorded as such."""
-        missing = self.store.unchecked_identities(self.run_id)
-        record_not_checked(self.store, self.run_id, missing, self.config.now_iso)
-
-    def _counts(self) -> dict[str, int]:
-        rows = self.store.db.execute(
-            "SELECT status, COUNT(*) FROM checks WHERE run_id=? GROUP BY status", (self.run_id,)
-        )
-        return {str(status): int(n) for status, n in rows}
 
     def _stats(self) -> dict[str, Any]:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}

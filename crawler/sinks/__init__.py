@@ -1,0 +1,1 @@
+"""Where a run's results go: the SQLite store and its reports (:mod:`crawler.sinks.local`)."""
