@@ -30,9 +30,11 @@ from twisted.python.failure import Failure
 from crawler.archive import store as archive_store
 from crawler.archive import wayback
 from crawler.archive.store import ArchiveRow
-from crawler.config import ConfigError, parse_now
+from crawler.config import Config, ConfigError, parse_now
 from crawler.items import LinkCheck
 from crawler.politeness import parse_retry_after
+from crawler.sinks import sink_of
+from crawler.sinks.local import LocalSink
 from crawler.verdict import ALIVE, BLOCKED, DEAD, ERROR, Fetched, judge
 
 logger = logging.getLogger(__name__)
@@ -139,7 +141,8 @@ class ArchiveExtension:
         self.capture_stopped: str | None = None
         #: jobs whose capture request is queued but not sent yet
         self.waiting: dict[str, Job] = {}
-        self.spider: Any = None
+        #: the run's sink (the store, the config, the run): set when the spider opens
+        self.sink: LocalSink | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -157,7 +160,10 @@ class ArchiveExtension:
     # signals ----------------------------------------------------------------------------------
 
     def spider_opened(self, spider: Any) -> None:
-        self.spider = spider
+        sink = sink_of(self.crawler)
+        if not isinstance(sink, LocalSink):
+            raise NotConfigured("archiving needs the run's SQLite store")
+        self.sink = sink
         s = self.settings
         if s.lookups_per_minute > SAFE_LOOKUPS:
             logger.warning(
@@ -194,7 +200,7 @@ class ArchiveExtension:
             )
 
     def item_scraped(self, item: Any, spider: Any, **_: Any) -> None:
-        if not isinstance(item, LinkCheck) or getattr(spider, "degraded", None):
+        if not isinstance(item, LinkCheck) or (self.sink is not None and self.sink.degraded):
             return
         job = self._job_for(item, spider)
         if job is None or job.identity in self.jobs:
@@ -235,8 +241,12 @@ class ArchiveExtension:
     # deciding ---------------------------------------------------------------------------------
 
     def _db(self) -> Any:
-        store = getattr(self.spider, "store", None)
-        return getattr(store, "db", None)
+        return self.sink.store.db if self.sink is not None else None
+
+    @property
+    def config(self) -> Config:
+        assert self.sink is not None, "the spider is open"
+        return self.sink.config
 
     def _job_for(self, item: LinkCheck, spider: Any) -> Job | None:
         db = self._db()
@@ -245,7 +255,7 @@ class ArchiveExtension:
             return None
         status = item.verdict.status
         known = archive_store.known(db, item.identity) if db is not None else None
-        now = spider.config.now
+        now = self.config.now
         fresh = (
             known is not None
             and known[0] in archive_store.FRESH_STATUSES
@@ -285,7 +295,7 @@ class ArchiveExtension:
         if db is None:
             return
         archive_store.record(
-            db, row, checked_at=self.spider.config.now_iso, run_id=int(self.spider.run_id)
+            db, row, checked_at=self.config.now_iso, run_id=self.sink.run_id if self.sink else 0
         )
 
     def _fail(self, job: Job, reason: str) -> None:
@@ -435,7 +445,7 @@ class ArchiveExtension:
             except wayback.CDXError:
                 self._fail(job, "cdx-bad-answer")
                 return
-            captures = wayback.without_credentials(captures, self.spider.config.rules)
+            captures = wayback.without_credentials(captures, self.config.rules)
             self._decide(job, captures)
         finally:
             self._pump()
@@ -447,7 +457,7 @@ class ArchiveExtension:
         queue.appendleft(queue.pop())
 
     def _decide(self, job: Job, captures: list[wayback.Capture]) -> None:
-        now = self.spider.config.now
+        now = self.config.now
         latest = captures[-1] if captures else None
         if job.kind == "dead":
             job.candidates = list(reversed(captures))
@@ -529,7 +539,7 @@ class ArchiveExtension:
                     headers=headers,
                     body=response.body,
                 )
-                verdict = judge(fetched, self.spider.config.rules)
+                verdict = judge(fetched, self.config.rules)
                 then(verdict.status == ALIVE, verdict.title)
             finally:
                 self._pump()

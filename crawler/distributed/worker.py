@@ -15,7 +15,7 @@ import dataclasses
 import json
 import logging
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any, Self
+from typing import Self
 
 import redis
 import redis.asyncio as aredis
@@ -25,10 +25,7 @@ from crawler.config import Config, parse_now
 from crawler.distributed.frontier import LEASE, RECORD, RENEW, Keys, RunInfo
 from crawler.distributed.settings import number, setting
 from crawler.items import LinkCheck
-from crawler.network import NetworkWatch
-
-if TYPE_CHECKING:
-    from crawler.spiders.seeds import SeedsSpider
+from crawler.sinks import QueuedLink
 
 logger = logging.getLogger(__name__)
 
@@ -90,19 +87,23 @@ class RedisSink:
 
     # start requests ---------------------------------------------------------------------------
 
-    async def requests(self, spider: SeedsSpider) -> AsyncIterator[Any]:
-        """Lease links until the queue is empty and no lease is out; a request for each."""
+    @property
+    def now_iso(self) -> str:
+        # checks carry the run's timestamp, not this machine's clock
+        return self.run.now_iso if self.run is not None else self.config.now_iso
+
+    def saw(self, host: str, reason: str, *, answered: bool) -> None:
+        """Nothing: the offline check is the coordinator's (a worker's view is partial)."""
+
+    async def links(self) -> AsyncIterator[LinkCheck | QueuedLink]:
+        """Lease links until the queue is empty and no lease is out."""
         self.aredis = aredis.Redis.from_url(self.config.redis_url)
         run = RunInfo.from_mapping(await self.aredis.hgetall(self.keys.run))
         if run is None:
             logger.error("no run in Redis under %r: run `linkhealth push` first", self.keys.run)
             return
         self.run = run
-        # checks carry the run's timestamp, not this machine's clock
-        spider.config = dataclasses.replace(spider.config, now=parse_now(run.now_iso))
-        spider.run_id = run.run_id
-        if not hasattr(spider, "network"):
-            spider.network = NetworkWatch(spider.config.network)
+        self.config = dataclasses.replace(self.config, now=parse_now(run.now_iso))
         logger.info("worker on run %d (%d links to fetch)", run.run_id, run.links)
         lease = self.aredis.register_script(LEASE)
         keys = self.keys.lease_keys(run.run_id)
@@ -118,7 +119,7 @@ class RedisSink:
             messages = [json.loads(m) for m in reply[3:]]
             self.held.update(msg["identity"] for msg in messages)  # renewed from now on
             for msg in messages:
-                yield spider.make_request(msg["identity"], msg["fetch_url"], msg["host"])
+                yield QueuedLink(msg["identity"], msg["fetch_url"], msg["host"])
             if messages:
                 waiting = False
                 idle = 0

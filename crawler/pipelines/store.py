@@ -1,4 +1,4 @@
-"""Writes each verdict to the store as it arrives (its own transaction)."""
+"""Hands each verdict to the run's sink as it arrives (the store: its own transaction)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler.items import LinkCheck
+from crawler.sinks import sink_of
 
 
 class StorePipeline:
@@ -23,8 +24,10 @@ class StorePipeline:
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, LinkCheck):
-            spider = self.crawler.spider
-            spider.record(item)  # type: ignore[union-attr]
+            sink = sink_of(self.crawler)
+            if sink is None:
+                raise RuntimeError("a verdict arrived before the run's sink was made")
+            sink.record(item)
             if self.stats is not None:
                 self.stats.inc_value(f"linkhealth/verdict/{item.verdict.status}")
                 self.stats.inc_value(f"linkhealth/reason/{item.verdict.reason}")

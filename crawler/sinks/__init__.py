@@ -1,1 +1,71 @@
-"""Where a run's results go: the SQLite store and its reports (:mod:`crawler.sinks.local`)."""
+"""Where a run's links come from and its verdicts go: one sink per crawler.
+
+A sink owns the run: it begins it (the links to check), hands the spider the links to fetch,
+records each verdict, and finishes it. :class:`crawler.sinks.local.LocalSink` works on the SQLite
+store (reports, ``fixes.md``, exit status); :class:`crawler.distributed.worker.RedisSink` leases
+links from Redis and sends verdicts back there. The spider only turns links into requests and
+responses into verdicts; other components reach the sink through the crawler
+(:func:`sink_of`), never through spider attributes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, NamedTuple, Protocol
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from crawler.config import Config
+    from crawler.items import LinkCheck
+
+_ATTRIBUTE = "_linkhealth_sink"
+
+
+class QueuedLink(NamedTuple):
+    """A link to fetch: what the spider needs to make its request."""
+
+    identity: str
+    fetch_url: str
+    host: str
+
+
+class Sink(Protocol):
+    config: Config
+
+    @property
+    def now_iso(self) -> str:
+        """The run's timestamp, which every verdict carries."""
+
+    def links(self) -> AsyncIterator[LinkCheck | QueuedLink]:
+        """Begin the run: verdicts known without a fetch, then the links to fetch."""
+
+    def saw(self, host: str, reason: str, *, answered: bool) -> None:
+        """A fetch's outcome (the offline check watches them)."""
+
+    def record(self, item: LinkCheck) -> None:
+        """One verdict, as it arrives."""
+
+    def close(self, reason: str) -> None:
+        """Finish the run (the exit status goes to the stats, ``linkhealth/exit_code``)."""
+
+
+def attach(crawler: Crawler, config: Config) -> Sink:
+    """The crawler's sink for this configuration (made once, when the spider is made)."""
+    sink: Sink
+    if config.redis_url:
+        from crawler.distributed.worker import RedisSink  # noqa: PLC0415 - optional extra
+
+        sink = RedisSink.from_crawler(crawler, config)
+    else:
+        from crawler.sinks.local import LocalSink  # noqa: PLC0415 - imports the reports
+
+        sink = LocalSink.from_crawler(crawler, config)
+    setattr(crawler, _ATTRIBUTE, sink)
+    return sink
+
+
+def sink_of(crawler: Crawler) -> Sink | None:
+    """The crawler's sink, once the spider is made (None before, or for another spider)."""
+    sink: Sink | None = getattr(crawler, _ATTRIBUTE, None)
+    return sink

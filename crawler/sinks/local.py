@@ -1,26 +1,37 @@
-"""How a run on the SQLite store ends, for the embedded spider and ``linkhealth merge`` alike.
+"""A run on the SQLite store: its links, its verdicts, its end (see :mod:`crawler.sinks`).
 
-:meth:`LocalSink.finish` accounts for every link (one without a verdict is recorded as
-``error``/``not-checked``), finishes the run, writes the reports and ``fixes.md``, and gives the
-exit status: 0 completed, 1 could not complete (or the reports failed), 3 findings listed in
-``LINKHEALTH_FAIL_ON``, 4 a degraded run. The spider calls it when it closes; ``linkhealth
-merge`` when the workers of a distributed run are done.
+:meth:`LocalSink.links` scans the seeds, begins (or continues) the run, records its links and
+yields the verdicts known without a fetch, then the links to fetch (none but ``offline``
+verdicts when the canaries say the network is unusable). :meth:`LocalSink.record` writes each
+verdict as it arrives. :meth:`LocalSink.finish` accounts for every link (one without a verdict
+is recorded as ``error``/``not-checked``), finishes the run, writes the reports and
+``fixes.md``, and gives the exit status: 0 completed, 1 could not complete (or the reports
+failed), 3 findings listed in ``LINKHEALTH_FAIL_ON``, 4 a degraded run. The spider's sink calls
+it when the crawl closes; ``linkhealth merge`` when the workers of a distributed run are done.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 from crawler.config import Config
 from crawler.fixes import all_fixes, plan, states_from_links_csv, write_fixes_md
-from crawler.links import record_not_checked
-from crawler.network import NETWORK_REASONS
+from crawler.items import LinkCheck
+from crawler.links import fetch_order, record_links, record_not_checked, scan_links
+from crawler.network import NETWORK_REASONS, NetworkWatch, canaries_verdict
 from crawler.report import write_reports
+from crawler.sinks import QueuedLink
 from crawler.store import Store
+from crawler.verdict import ERROR, STATUSES, Verdict
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
 
@@ -39,9 +50,152 @@ class Finished:
 class LocalSink:
     """The SQLite store of a run and what is written from it."""
 
-    def __init__(self, store: Store, config: Config) -> None:
+    def __init__(self, store: Store, config: Config, crawler: Crawler | None = None) -> None:
         self.store = store
         self.config = config
+        self.crawler = crawler
+        self.run_id = 0
+        #: why the network is unusable, when it is (a degraded run counts nothing)
+        self.degraded: str | None = None
+        self.network = NetworkWatch(config.network)
+        self.started = time.monotonic()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, config: Config) -> Self:
+        return cls(Store(config.state_db, config.rules), config, crawler)
+
+    @property
+    def now_iso(self) -> str:
+        return self.config.now_iso
+
+    # the run's links ------------------------------------------------------------------------
+
+    async def links(self) -> AsyncIterator[LinkCheck | QueuedLink]:
+        config, store = self.config, self.store
+        links, n_occurrences = scan_links(
+            config.seeds, config.rules, config.ignore, config.now.date()
+        )
+        run = store.begin_run(config.now_iso, str(config.seeds), resume=config.resume)
+        self.run_id = run.id
+        if run.resumed:
+            logger.info("continuing run %d, started %s", run.id, run.started_at)
+        record_links(store, run.id, config.now_iso, links, config.rules)
+        done = store.checked_identities(run.id) if run.resumed else set()
+        presets = [
+            LinkCheck(x.identity, config.now_iso, x.preset)
+            for x in links.values()
+            if x.preset is not None and x.identity not in done
+        ]
+        # From here on a link is three strings: its occurrences are in the store (the reports
+        # and the fixes read them there or from the seeds), not held through the crawl.
+        ordered = list(fetch_order(links.values()))
+        queue = deque(
+            QueuedLink(x.identity, x.fetch_url or "", x.host)
+            for x in ordered
+            if x.identity not in done
+        )  # (fetch_order gives only links with a fetch_url)
+        logger.info(
+            "%d link occurrences, %d distinct links, %d to fetch, %d already checked in this run",
+            n_occurrences,
+            len(links),
+            len(ordered),
+            len(done),
+        )
+        del links, ordered
+        for check in presets:
+            yield check
+        del presets
+        if queue and config.network.canaries:
+            self.degraded = await self._probe_canaries()
+        while queue:
+            link = queue.popleft()
+            if self.degraded:
+                offline = Verdict(ERROR, "offline", detail="not fetched: no usable network")
+                yield LinkCheck(link.identity, config.now_iso, offline)
+            else:
+                yield link
+
+    async def _probe_canaries(self) -> str | None:
+        """Fetch the canary hosts (no retries); the reason the network is unusable, if it is."""
+        import scrapy  # noqa: PLC0415 - only when crawling (`linkhealth merge` runs without it)
+
+        from crawler.errors import verdict_for_exception  # noqa: PLC0415 - Scrapy's errors
+        from crawler.extensions.headreader import META_HEAD_ONLY, META_MAX_BYTES  # noqa: PLC0415
+
+        assert self.crawler is not None
+        assert self.crawler.engine is not None
+        policy = self.config.network
+        results: dict[str, str | None] = {}
+        for url in policy.canaries:
+            request = scrapy.Request(
+                url,
+                dont_filter=True,
+                meta={
+                    "dont_retry": True,
+                    "download_timeout": policy.canary_timeout,
+                    META_MAX_BYTES: 4096,
+                    META_HEAD_ONLY: True,
+                    "dont_redirect": True,
+                },
+            )
+            try:
+                await self.crawler.engine.download_async(request)
+            except Exception as exc:
+                results[url] = verdict_for_exception(exc).reason
+            else:
+                results[url] = None
+                break
+        degraded = canaries_verdict(results)
+        if degraded:
+            logger.error("network check: %s", degraded)
+        else:
+            logger.info("network check: canary answered, the network is usable")
+        return degraded
+
+    def saw(self, host: str, reason: str, *, answered: bool) -> None:
+        self.network.saw(host, reason, answered=answered)
+
+    def record(self, item: LinkCheck) -> None:
+        self.store.record_check(self.run_id, item.row(counted=not self.degraded))
+
+    def close(self, reason: str) -> None:
+        """The crawl ended: finish the run (when it began), close the store, say how it went."""
+        if not self.run_id:
+            self.store.close()
+            return
+        completed = reason == "finished"
+        if completed:
+            self.degraded = self.degraded or self.network.verdict()
+        seconds = time.monotonic() - self.started
+        stats = self.crawler.stats if self.crawler is not None else None
+        kept = {
+            k: v
+            for k, v in (stats.get_stats() if stats is not None else {}).items()
+            if k.startswith(("linkhealth/", "downloader/"))
+        }
+        try:
+            finished = self.finish(
+                self.run_id,
+                finished_at=self.config.iso_after(seconds),
+                completed=completed,
+                stats=kept,
+                degraded=self.degraded,
+            )
+        finally:
+            self.store.close()
+        counts = finished.counts
+        summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES if counts.get(s))
+        line = (
+            f"linkhealth: run {self.run_id} {'degraded' if self.degraded else reason}: "
+            f"{sum(counts.values())} links "
+            f"({summary or 'none'}) in {seconds:.0f}s; reports in {self.config.report_dir}/"
+        )
+        logger.info(line)
+        if stats is not None:
+            stats.set_value("linkhealth/exit_code", finished.exit_code)
+            stats.set_value("linkhealth/summary", line)
+
+    # the end of the run ---------------------------------------------------------------------
 
     def finish(
         self,

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections import deque
 from collections.abc import AsyncIterator, Sized
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 import scrapy
@@ -20,20 +18,14 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler import logfilter
+from crawler import logfilter, sinks
 from crawler.config import Config, load_config
 from crawler.errors import verdict_for_exception
 from crawler.extensions.headreader import META_HEAD_ONLY, META_MAX_BYTES
 from crawler.items import LinkCheck
-from crawler.links import fetch_order, record_links, scan_links
-from crawler.network import NetworkWatch, canaries_verdict
-from crawler.sinks.local import LocalSink
-from crawler.store import Store
+from crawler.sinks import Sink
 from crawler.urls import URLProblem, canonicalize, masked_names, redact
-from crawler.verdict import ERROR, STATUSES, Fetched, Verdict, evidence, judge
-
-if TYPE_CHECKING:
-    from crawler.distributed.worker import RedisSink
+from crawler.verdict import Fetched, Verdict, evidence, judge
 
 logger = logging.getLogger(__name__)
 
@@ -45,20 +37,16 @@ _BACKLOG_POLL = 0.05
 
 
 class SeedsSpider(scrapy.Spider):
+    """Turns the sink's links into requests and responses into verdicts; nothing else."""
+
     name = "seeds"
     config: Config
-    store: Store
-    network: NetworkWatch
-    sink: RedisSink | None
+    sink: Sink
     backlog: int
 
     def __init__(self, seeds: str | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.seeds_arg = seeds
-        self.run_id = 0
-        self.started = time.monotonic()
-        self.exit_code = 0
-        self.degraded: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -73,15 +61,8 @@ class SeedsSpider(scrapy.Spider):
             for name in ("", "scrapy", "crawler"):
                 logging.getLogger(name).setLevel(level)
             logging.getLogger("markdown_it").setLevel(max(level, logging.INFO))
-        spider.network = NetworkWatch(spider.config.network)
         spider.backlog = max(_MIN_BACKLOG, 2 * crawler.settings.getint("CONCURRENT_REQUESTS"))
-        spider.sink = None
-        if spider.config.redis_url:
-            from crawler.distributed.worker import RedisSink  # noqa: PLC0415 - optional extra
-
-            spider.sink = RedisSink.from_crawler(crawler, spider.config)
-            return spider
-        spider.store = Store(spider.config.state_db, spider.config.rules)
+        spider.sink = sinks.attach(crawler, spider.config)
         return spider
 
     # start ----------------------------------------------------------------------------------
@@ -89,55 +70,12 @@ class SeedsSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         # Scrapy installs its log handler anew once the spider exists: the filter goes on it now
         logfilter.install(self.config.rules)
-        if self.sink is not None:  # a distributed worker: links come from the shared queue
-            async for request in self.sink.requests(self):
-                yield request
-            return
-        config = self.config
-        links, n_occurrences = scan_links(
-            config.seeds, config.rules, config.ignore, config.now.date()
-        )
-        run = self.store.begin_run(config.now_iso, str(config.seeds), resume=config.resume)
-        self.run_id = run.id
-        if run.resumed:
-            logger.info("continuing run %d, started %s", run.id, run.started_at)
-        record_links(self.store, run.id, config.now_iso, links, config.rules)
-        done = self.store.checked_identities(run.id) if run.resumed else set()
-        presets = [
-            LinkCheck(x.identity, config.now_iso, x.preset)
-            for x in links.values()
-            if x.preset is not None and x.identity not in done
-        ]
-        # From here on a link is three strings: its occurrences are in the store (the reports
-        # and the fixes read them there or from the seeds), not held through the crawl.
-        ordered = list(fetch_order(links.values()))
-        queue = deque(
-            (x.identity, x.fetch_url or "", x.host) for x in ordered if x.identity not in done
-        )  # (fetch_order gives only links with a fetch_url)
-        logger.info(
-            "%d link occurrences, %d distinct links, %d to fetch, %d already checked in this run",
-            n_occurrences,
-            len(links),
-            len(ordered),
-            len(done),
-        )
-        del links, ordered
-        for check in presets:
-            yield check
-        del presets
-        if queue and self.config.network.canaries:
-            self.degraded = await self._probe_canaries()
-        while queue:
-            identity, fetch_url, host = queue.popleft()
-            if self.degraded:
-                yield LinkCheck(
-                    identity,
-                    self.config.now_iso,
-                    Verdict(ERROR, "offline", detail="not fetched: no usable network"),
-                )
+        async for link in self.sink.links():
+            if isinstance(link, LinkCheck):
+                yield link
             else:
                 await self._room_in_scheduler()
-                yield self.make_request(identity, fetch_url, host)
+                yield self.make_request(*link)
 
     async def _room_in_scheduler(self) -> None:
         """Wait while the scheduler holds a backlog of requests.
@@ -155,38 +93,8 @@ class SeedsSpider(scrapy.Spider):
         if self.crawler.stats is not None:
             self.crawler.stats.max_value("linkhealth/scheduler_max_queued", len(scheduler))
 
-    async def _probe_canaries(self) -> str | None:
-        """Fetch the canary hosts (no retries); the reason the network is unusable, if it is."""
-        assert self.crawler.engine is not None
-        results: dict[str, str | None] = {}
-        for url in self.config.network.canaries:
-            request = scrapy.Request(
-                url,
-                dont_filter=True,
-                meta={
-                    "dont_retry": True,
-                    "download_timeout": self.config.network.canary_timeout,
-                    META_MAX_BYTES: 4096,
-                    META_HEAD_ONLY: True,
-                    "dont_redirect": True,
-                },
-            )
-            try:
-                await self.crawler.engine.download_async(request)
-            except Exception as exc:
-                results[url] = verdict_for_exception(exc).reason
-            else:
-                results[url] = None
-                break
-        degraded = canaries_verdict(results)
-        if degraded:
-            logger.error("network check: %s", degraded)
-        else:
-            logger.info("network check: canary answered, the network is usable")
-        return degraded
-
     def make_request(self, identity: str, fetch_url: str, host: str) -> scrapy.Request:
-        """The request for one link (also used by distributed workers, from a queued link)."""
+        """The request for one link."""
         platform = self.config.rules.platform_for(host)
         generic = self.config.rules.generic
         max_bytes = platform.max_body_bytes or generic.max_body_bytes or 1_000_000
@@ -230,14 +138,14 @@ class SeedsSpider(scrapy.Spider):
             redirects=tuple((int(code), url) for code, url in hops if isinstance(code, int)),
         )
         verdict = judge(fetched, self.config.rules)
-        self.network.saw(urlsplit(meta[META_URL]).hostname or "", verdict.reason, answered=True)
+        self.sink.saw(urlsplit(meta[META_URL]).hostname or "", verdict.reason, answered=True)
         yield self._check(meta[META_IDENTITY], verdict)
 
     def failed(self, failure: Failure) -> Any:
         request = failure.request  # type: ignore[attr-defined]
         verdict = verdict_for_exception(failure.value or RuntimeError("unknown failure"))
         host = urlsplit(request.meta[META_URL]).hostname or ""
-        self.network.saw(host, verdict.reason, answered=False)
+        self.sink.saw(host, verdict.reason, answered=False)
         yield self._check(request.meta[META_IDENTITY], verdict)
 
     def _check(self, identity: str, verdict: Verdict) -> LinkCheck:
@@ -249,50 +157,9 @@ class SeedsSpider(scrapy.Spider):
             note = f"credential-like parameter masked: {', '.join(masked)}"
             detail = f"{verdict.detail}; {note}" if verdict.detail else note
             verdict = replace(verdict, detail=evidence(detail, ""))
-        return LinkCheck(identity, self.config.now_iso, verdict)
-
-    def record(self, item: LinkCheck) -> None:
-        if self.sink is not None:
-            self.sink.record(item)
-            return
-        self.store.record_check(self.run_id, item.row(counted=not self.degraded))
+        return LinkCheck(identity, self.sink.now_iso, verdict)
 
     # end --------------------------------------------------------------------------------------
 
     def closed(self, reason: str) -> None:
-        if self.sink is not None:  # the merge step finishes the run and writes the reports
-            self.sink.close(reason)
-            return
-        if not self.run_id:
-            self.store.close()
-            return
-        completed = reason == "finished"
-        if completed:
-            self.degraded = self.degraded or self.network.verdict()
-        try:
-            finished = LocalSink(self.store, self.config).finish(
-                self.run_id,
-                finished_at=self.config.iso_after(time.monotonic() - self.started),
-                completed=completed,
-                stats=self._stats(),
-                degraded=self.degraded,
-            )
-        finally:
-            self.store.close()
-        self.exit_code = finished.exit_code
-        counts = finished.counts
-        summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES if counts.get(s))
-        seconds = time.monotonic() - self.started
-        line = (
-            f"linkhealth: run {self.run_id} {'degraded' if self.degraded else reason}: "
-            f"{sum(counts.values())} links "
-            f"({summary or 'none'}) in {seconds:.0f}s; reports in {self.config.report_dir}/"
-        )
-        logger.info(line)
-        if self.crawler.stats is not None:
-            self.crawler.stats.set_value("linkhealth/exit_code", self.exit_code)
-            self.crawler.stats.set_value("linkhealth/summary", line)
-
-    def _stats(self) -> dict[str, Any]:
-        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
-        return {k: v for k, v in stats.items() if k.startswith(("linkhealth/", "downloader/"))}
+        self.sink.close(reason)
