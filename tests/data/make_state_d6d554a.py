@@ -1,10 +1,15 @@
-"""Writes a state file with the code at d6d554a (run from /work/main before any change)."""
+"""How tests/data/state-d6d554a.sqlite was made: three crawls with the code at d6d554a.
+
+Run from the root of a checkout of d6d554a (`git worktree add /tmp/old d6d554a`); it writes the
+state file to /tmp/fx/state-d6d554a.sqlite. Kept for the record: the fixture must stay as that
+commit wrote it (tests/test_store_migration.py opens it).
+"""
 
 import shutil
 import sys
 from pathlib import Path
 
-sys.path.insert(0, "/work/main")
+sys.path.insert(0, str(Path.cwd()))
 from tests.conftest import run_crawl
 from tests.fakeweb import FakeWeb
 from tests.test_archive import FAST_ARCHIVE, KEYS
