@@ -14,8 +14,8 @@ from pathlib import Path
 
 from crawler import fixes
 from crawler.config import DEFAULTS, ConfigError, load_config, parse_now, policy_from
-from crawler.distributed.settings import DISTRIBUTED_DEFAULTS
 from crawler.explain import explain
+from crawler.registry import SETTINGS
 from crawler.report import NoRunError, write_reports
 from crawler.rules import RulesError, load_rules
 from crawler.store import Store, StoreError
@@ -123,7 +123,7 @@ def _redis_default() -> str | None:
 
 def _prefix_default() -> str:
     return os.environ.get("LINKHEALTH_REDIS_PREFIX") or str(
-        DISTRIBUTED_DEFAULTS["LINKHEALTH_REDIS_PREFIX"][0]
+        SETTINGS["LINKHEALTH_REDIS_PREFIX"].default
     )
 
 

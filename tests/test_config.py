@@ -33,7 +33,7 @@ def _get(values):
         ({"LINKHEALTH_ARCHIVE_MAX_AGE": "a month"}, "LINKHEALTH_ARCHIVE_MAX_AGE"),
         ({"LINKHEALTH_ARCHIVE_PAUSE": "-1"}, "LINKHEALTH_ARCHIVE_PAUSE"),
         ({"LINKHEALTH_ARCHIVE_ENABLED": "yes please"}, "LINKHEALTH_ARCHIVE_ENABLED"),
-        ({"LINKHEALTH_ARCHIVE_ANONYMOUS_SAVE": "on"}, "LINKHEALTH_ARCHIVE_ANONYMOUS_SAVE"),
+        ({"LINKHEALTH_ARCHIVE_ANONYMOUS_SAVE": "maybe"}, "LINKHEALTH_ARCHIVE_ANONYMOUS_SAVE"),
         ({"LINKHEALTH_ARCHIVE_FIX_STYLE": "rewrite"}, "LINKHEALTH_ARCHIVE_FIX_STYLE"),
         ({"LINKHEALTH_ARCHIVE_BASE": "web.archive.org"}, "LINKHEALTH_ARCHIVE_BASE"),
         ({"LINKHEALTH_REDIS_LEASE": "soon"}, "LINKHEALTH_REDIS_LEASE"),
@@ -152,3 +152,25 @@ def test_missing_seeds_path(tmp_path):
     result = run_crawl(tmp_path / "nope", tmp_path)
     assert result.returncode == 2
     assert "does not exist" in result.stderr
+
+
+def test_the_registry_declares_every_setting_once_with_a_working_default():
+    # each default passes its own check; the fix styles are the ones `linkhealth fix` knows
+    from crawler.fixes import STYLES
+    from crawler.registry import SETTINGS, value
+
+    for name, setting in SETTINGS.items():
+        assert name.startswith("LINKHEALTH_")
+        if setting.default not in ("", None):
+            assert setting.kind(name, setting.default) is not None, name
+        assert value({}.get, name) == setting.default
+    for style in STYLES:
+        assert SETTINGS["LINKHEALTH_ARCHIVE_FIX_STYLE"].kind("x", style) == style
+
+
+def test_a_secret_setting_is_never_echoed(tmp_path):
+    url = "redis://user:S3CRETPASSWORD@host:port-not-a-number/0"
+    with pytest.raises(ConfigError) as info:
+        load_config(_get({"LINKHEALTH_SEEDS": str(tmp_path), "LINKHEALTH_REDIS_URL": url}))
+    assert "LINKHEALTH_REDIS_URL" in str(info.value)
+    assert "S3CRETPASSWORD" not in str(info.value)

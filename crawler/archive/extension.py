@@ -30,9 +30,10 @@ from twisted.python.failure import Failure
 from crawler.archive import store as archive_store
 from crawler.archive import wayback
 from crawler.archive.store import ArchiveRow
-from crawler.config import Config, ConfigError, parse_now
+from crawler.config import Config, parse_now
 from crawler.items import LinkCheck
 from crawler.politeness import parse_retry_after
+from crawler.registry import value
 from crawler.sinks import sink_of
 from crawler.sinks.local import LocalSink
 from crawler.verdict import ALIVE, BLOCKED, DEAD, ERROR, Fetched, judge
@@ -54,17 +55,6 @@ ENV_SECRET = "LINKHEALTH_WAYBACK_SECRET_KEY"  # noqa: S105 (a variable name)
 CANDIDATES = 5
 
 
-def _number(crawler: Crawler, name: str, *, positive: bool = True) -> float:
-    value = crawler.settings.get(name)
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{name}: expected a number, got {value!r}") from None
-    if number < 0 or (positive and number == 0):
-        raise ConfigError(f"{name}: must be greater than 0, got {value!r}")
-    return number
-
-
 @dataclass(frozen=True, slots=True)
 class ArchiveSettings:
     max_age_days: float
@@ -81,19 +71,21 @@ class ArchiveSettings:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchiveSettings:
-        get = crawler.settings
+        def get(name: str) -> Any:
+            return value(crawler.settings.get, name)
+
         return cls(
-            max_age_days=_number(crawler, "LINKHEALTH_ARCHIVE_MAX_AGE"),
-            lookups_per_minute=_number(crawler, "LINKHEALTH_ARCHIVE_LOOKUPS_PER_MINUTE"),
-            captures_per_minute=_number(crawler, "LINKHEALTH_ARCHIVE_CAPTURES_PER_MINUTE"),
-            time_budget=_number(crawler, "LINKHEALTH_ARCHIVE_TIME_BUDGET"),
-            capture_blocked=get.getbool("LINKHEALTH_ARCHIVE_CAPTURE_BLOCKED"),
-            anonymous_save=get.getbool("LINKHEALTH_ARCHIVE_ANONYMOUS_SAVE"),
-            pause=_number(crawler, "LINKHEALTH_ARCHIVE_PAUSE", positive=False),
-            timeout=_number(crawler, "LINKHEALTH_ARCHIVE_TIMEOUT"),
-            poll_interval=_number(crawler, "LINKHEALTH_ARCHIVE_POLL_INTERVAL"),
-            poll_max=_number(crawler, "LINKHEALTH_ARCHIVE_POLL_MAX"),
-            base=str(get.get("LINKHEALTH_ARCHIVE_BASE") or "https://web.archive.org").rstrip("/"),
+            max_age_days=float(get("LINKHEALTH_ARCHIVE_MAX_AGE")),
+            lookups_per_minute=float(get("LINKHEALTH_ARCHIVE_LOOKUPS_PER_MINUTE")),
+            captures_per_minute=float(get("LINKHEALTH_ARCHIVE_CAPTURES_PER_MINUTE")),
+            time_budget=float(get("LINKHEALTH_ARCHIVE_TIME_BUDGET")),
+            capture_blocked=bool(get("LINKHEALTH_ARCHIVE_CAPTURE_BLOCKED")),
+            anonymous_save=bool(get("LINKHEALTH_ARCHIVE_ANONYMOUS_SAVE")),
+            pause=float(get("LINKHEALTH_ARCHIVE_PAUSE")),
+            timeout=float(get("LINKHEALTH_ARCHIVE_TIMEOUT")),
+            poll_interval=float(get("LINKHEALTH_ARCHIVE_POLL_INTERVAL")),
+            poll_max=float(get("LINKHEALTH_ARCHIVE_POLL_MAX")),
+            base=str(get("LINKHEALTH_ARCHIVE_BASE")),
         )
 
 
@@ -146,7 +138,7 @@ class ArchiveExtension:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        if not crawler.settings.getbool("LINKHEALTH_ARCHIVE_ENABLED"):
+        if not value(crawler.settings.get, "LINKHEALTH_ARCHIVE_ENABLED"):
             raise NotConfigured("LINKHEALTH_ARCHIVE_ENABLED is off")
         if crawler.settings.get("LINKHEALTH_REDIS_URL"):
             raise NotConfigured("the distributed profile does not archive (see the README)")

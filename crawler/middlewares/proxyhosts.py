@@ -15,6 +15,7 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from crawler.registry import value
 from crawler.rules import host_matches
 
 
@@ -42,7 +43,7 @@ class ProxyHostsMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        text = crawler.settings.get("LINKHEALTH_PROXY_HOSTS") or ""
+        text = str(value(crawler.settings.get, "LINKHEALTH_PROXY_HOSTS"))
         if not str(text).strip():
             raise NotConfigured("LINKHEALTH_PROXY_HOSTS is empty")
         return cls(parse_proxy_hosts(str(text)))

@@ -17,17 +17,15 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from scrapy.utils.response import response_status_message
 
-from crawler.config import DEFAULTS
 from crawler.politeness import backoff_delay, parse_retry_after
+from crawler.registry import value
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
     def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
-        default_max, _ = DEFAULTS["LINKHEALTH_RETRY_AFTER_MAX"]
-        default_base, _ = DEFAULTS["LINKHEALTH_RETRY_BACKOFF"]
-        self.retry_after_max = settings.getfloat("LINKHEALTH_RETRY_AFTER_MAX", default_max)
-        self.backoff_base = settings.getfloat("LINKHEALTH_RETRY_BACKOFF", default_base)
+        self.retry_after_max = float(value(settings.get, "LINKHEALTH_RETRY_AFTER_MAX"))
+        self.backoff_base = float(value(settings.get, "LINKHEALTH_RETRY_BACKOFF"))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
