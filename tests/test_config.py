@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from crawler.config import ConfigError, load_config
+from crawler.fixes import STYLES
+from crawler.registry import SETTINGS, value
 from tests.conftest import run_crawl
 from tests.fakeweb import FakeWeb
 
@@ -156,9 +158,6 @@ def test_missing_seeds_path(tmp_path):
 
 def test_the_registry_declares_every_setting_once_with_a_working_default():
     # each default passes its own check; the fix styles are the ones `linkhealth fix` knows
-    from crawler.fixes import STYLES
-    from crawler.registry import SETTINGS, value
-
     for name, setting in SETTINGS.items():
         assert name.startswith("LINKHEALTH_")
         if setting.default not in ("", None):
