@@ -6,6 +6,11 @@ therefore starts a slot's whole queue at once (measured at the fake web: 5 reque
 one host with ``CONCURRENT_REQUESTS_PER_DOMAIN = 1``). Here a request counts as transferring
 from the moment it is taken off the queue; ``Downloader._download`` adds it again (a set) and
 removes it when the download ends, as before.
+
+In the distributed profile ``DOWNLOAD_DELAY`` is kept across workers by the global host limit
+(:mod:`crawler.distributed.hostlimit`), which takes a host's turn before the request reaches
+this queue: a local delay on top (randomized 0.5–1.5×) would send it at another moment than
+its turn, so two workers' requests could leave 0.1 s apart. There the local queue has no delay.
 """
 
 from __future__ import annotations
@@ -13,16 +18,22 @@ from __future__ import annotations
 from time import monotonic
 
 from scrapy.core.downloader import Downloader, Slot
+from scrapy.crawler import Crawler
 from scrapy.utils.asyncio import call_later
 from scrapy.utils.defer import _schedule_coro
 
 
 class PoliteDownloader(Downloader):
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        #: the delay is kept across workers by the global host limit (the Redis profile)
+        self.spaced_globally = bool(crawler.settings.get("LINKHEALTH_REDIS_URL"))
+
     def _process_queue(self, slot: Slot) -> None:
         if slot.latercall:
             return
         now = monotonic()
-        delay = slot.download_delay()
+        delay = 0.0 if self.spaced_globally else slot.download_delay()
         if delay:
             penalty = delay - now + slot.lastseen
             if penalty > 0:

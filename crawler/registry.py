@@ -297,13 +297,17 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in _SETTINGS}
 
 def value(get: Callable[[str], Any], name: str) -> Any:
     """The setting ``name`` read with ``get`` (Scrapy's ``settings.get``, ``os.environ.get``),
-    then the environment; checked by its kind; its default when unset or empty."""
+    then the environment; checked by its kind; its default when unset."""
     setting = SETTINGS[name]
     raw = get(name)
-    if raw is None or raw == "":
+    if raw is None:
         raw = os.environ.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return setting.default
+    if raw == "":
+        # an empty text is a value (LINKHEALTH_CANARY_URLS="" turns the canaries off); an
+        # empty number, switch or URL is its default
+        return "" if setting.kind is text else setting.default
     try:
         return setting.kind(name, raw)
     except ConfigError as exc:

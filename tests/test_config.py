@@ -173,3 +173,17 @@ def test_a_secret_setting_is_never_echoed(tmp_path):
         load_config(_get({"LINKHEALTH_SEEDS": str(tmp_path), "LINKHEALTH_REDIS_URL": url}))
     assert "LINKHEALTH_REDIS_URL" in str(info.value)
     assert "S3CRETPASSWORD" not in str(info.value)
+
+
+def test_an_empty_text_setting_is_a_value_an_empty_number_its_default(tmp_path):
+    config = load_config(
+        _get(
+            {
+                "LINKHEALTH_SEEDS": str(tmp_path),
+                "LINKHEALTH_CANARY_URLS": "",
+                "LINKHEALTH_CONFIRM_CHECKS": "",
+            }
+        )
+    )
+    assert config.network.canaries == ()
+    assert config.confirm.checks == SETTINGS["LINKHEALTH_CONFIRM_CHECKS"].default
