@@ -108,6 +108,7 @@ def test_a_link_with_a_masked_credential_is_never_planned() -> None:
 def test_only_fetched_http_links_are_planned() -> None:
     assert plan(ALIVE, None) is None  # a link the state file does not have
     assert plan(ALIVE, LinkState("local:notes/a.md", None)) is None
+    assert plan(ALIVE, LinkState(URL, None)) is None  # an http link never fetched
     assert plan(DEAD, LinkState("ftp://example.org/f", "ftp://example.org/f")) is None
 
 
