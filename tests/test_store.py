@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from crawler.archive.store import archivable_url
+from crawler.archive.planner import archivable_url
+from crawler.archive.store import link_state
 from crawler.links import record_not_checked
 from crawler.store import CheckRow, LinkRow, OccurrenceRow, Store
 
@@ -61,8 +62,8 @@ def test_only_fetched_http_links_are_archivable(tmp_path):
         LinkRow("ftp://example.org/f", "ftp://example.org/f", None, "example.org"),
     ]
     store.record_links(run.id, NOW, rows, [])
-    assert archivable_url(store.db, "https://example.org/a") == "https://example.org/a"
-    assert archivable_url(store.db, "local:notes/a.md") is None
-    assert archivable_url(store.db, "ftp://example.org/f") is None
-    assert archivable_url(store.db, "https://example.org/unknown") is None
+    assert archivable_url(link_state(store.db, "https://example.org/a")) == "https://example.org/a"
+    assert archivable_url(link_state(store.db, "local:notes/a.md")) is None
+    assert archivable_url(link_state(store.db, "ftp://example.org/f")) is None
+    assert archivable_url(link_state(store.db, "https://example.org/unknown")) is None
     store.close()

@@ -6,8 +6,6 @@ import datetime as dt
 import sqlite3
 from dataclasses import dataclass
 
-from crawler.urls import has_masked_values
-
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS archives (
     identity TEXT PRIMARY KEY,
@@ -28,6 +26,17 @@ RESCUED = "rescued"
 NONE = "none"
 SKIPPED = "skipped"
 FRESH_STATUSES = (CAPTURED, EXISTING)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkState:
+    """What the state file knows of one link, for the archive."""
+
+    url: str  # the canonical clean URL
+    fetch_url: str | None  # None: never fetched (a relative path, another scheme)
+    archive_status: str | None = None  # the archive's last word on it, if any
+    archived_at: str | None = None  # ISO 8601, the snapshot's own time
+    failing_since: str | None = None  # ISO 8601, the first check of its current failing streak
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,24 +90,24 @@ def record(db: sqlite3.Connection, row: ArchiveRow, *, checked_at: str, run_id: 
     db.execute("COMMIT")
 
 
-def known(db: sqlite3.Connection, identity: str) -> tuple[str, str | None] | None:
-    """(archive_status, archived_at) stored for ``identity``."""
+def link_state(db: sqlite3.Connection, identity: str) -> LinkState | None:
+    """What the crawl's tables and this one know of ``identity`` (None: a link they do not
+    have)."""
     row = db.execute(
-        "SELECT archive_status, archived_at FROM archives WHERE identity = ?", (identity,)
+        "SELECT links.url, links.fetch_url, archives.archive_status, archives.archived_at "
+        "FROM links LEFT JOIN archives ON archives.identity = links.identity "
+        "WHERE links.identity = ?",
+        (identity,),
     ).fetchone()
-    return (str(row[0]), row[1]) if row else None
-
-
-def archivable_url(db: sqlite3.Connection, identity: str) -> str | None:
-    """The clean URL of a fetched http(s) link, from the crawl's links table; None otherwise
-    (a relative path, another scheme, a link this store does not have, or a link that needs a
-    credential-like value: the archive's index is public, so such a link is never sent)."""
-    row = db.execute("SELECT url, fetch_url FROM links WHERE identity = ?", (identity,)).fetchone()
-    if row is None or not row[1] or not str(row[0]).startswith(("http://", "https://")):
+    if row is None:
         return None
-    if has_masked_values(str(row[0])):
-        return None
-    return str(row[0])
+    return LinkState(
+        url=str(row[0]),
+        fetch_url=row[1],
+        archive_status=row[2],
+        archived_at=row[3],
+        failing_since=_failing_since(db, identity),
+    )
 
 
 def is_fresh(archived_at: str | None, now: dt.datetime, max_age_days: float) -> bool:
@@ -108,7 +117,7 @@ def is_fresh(archived_at: str | None, now: dt.datetime, max_age_days: float) -> 
     return now - when <= dt.timedelta(days=max_age_days)
 
 
-def first_failure(db: sqlite3.Connection, identity: str) -> str | None:
+def _failing_since(db: sqlite3.Connection, identity: str) -> str | None:
     """When the current failing streak began (ISO), from the crawl's own checks table."""
     rows = db.execute(
         "SELECT checked_at, status FROM checks WHERE identity = ? AND counted = 1 "

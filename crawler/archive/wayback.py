@@ -33,6 +33,12 @@ def ts_of(when: dt.datetime) -> str:
     return when.astimezone(dt.UTC).strftime("%Y%m%d%H%M%S")
 
 
+def ts_of_iso(text: str) -> str:
+    """The timestamp of an ISO 8601 time (one without a zone is UTC)."""
+    when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return ts_of(when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC))
+
+
 def ts_datetime(ts: str) -> dt.datetime:
     ts = (ts + "00000101000000"[len(ts) :])[:14]
     return dt.datetime.strptime(ts, "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)

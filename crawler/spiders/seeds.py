@@ -23,9 +23,10 @@ from crawler.config import Config, load_config
 from crawler.errors import verdict_for_exception
 from crawler.extensions.headreader import META_HEAD_ONLY, META_MAX_BYTES
 from crawler.items import LinkCheck
+from crawler.responses import fetched_from
 from crawler.sinks import Sink
 from crawler.urls import URLProblem, canonicalize, masked_names, redact
-from crawler.verdict import Fetched, Verdict, evidence, judge
+from crawler.verdict import Verdict, evidence, judge
 
 logger = logging.getLogger(__name__)
 
@@ -121,23 +122,7 @@ class SeedsSpider(scrapy.Spider):
 
     def parse(self, response: Response) -> Any:
         meta = response.meta
-        reasons = meta.get("redirect_reasons", [])
-        hops = tuple(zip(reasons, meta.get("redirect_urls", []), strict=False))
-        headers = {
-            k.decode("latin-1").lower(): v[0].decode("latin-1")
-            for k, v in response.headers.items()
-            if v
-        }
-        fetched = Fetched(
-            url=meta[META_URL],
-            final_url=response.url,
-            status=response.status,
-            headers=headers,
-            body=response.body,
-            truncated="download_stopped" in response.flags or "dataloss" in response.flags,
-            redirects=tuple((int(code), url) for code, url in hops if isinstance(code, int)),
-        )
-        verdict = judge(fetched, self.config.rules)
+        verdict = judge(fetched_from(response, meta[META_URL]), self.config.rules)
         self.sink.saw(urlsplit(meta[META_URL]).hostname or "", verdict.reason, answered=True)
         yield self._check(meta[META_IDENTITY], verdict)
 
