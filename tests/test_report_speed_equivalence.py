@@ -19,7 +19,8 @@ import pytest
 from crawler.archive.store import ArchiveRow, ensure_schema, record
 from crawler.fixes import LinkState, states_from_links_csv
 from crawler.report import csv_chunks, write_reports
-from crawler.report.frames import LINK_COLUMNS, OCCURRENCE_COLUMNS, build_report_data
+from crawler.report.columns import LINK_COLUMNS, OCCURRENCE_COLUMNS
+from crawler.report.frames import build_report_data
 from crawler.report.html import ROW_FIELDS, html_chunks, script_json
 from crawler.rules import load_rules
 from crawler.store import CheckRow, LinkRow, OccurrenceRow, Store

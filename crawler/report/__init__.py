@@ -18,9 +18,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from crawler.history import Policy
 from crawler.report.charts import run_status_counts
+from crawler.report.columns import LINK_COLUMNS, OCCURRENCE_COLUMNS
 from crawler.report.frames import (
-    LINK_COLUMNS,
-    OCCURRENCE_COLUMNS,
     ReportData,
     banner_for,
     build_report_data,
