@@ -9,18 +9,9 @@ from vulture.whitelist_utils import Whitelist
 
 _ = Whitelist()
 
-# Scrapy builds these from the dotted paths in crawler/settings.py and crawler/addon.py
+# Scrapy loads these by name from crawler/settings.py (the add-on wires the other components)
 _.LinkhealthAddon  # ADDONS (crawler/addon.py)
-_.ArchiveExtension  # EXTENSIONS (crawler/archive/extension.py)
-_.HeadReader  # EXTENSIONS (crawler/extensions/headreader.py)
-_.GlobalHostLimitMiddleware  # DOWNLOADER_MIDDLEWARES (crawler/distributed/hostlimit.py)
-_.HeadSizeMiddleware  # DOWNLOADER_MIDDLEWARES (crawler/middlewares/bodysize.py)
-_.HeadMetaRefreshMiddleware  # DOWNLOADER_MIDDLEWARES (crawler/middlewares/metarefresh.py)
-_.ProxyHostsMiddleware  # DOWNLOADER_MIDDLEWARES (crawler/middlewares/proxyhosts.py)
-_.BackoffRetryMiddleware  # DOWNLOADER_MIDDLEWARES (crawler/middlewares/retry.py)
-_.StorePipeline  # ITEM_PIPELINES (crawler/pipelines/store.py)
-_.PoliteDownloader  # DOWNLOADER (crawler/downloader.py)
-_.KeepAliveDownloadHandler  # DOWNLOAD_HANDLERS (crawler/downloadhandlers/keepalive.py)
+_.SeedsSpider  # SPIDER_MODULES: `scrapy crawl seeds` finds it by name (crawler/spiders/seeds.py)
 
 # Scrapy's component hooks, called by name
 _.update_settings  # an add-on's hook: Scrapy calls it with the project settings
