@@ -50,6 +50,8 @@ BODY_LIMIT = 60_000
 TITLE_MAX = 120
 SOURCES_MAX = 5
 
+#: the links.csv columns read here: some of crawler/report/columns.py's (a test checks it). The
+#: Action runs this script without installing the package, so it keeps its own list.
 REQUIRED_COLUMNS = (
     "url",
     "status",

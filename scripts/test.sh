@@ -9,4 +9,6 @@ bash scripts/install_test_deps.sh
 
 echo "== ruff"; python3 -m ruff check . && python3 -m ruff format --check .
 echo "== mypy"; python3 -m mypy
+echo "== import-linter"; lint-imports --no-cache
+echo "== vulture"; python3 -m vulture
 echo "== pytest"; python3 -m pytest -n 2 --dist loadgroup "$@"

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
+from crawler.report.columns import LINKS, OCCURRENCES, Column, ColumnType
 from tests.fakeweb import FakeWeb
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +32,27 @@ FAST = {
     # archiving has its own tests (tests/test_archive*.py), which turn it on
     "LINKHEALTH_ARCHIVE_ENABLED": "false",
 }
+
+
+#: what a value of each declared column type looks like in the CSV (crawler/report/columns.py)
+TYPE_PATTERNS: dict[ColumnType, re.Pattern[str]] = {
+    "text": re.compile(r".*", re.S),
+    "integer": re.compile(r"0|[1-9][0-9]*"),
+    "integer or empty": re.compile(r"(0|[1-9][0-9]*)?"),
+    "True/False": re.compile(r"True|False"),
+    "time": re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)?"),
+}
+assert set(TYPE_PATTERNS) == set(get_args(ColumnType))
+
+
+def type_mismatches(rows: list[dict[str, str]], declared: tuple[Column, ...]) -> list[str]:
+    """Each value of ``rows`` that is not of its column's declared type, with its column."""
+    return [
+        f"{column.name} ({column.type}): {row[column.name]!r}"
+        for row in rows
+        for column in declared
+        if not TYPE_PATTERNS[column.type].fullmatch(row[column.name])
+    ]
 
 
 @dataclass
@@ -49,6 +73,12 @@ class CrawlResult:
     def occurrences(self) -> list[dict[str, str]]:
         with (self.reports / "occurrences.csv").open(encoding="utf-8", newline="") as fh:
             return list(csv.DictReader(fh))
+
+    def type_mismatches(self) -> list[str]:
+        """The values of links.csv and occurrences.csv not of their column's declared type."""
+        return type_mismatches(self.links(), LINKS) + type_mismatches(
+            self.occurrences(), OCCURRENCES
+        )
 
 
 def run_crawl(

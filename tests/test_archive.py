@@ -122,6 +122,7 @@ def test_first_run_captures_rescues_and_looks_up(tmp_path: Path) -> None:
         assert "20210101000000" in wx["archive_url"]
         assert wx["title"] == "旧文章"
         assert rows[web.url("plain.test", "/status/403")]["archive_status"] == "none"
+        assert result.type_mismatches() == []
         sent = wayback_requests(web)
         text = repr(sent) + result.stderr + result.stdout
         for secret in SECRETS:

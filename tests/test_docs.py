@@ -9,7 +9,7 @@ import pytest
 from crawler.cli import build_parser
 from crawler.config import DEFAULTS
 from crawler.reasons import REASONS
-from crawler.report.frames import LINK_COLUMNS, OCCURRENCE_COLUMNS
+from crawler.report.columns import HISTORY, LINKS, OCCURRENCES, Column
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -28,13 +28,38 @@ def test_every_setting_is_documented(name):
     assert f"`{name}`" in README
 
 
-@pytest.mark.parametrize("column", LINK_COLUMNS)
-def test_every_links_column_is_documented(column):
-    assert f"| `{column}` |" in README
+def _section(heading: str) -> str:
+    """The README's text under ``heading``, up to the next heading."""
+    start = README.index(f"\n{heading}\n")
+    following = re.compile(r"^#{1,3} ", re.M).search(README, start + len(heading) + 2)
+    return README[start : following.start() if following else len(README)]
 
 
-def test_occurrences_columns_documented():
-    assert ", ".join(OCCURRENCE_COLUMNS) in README
+def _table(columns: tuple[Column, ...]) -> list[str]:
+    """The README table of these columns: each declared once, in crawler/report/columns.py."""
+    rows = ["| column | type | meaning |", "| --- | --- | --- |"]
+    for column in columns:
+        meaning = column.meaning.replace("|", "\\|")  # a bare pipe would end the cell
+        rows.append(f"| `{column.name}` | {column.type} | {meaning} |")
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("heading", "columns"),
+    [
+        ("### `links.csv` — one row per canonical link", LINKS[: -len(HISTORY)]),
+        ("### `occurrences.csv` — one row per occurrence", OCCURRENCES),
+        ("## History: confirm before condemning", HISTORY),
+    ],
+)
+def test_the_readme_tables_are_the_declared_columns(heading, columns):
+    tables = [line for line in _section(heading).splitlines() if line.startswith("|")]
+    assert tables == _table(columns)
+
+
+def test_the_history_columns_close_links_csv():
+    # the README lists links.csv's columns in two tables: its own, then History's
+    assert LINKS[-len(HISTORY) :] == HISTORY
 
 
 @pytest.mark.parametrize("reason", sorted(REASONS))

@@ -25,6 +25,7 @@ def test_confirmation_recovery_and_title_change_across_runs(tmp_path):
             web.write_scenario({"urls": {PAGE: page, WALL: wall}})
             result = run_crawl(seeds, tmp_path, env=web.env(), settings={"LINKHEALTH_NOW": day})
             assert result.returncode == 0, result.stderr[-2000:]
+            assert result.type_mismatches() == []
             days[day] = result.by_url()
             return days[day]
 

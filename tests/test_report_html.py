@@ -16,7 +16,7 @@ import pytest
 from crawler.report import write_reports
 from crawler.report.charts import run_status_counts
 from crawler.report.frames import ReportData, build_report_data
-from crawler.report.html import ROW_FIELDS, format_duration, render_html, script_json
+from crawler.report.html import ROW_FIELDS, format_duration, html_chunks, script_json
 from crawler.store import CheckRow, LinkRow, OccurrenceRow, Store
 
 HOSTILE_TITLE = "<script>alert(1)</script>"
@@ -111,7 +111,7 @@ def write_report(store: Store, directory: Path, *, archives: bool = True) -> Pat
         run_id = store.latest_run_id(with_checks=False)
         assert run_id is not None
         data = with_archives(build_report_data(store.db, run_id))
-        html = render_html(data, trend=run_status_counts(store.db, run_id))
+        html = "".join(html_chunks(data, trend=run_status_counts(store.db, run_id)))
         (directory / "report.html").write_text(html, encoding="utf-8")
     return directory / "report.html"
 
@@ -340,6 +340,6 @@ def test_empty_run(tmp_path: Path) -> None:
     store = Store(tmp_path / "state.sqlite")
     run = store.begin_run("2026-11-22T06:00:00+00:00", "seeds")
     store.record_links(run.id, "2026-11-22T06:00:00+00:00", [], [])
-    html = render_html(build_report_data(store.db, run.id))
+    html = "".join(html_chunks(build_report_data(store.db, run.id)))
     assert "<svg" not in html
     assert "This run did not finish" in html

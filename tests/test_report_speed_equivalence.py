@@ -18,9 +18,10 @@ import pytest
 
 from crawler.archive.store import ArchiveRow, ensure_schema, record
 from crawler.fixes import LinkState, states_from_links_csv
-from crawler.report import render_csv, write_reports
-from crawler.report.frames import LINK_COLUMNS, OCCURRENCE_COLUMNS, build_report_data
-from crawler.report.html import ROW_FIELDS, render_html, script_json
+from crawler.report import csv_chunks, write_reports
+from crawler.report.columns import LINK_COLUMNS, OCCURRENCE_COLUMNS
+from crawler.report.frames import build_report_data
+from crawler.report.html import ROW_FIELDS, html_chunks, script_json
 from crawler.rules import load_rules
 from crawler.store import CheckRow, LinkRow, OccurrenceRow, Store
 from crawler.urls import URLProblem, canonicalize
@@ -42,7 +43,7 @@ def test_importing_the_reports_and_fixes_loads_neither_pandas_nor_matplotlib() -
     assert out.stdout.strip() == "[]"
 
 
-def test_render_csv_is_byte_for_byte_pandas_to_csv() -> None:
+def test_csv_chunks_are_byte_for_byte_pandas_to_csv() -> None:
     n = len(NASTY)
     frame = pd.DataFrame(
         {
@@ -56,11 +57,15 @@ def test_render_csv_is_byte_for_byte_pandas_to_csv() -> None:
         }
     )
     for columns in (list(frame.columns), ["text", "int"], ["flag", "nullable", "mixed"]):
-        assert render_csv(frame, columns) == frame[columns].to_csv(index=False)
+        assert _csv(frame, columns) == frame[columns].to_csv(index=False)
     empty = frame.iloc[:0]
-    assert render_csv(empty, list(frame.columns)) == empty.to_csv(index=False)
+    assert _csv(empty, list(frame.columns)) == empty.to_csv(index=False)
     floats = frame.assign(ratio=[i / 3 for i in range(n)])  # floats: pandas formats them
-    assert render_csv(floats, ["text", "ratio"]) == floats[["text", "ratio"]].to_csv(index=False)
+    assert _csv(floats, ["text", "ratio"]) == floats[["text", "ratio"]].to_csv(index=False)
+
+
+def _csv(frame: pd.DataFrame, columns: list[str]) -> str:
+    return "".join(csv_chunks(frame, columns))
 
 
 def _store(path: Path) -> Store:
@@ -152,7 +157,7 @@ def test_report_data_matches_the_groupby_and_the_pages_data_block(
         }
         rows.append([record[name] for name in ROW_FIELDS])
     payload = {"fields": ROW_FIELDS, "statuses": [*STATUSES, "unchecked"], "rows": rows}
-    page = render_html(data)
+    page = "".join(html_chunks(data))
     block = re.search(r'id="report-data">(.*?)</script>', page, re.S)
     assert block is not None
     assert block.group(1) == str(script_json(payload))

@@ -18,9 +18,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from crawler.history import Policy
 from crawler.report.charts import run_status_counts
+from crawler.report.columns import LINK_COLUMNS, OCCURRENCE_COLUMNS
 from crawler.report.frames import (
-    LINK_COLUMNS,
-    OCCURRENCE_COLUMNS,
     ReportData,
     banner_for,
     build_report_data,
@@ -187,17 +186,13 @@ def _csv_texts(values: list[Any]) -> list[str]:
     return cast("list[str]", found)
 
 
-def render_csv(frame: pd.DataFrame, columns: list[str]) -> str:
-    """``frame[columns].to_csv(index=False)``: the same bytes, made faster."""
-    return "".join(csv_chunks(frame, columns))
-
-
 #: rows of a CSV file joined and written at a time
 _BLOCK = 5000
 
 
 def csv_chunks(frame: pd.DataFrame, columns: list[str]) -> Iterator[str]:
-    """:func:`render_csv`'s text in pieces, without pandas' writer.
+    """``frame[columns].to_csv(index=False)`` in pieces, the same bytes made faster, without
+    pandas' writer.
 
     pandas hands csv.writer each value as it is, a missing one as ``""``; this writes the
     same fields, a column at a time. Dtypes whose text pandas formats itself (floats, dates)

@@ -14,38 +14,31 @@ from typing import TYPE_CHECKING, Any
 from crawler.archive.report import NO_ARCHIVE, archive_records
 from crawler.history import Check, Policy, summarize
 from crawler.reasons import describe
+from crawler.report.columns import LINKS, OCCURRENCES, Column
 
 if TYPE_CHECKING:
     import pandas as pd
 
-#: links.csv columns, in order: a contract the user's tooling reads (README, "Outputs").
-LINK_COLUMNS = [
-    "url",
+#: a link's latest check, as :func:`_checks` gives it (checked_at … moved_to)
+_LATEST = (
+    "checked_at",
     "status",
     "reason",
     "http_status",
     "final_url",
     "title",
-    "link_text",
-    "sources",
-    "occurrences",
-    "checked_at",
-    "archive_url",
-    "archived_at",
-    "archive_status",
-    "domain",
-    "reason_text",
     "detail",
     "moved_to",
+)
+#: a link's history, as :func:`_checks` gives it (the columns of ``columns.HISTORY``)
+_HISTORY = (
     "first_seen",
     "last_alive_at",
     "first_failed_at",
     "fail_streak",
     "confirmed_dead",
     "change",
-]
-HISTORY_COLUMNS = LINK_COLUMNS[LINK_COLUMNS.index("first_seen") :]
-OCCURRENCE_COLUMNS = ["file", "line", "url", "link_text", "status"]
+)
 
 
 def _empty_frame() -> pd.DataFrame:
@@ -135,8 +128,8 @@ _CHECK_SQL = (
 def _checks(
     db: sqlite3.Connection, run_id: int, policy: Policy, links: _Links
 ) -> tuple[list[tuple[Any, ...] | None], list[tuple[Any, ...] | None]]:
-    """Per link (by position): its latest check up to this run (checked_at … moved_to), and
-    its history (the ``HISTORY_COLUMNS``); None for a link never checked."""
+    """Per link (by position): its latest check up to this run (the ``_LATEST`` fields), and
+    its history (the ``_HISTORY`` fields); None for a link never checked."""
     position = links.position
     shared = links.shared
     found: list[Any] = [None] * len(position)  # a link's row, or its rows when it has several
@@ -163,7 +156,7 @@ def _checks(
         summary = summarize(checks, policy, links.first_seen[k])
         _identity, last_run, checked_at, status, reason, http_status, *rest = rows[-1]
         final_url, title, detail, moved_to, _counted = rest
-        latest[k] = (
+        latest[k] = (  # the _LATEST fields
             shared.setdefault(checked_at, checked_at),
             shared.setdefault(status, status),
             shared.setdefault(reason, reason),
@@ -173,7 +166,7 @@ def _checks(
             shared.setdefault(detail, detail),
             moved_to,
         )
-        history[k] = (
+        history[k] = (  # the _HISTORY fields
             summary.first_seen,
             summary.last_alive_at,
             summary.first_failed_at,
@@ -207,13 +200,11 @@ def build_report_data(
     }
     unchecked = (None, "", "", None, None, None, None, None)
     checks = [check or unchecked for check in latest]
-    names = ("checked_at", "status", "reason", "http_status", "final_url", "title")
-    for name, values in zip((*names, "detail", "moved_to"), _transpose(checks, 8), strict=True):
-        columns[name] = values
+    columns.update(zip(_LATEST, _transpose(checks, len(_LATEST)), strict=True))
     del checks, latest
     never = (None, None, None, 0, False, "")
     histories = [h or never for h in history]
-    columns.update(zip(HISTORY_COLUMNS, _transpose(histories, 6), strict=True))
+    columns.update(zip(_HISTORY, _transpose(histories, len(_HISTORY)), strict=True))
     del histories, history
     archives = archive_records(db)
     if archives:
@@ -233,11 +224,10 @@ def build_report_data(
     for reason in set(columns["reason"]):
         described[reason] = _describe(reason)
     columns["reason_text"] = [described[reason] for reason in columns["reason"]]
-    columns["http_status"] = pd.array(columns["http_status"], dtype="Int64")
-    frame = pd.DataFrame({name: columns[name] for name in ["identity", *LINK_COLUMNS]})
     status = columns["status"]
+    frame = _frame(columns, LINKS, leading=("identity",))
     del columns
-    occ = pd.DataFrame(
+    occ = _frame(
         {
             "file": links.occ_file,
             "line": links.occ_line,
@@ -245,13 +235,32 @@ def build_report_data(
             "link_text": links.occ_text,
             "status": [status[k] for k in links.occ_link],
         },
-        columns=OCCURRENCE_COLUMNS,
+        OCCURRENCES,
     )
     run_row = db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
     names_ = [d[0] for d in db.execute("SELECT * FROM runs LIMIT 0").description]
     run = dict(zip(names_, run_row, strict=True)) if run_row else {"id": run_id}
     runs = pd.read_sql_query("SELECT * FROM runs ORDER BY id", db)
     return ReportData(run_id, run, frame, occ, runs)
+
+
+def _frame(
+    values: dict[str, list[Any]], declared: tuple[Column, ...], *, leading: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """The ``leading`` columns, then the declared ones in their order, from the values built
+    by name; an integer column that may be empty as pandas' nullable integers (written ``404``
+    or empty, never ``404.0``)."""
+    import pandas as pd  # noqa: PLC0415 (pandas costs tens of MB: only when reports are built)
+
+    types = {column.name: column.type for column in declared}
+    names = [*leading, *types]
+    data = {
+        name: pd.array(values[name], dtype="Int64")
+        if types.get(name) == "integer or empty"
+        else values[name]
+        for name in names
+    }
+    return pd.DataFrame(data, columns=names)
 
 
 def _transpose(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:

@@ -193,12 +193,6 @@ def _changes(
     return summary, items
 
 
-def render_html(data: ReportData, trend: pd.DataFrame | None = None) -> str:
-    """The page. ``trend`` is :func:`crawler.report.charts.run_status_counts` (links per run
-    and status); without it the trend shows this run alone."""
-    return "".join(html_chunks(data, trend))
-
-
 #: where the data block goes in the rendered page (streamed in there by html_chunks)
 _DATA_MARK = "\x00linkhealth-report-data\x00"
 #: rows of the data block made and encoded at a time
@@ -218,8 +212,9 @@ def _data_json_chunks(columns: dict[str, list[Any]], files: dict[str, list[str]]
 
 
 def html_chunks(data: ReportData, trend: pd.DataFrame | None = None) -> Iterator[str]:
-    """:func:`render_html`'s page, in pieces to write one after the other (the page of 100,000
-    links is tens of MB: it is never held whole)."""
+    """The page, in pieces to write one after the other (the page of 100,000 links is tens of
+    MB: it is never held whole). ``trend`` is :func:`crawler.report.charts.run_status_counts`
+    (links per run and status); without it the trend shows this run alone."""
     import pandas as pd  # noqa: PLC0415 (pandas costs tens of MB: only when reports are built)
 
     columns = {name: column_values(data.links, name) for name in _PAGE_COLUMNS}

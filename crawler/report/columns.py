@@ -1,0 +1,110 @@
+"""The reports' CSV columns, each declared once: its name, its type and what it means.
+
+links.csv and occurrences.csv have exactly these columns, in this order: a contract that the
+user's tooling (and scripts/rolling_issue.py) reads by name. crawler/report/frames.py builds
+the tables by these names; the README's tables ("Outputs", "History") are these declarations,
+and tests/test_docs.py checks that they say the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+#: what a column holds, as written in the CSV: ``time`` is ISO 8601 UTC
+#: (``2026-11-30T22:12:12Z``); every type but ``integer`` and ``True/False`` may be empty
+ColumnType = Literal["text", "integer", "integer or empty", "True/False", "time"]
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    type: ColumnType
+    #: for a reader of the CSV, in Markdown (the README shows it as written)
+    meaning: str
+
+
+_ARCHIVING = "[Archiving](#archiving-the-wayback-machine)"
+
+#: what the history of checks adds to links.csv (README, "History: confirm before condemning")
+HISTORY: tuple[Column, ...] = (
+    Column("first_seen", "time", "when the link first appeared in the seeds"),
+    Column("last_alive_at", "time", "the last check that found it alive"),
+    Column("first_failed_at", "time", "the first check of the current run of failures"),
+    Column(
+        "fail_streak",
+        "integer",
+        "failing checks in a row (`dead` and `error` count; `alive` resets; `blocked`, "
+        "`skipped`, `ignored` and checks of degraded runs are neutral)",
+    ),
+    Column(
+        "confirmed_dead",
+        "True/False",
+        "`True` after `LINKHEALTH_CONFIRM_CHECKS` failing checks spanning at least "
+        "`LINKHEALTH_CONFIRM_DAYS` days (how Wikipedia's dead-link bot avoids false alarms), "
+        "and only while the latest counted check is `dead`: a confirmed link now `blocked`, "
+        "`error` or `alive` is neither listed as dead in the rolling issue nor rewritten by "
+        "`linkhealth fix`",
+    ),
+    Column(
+        "change",
+        "text",
+        "against the previous run: `new`, `newly-failing`, `newly-confirmed-dead`, "
+        "`recovered`, `title-changed` (a hijacked domain, a login wall, a replaced article), "
+        "or empty",
+    ),
+)
+
+#: links.csv, one row per canonical link (README, "Outputs"), then its :data:`HISTORY`
+LINKS: tuple[Column, ...] = (
+    Column(
+        "url",
+        "text",
+        "the clean URL (credentials and trackers removed) — what to keep in your list; for a "
+        "relative link, its path from the seeds root",
+    ),
+    Column(
+        "status",
+        "text",
+        "the verdict: `alive`, `dead`, `blocked`, `error`, `skipped`, `ignored` (empty: not "
+        "checked yet, in a run that was interrupted)",
+    ),
+    Column("reason", "text", "the reason code (table below)"),
+    Column("http_status", "integer or empty", "the last HTTP status seen, if any"),
+    Column("final_url", "text", "where redirects ended (cleaned the same way)"),
+    Column("title", "text", "the page title (alive pages)"),
+    Column("link_text", "text", "the distinct link texts, joined by ` | `"),
+    Column(
+        "sources",
+        "text",
+        "every `file:line` where the link stands (file relative to the seeds root), joined by `; `",
+    ),
+    Column("occurrences", "integer", "how many times the link appears"),
+    Column("checked_at", "time", "when the verdict was made (the run's timestamp)"),
+    Column("archive_url", "text", f"a Wayback Machine snapshot (see {_ARCHIVING})"),
+    Column("archived_at", "time", "the snapshot's timestamp"),
+    Column(
+        "archive_status",
+        "text",
+        "`captured`, `existing`, `rescued`, `none`, `failed:<reason>`, `skipped` (see "
+        f"{_ARCHIVING})",
+    ),
+    Column("domain", "text", "the host name"),
+    Column("reason_text", "text", "the reason in words"),
+    Column("detail", "text", "a short detail: the marker that matched, the exception's kind"),
+    Column("moved_to", "text", "for a moved WeChat account: the article's new link"),
+    *HISTORY,
+)
+
+#: occurrences.csv, one row per place a link stands, in the seeds' order (README, "Outputs")
+OCCURRENCES: tuple[Column, ...] = (
+    Column("file", "text", "the seed file, relative to the seeds root"),
+    Column("line", "integer", "the line the link stands on (from 1)"),
+    Column("url", "text", "the link's clean URL (as in links.csv)"),
+    Column("link_text", "text", "the link's text there"),
+    Column("status", "text", "the link's verdict (as in links.csv)"),
+)
+
+#: the column names, in order (what the CSV writer takes)
+LINK_COLUMNS = [column.name for column in LINKS]
+OCCURRENCE_COLUMNS = [column.name for column in OCCURRENCES]
