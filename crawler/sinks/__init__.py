@@ -50,17 +50,8 @@ class Sink(Protocol):
         """Finish the run (the exit status goes to the stats, ``linkhealth/exit_code``)."""
 
 
-def attach(crawler: Crawler, config: Config) -> Sink:
-    """The crawler's sink for this configuration (made once, when the spider is made)."""
-    sink: Sink
-    if config.redis_url:
-        from crawler.distributed.worker import RedisSink  # noqa: PLC0415 - optional extra
-
-        sink = RedisSink.from_crawler(crawler, config)
-    else:
-        from crawler.sinks.local import LocalSink  # noqa: PLC0415 - imports the reports
-
-        sink = LocalSink.from_crawler(crawler, config)
+def attach(crawler: Crawler, sink: Sink) -> Sink:
+    """Make ``sink`` the crawler's (once, when the spider is made)."""
     setattr(crawler, _ATTRIBUTE, sink)
     return sink
 

@@ -25,6 +25,7 @@ from crawler.extensions.headreader import META_HEAD_ONLY, META_MAX_BYTES
 from crawler.items import LinkCheck
 from crawler.responses import fetched_from
 from crawler.sinks import Sink
+from crawler.sinks.local import LocalSink
 from crawler.urls import URLProblem, canonicalize, masked_names, redact
 from crawler.verdict import Verdict, evidence, judge
 
@@ -63,7 +64,12 @@ class SeedsSpider(scrapy.Spider):
                 logging.getLogger(name).setLevel(level)
             logging.getLogger("markdown_it").setLevel(max(level, logging.INFO))
         spider.backlog = max(_MIN_BACKLOG, 2 * crawler.settings.getint("CONCURRENT_REQUESTS"))
-        spider.sink = sinks.attach(crawler, spider.config)
+        if spider.config.redis_url:
+            from crawler.distributed.worker import RedisSink  # noqa: PLC0415 - optional extra
+
+            spider.sink = sinks.attach(crawler, RedisSink.from_crawler(crawler, spider.config))
+        else:
+            spider.sink = sinks.attach(crawler, LocalSink.from_crawler(crawler, spider.config))
         return spider
 
     # start ----------------------------------------------------------------------------------
