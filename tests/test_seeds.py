@@ -1,4 +1,4 @@
-"""Seed-link extraction (crawler/seeds.py): the user's seed files, every link kind, bad input."""
+"""Seed-link extraction (crawler/seeds/): the user's seed files, every link kind, bad input."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler import seeds
 from crawler.seeds import (
     SEED_SUFFIXES,
     Occurrence,
@@ -22,6 +21,7 @@ from crawler.seeds import (
     read_seed_file,
     scan_seeds,
 )
+from crawler.seeds import extraction as seeds
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
