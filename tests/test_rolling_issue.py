@@ -296,3 +296,13 @@ def test_prints_only_what_links_csv_holds(gh: FakeGh) -> None:
     out = _ok(proc)
     assert out.strip() == "rolling_issue: created the rolling issue: 4 dead link(s)"
     assert proc.stderr == ""
+
+
+def test_a_confirmed_link_that_is_not_dead_now_is_not_listed() -> None:
+    # issue 13: past false verdicts do not act (a link confirmed dead, now blocked or alive)
+    row = dict.fromkeys(ri.REQUIRED_COLUMNS, "")
+    row.update(url="https://x.test/a", reason="http-404", confirmed_dead="True", fail_streak="3")
+    listed = [link.url for link in ri.dead_links([{**row, "status": "dead"}])]
+    assert listed == ["https://x.test/a"]
+    for now in ("blocked", "alive", "error"):
+        assert ri.dead_links([{**row, "status": now}]) == [], now
