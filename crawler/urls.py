@@ -64,8 +64,9 @@ class CanonicalURL:
 
 
 def has_masked_values(url: str) -> bool:
-    """The URL (a clean URL, an identity) shows a masked credential-like value."""
-    return _MASKED_MARK in url
+    """The URL (a clean URL, an identity) shows a masked credential-like value (its own, or
+    one of a link nested in a parameter, ``?target=https%3A//…%3Ftoken%3DREDACTED``)."""
+    return _MASKED_MARK in url or (REDACTED in url and _MASKED_MARK in unquote_plus(url))
 
 
 def masked_names(url: str) -> tuple[str, ...]:

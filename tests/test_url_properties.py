@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from crawler.logfilter import RedactingFilter
 from crawler.rules import load_rules, name_words
-from crawler.urls import canonicalize, redact, redact_text
+from crawler.urls import canonicalize, has_masked_values, redact, redact_text
 
 RULES = load_rules()
 WX_KEEP = {"__biz", "mid", "idx", "sn", "chksm"}
@@ -118,3 +118,11 @@ def test_log_lines_show_urls_masked(secret) -> None:
     assert RedactingFilter(RULES).filter(record)
     assert secret not in record.getMessage()
     assert "user_token=REDACTED" in record.getMessage()
+
+
+def test_a_link_nested_in_a_parameter_is_masked_and_known_to_be():
+    url = "https://link.zhihu.com/?target=https%3A//example.com/a%3Fauth_token%3DZZZZZZZZZZZZ"
+    canonical = canonicalize(url, RULES)
+    assert "ZZZZZZZZZZZZ" not in canonical.clean_url + canonical.identity
+    assert canonical.masked == ("auth_token",)
+    assert has_masked_values(canonical.clean_url)  # so it is never archived or proposed
