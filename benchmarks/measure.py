@@ -7,8 +7,10 @@ starts (threads are part of their process):
 - CPU seconds: user+sys of the whole tree. ``os.wait4`` on the command's process gives its own
   CPU plus that of every descendant reaped inside the tree (the kernel adds a reaped child's
   usage to its parent's). This process is a child subreaper (``PR_SET_CHILD_SUBREAPER``), so a
-  descendant orphaned by its parent is re-parented here instead of to init: it is waited for
-  (killed after ``ORPHAN_GRACE`` seconds) and its CPU added. Nothing in the tree goes uncounted;
+  descendant orphaned by its parent is re-parented here instead of to init: any new child of
+  this process but the command's is one of those. They are waited for (killed after
+  ``ORPHAN_GRACE`` seconds) and their CPU added. Nothing in the tree goes uncounted, as long as
+  this process starts nothing else while the command runs;
 - peak RSS: the largest sum of RSS over the tree's live processes, sampled every
   ``INTERVAL`` seconds (pages shared between processes count once per process). The command's
   process's own ``ru_maxrss`` (exact, not sampled, that process alone) is reported beside it.
@@ -120,9 +122,10 @@ def tree_cpu(root: int) -> float:
 class _Sampler(threading.Thread):
     """Sums the tree's RSS every ``INTERVAL`` seconds and keeps the peak."""
 
-    def __init__(self, root: int) -> None:
+    def __init__(self, root: int, others: set[int]) -> None:
         super().__init__(daemon=True)
         self.root = root
+        self.others = others  # this process's children from before the command
         self.peak = 0
         self.samples = 0
         self.seen: set[int] = set()
@@ -130,14 +133,19 @@ class _Sampler(threading.Thread):
 
     def sample(self) -> None:
         parents = _parents()
-        me = os.getpid()
-        # The command's process and its descendants, and the orphans re-parented here (seen
-        # earlier in the tree) with theirs.
-        orphans = [p for p in self.seen if parents.get(p) == me and p != self.root]
-        alive = descendants([self.root, *orphans], parents)
+        # The command's process and its descendants, and the orphans re-parented here with
+        # theirs.
+        alive = descendants([self.root, *self.orphans(parents)], parents)
         self.seen.update(alive)
         self.peak = max(self.peak, sum(_rss(pid) for pid in alive))
         self.samples += 1
+
+    def orphans(self, parents: dict[int, int]) -> list[int]:
+        """Processes of the tree re-parented here: this process's children but the others."""
+        me = os.getpid()
+        return [
+            p for p, pp in parents.items() if pp == me and p != self.root and p not in self.others
+        ]
 
     def run(self) -> None:
         while True:
@@ -153,10 +161,8 @@ class _Sampler(threading.Thread):
 def _wait_orphans(sampler: _Sampler, deadline: float) -> float:
     """Wait for the descendants re-parented here (this process is their subreaper): CPU."""
     cpu = 0.0
-    me = os.getpid()
     while True:
-        parents = _parents()
-        orphans = [p for p in sampler.seen if parents.get(p) == me]
+        orphans = sampler.orphans(_parents())
         if not orphans:
             return cpu
         for pid in orphans:
@@ -173,14 +179,16 @@ def _wait_orphans(sampler: _Sampler, deadline: float) -> float:
 def run_tree(cmd: Sequence[str], **popen: Any) -> Usage:
     """Run ``cmd`` (``subprocess.Popen`` keyword arguments) and measure its whole tree."""
     _prctl(_PR_SET_CHILD_SUBREAPER, 1)
+    me = os.getpid()
+    others = {pid for pid, ppid in _parents().items() if ppid == me}
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, **popen)
-    sampler = _Sampler(proc.pid)
+    sampler = _Sampler(proc.pid, others)
     sampler.start()
     try:
         _, status, usage = os.wait4(proc.pid, 0)
     except BaseException:
-        for pid in descendants([proc.pid, *sampler.seen]):
+        for pid in descendants([proc.pid, *sampler.orphans(_parents())]):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         proc.wait()
