@@ -29,6 +29,10 @@ _REQUEST_LINE = re.compile(rb"^([A-Z]+) (\S+) HTTP/1\.([01])\r\n", re.ASCII)
 _PAGE = re.compile(rb"^/page/(\d+)")
 
 
+BODY_KB = 120  # a page's body; with the head, 124 KB
+BIG_MB = 2.5  # the few big pages (n % 1000 == 500)
+
+
 def host_address(i: int) -> str:
     """The address of host ``i`` (0-based): 127.1.0.1, 127.1.0.2, … (250 per third octet)."""
     return f"127.1.{i // 250}.{i % 250 + 1}"
@@ -67,20 +71,21 @@ class Pages:
             + b"</body></html>\n"
         )
 
+    def page(self, n: int) -> tuple[bytes, list[bytes]]:
+        """Status and body parts of ``/page/<n>`` (``n < 0``: any other path)."""
+        if n < 0 or n % 10 == 9:
+            return b"404 Not Found", [self.not_found]
+        body = self.big if n % 1000 == 500 else self.body
+        head = (
+            b'<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<title>Benchmark page %d</title>\n' % n
+            + _HEAD_EXTRA
+            + b"</head>\n"
+        )
+        return b"200 OK", [head, body]
+
     def answer(self, path: bytes, keep_alive: bool, head_only: bool) -> list[bytes]:
         m = _PAGE.match(path)
-        n = int(m.group(1)) if m else -1
-        if n < 0 or n % 10 == 9:
-            status, parts = b"404 Not Found", [self.not_found]
-        else:
-            body = self.big if n % 1000 == 500 else self.body
-            head = (
-                b'<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<title>Benchmark page %d</title>\n'
-                % n
-                + _HEAD_EXTRA
-                + b"</head>\n"
-            )
-            status, parts = b"200 OK", [head, body]
+        status, parts = self.page(int(m.group(1)) if m else -1)
         length = sum(len(p) for p in parts)
         header = (
             b"HTTP/1.1 %s\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: %d\r\n"
@@ -170,8 +175,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--hosts", type=int, default=100)
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--latency", type=float, default=0.2, help="seconds before each answer")
-    parser.add_argument("--body-kb", type=int, default=120)
-    parser.add_argument("--big-mb", type=float, default=2.5)
+    parser.add_argument("--body-kb", type=int, default=BODY_KB)
+    parser.add_argument("--big-mb", type=float, default=BIG_MB)
     parser.add_argument("--first", type=int, default=0, help="serve hosts first, first+step, …")
     parser.add_argument("--step", type=int, default=1, help="(several processes share the hosts)")
     args = parser.parse_args(argv)

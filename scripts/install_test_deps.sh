@@ -8,6 +8,9 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 [ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# nginx and its echo module (echo_sleep): the benchmark's web and its smoke test
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
+[ -f /usr/lib/nginx/modules/ngx_http_echo_module.so ] || need+=(libnginx-mod-http-echo)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "install_test_deps: need root to apt-get install ${need[*]}" >&2
