@@ -301,6 +301,13 @@ _KIND_TEXT = {
 
 def write_fixes_md(path: Path, fixes: Iterable[Fix]) -> Path:
     """``fixes.md``: the proposed changes, clean URLs only (never the raw links)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_fixes_md(fixes), encoding="utf-8")
+    return path
+
+
+def render_fixes_md(fixes: Iterable[Fix]) -> str:
+    """The text of ``fixes.md``."""
     rows = sorted(fixes, key=lambda f: (f.file, f.line, f.kind))
     lines = ["# Proposed fixes", ""]
     if not rows:
@@ -319,9 +326,7 @@ def write_fixes_md(path: Path, fixes: Iterable[Fix]) -> Path:
                 f"| {fix.file}:{fix.line} | {_KIND_TEXT[fix.kind]} | {_cell(fix.clean_url)} "
                 f"| {_cell(target)} |"
             )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    return "\n".join(lines) + "\n"
 
 
 def _cell(text: str) -> str:

@@ -6,7 +6,9 @@ decides what the archive is asked (a lookup, a capture, a rescue, or nothing),
 :mod:`~crawler.archive.scheduler` gives (one request at a time per endpoint, spaced by the
 per-minute settings, resting after a 429), and the result goes to the archive table of the
 run's store (the crawler's :class:`~crawler.sinks.local.LocalSink`; the distributed profile does
-not archive). This module only wires them to Scrapy's signals. See README.md, "Archiving (the
+not archive). The work planned, done and pending is counted in an
+:class:`~crawler.archive.progress.ArchiveProgress` the sink follows (early reports, run.json, the
+progress line). This module only wires them to Scrapy's signals. See README.md, "Archiving (the
 Wayback Machine)".
 """
 
@@ -25,6 +27,7 @@ from crawler.archive import store as archive_store
 from crawler.archive import wayback
 from crawler.archive.config import ArchiveSettings
 from crawler.archive.planner import Job, plan
+from crawler.archive.progress import ArchiveProgress
 from crawler.archive.scheduler import Scheduler
 from crawler.archive.steps import Wayback
 from crawler.items import LinkCheck
@@ -52,6 +55,7 @@ class ArchiveExtension:
         #: the links being archived, each its own task
         self.jobs: dict[str, asyncio.Task[None]] = {}
         self.counts: dict[str, int] = {}
+        self.progress = ArchiveProgress()
         #: the run's sink (the store, the config, the run): set when the spider opens
         self.sink: LocalSink | None = None
 
@@ -75,6 +79,7 @@ class ArchiveExtension:
         if not isinstance(sink, LocalSink):
             raise NotConfigured("archiving needs the run's SQLite store")
         self.sink = sink
+        sink.follow_archive(self.progress)
         s = self.settings
         if s.lookups_per_minute > SAFE_LOOKUPS:
             logger.warning(
@@ -107,8 +112,16 @@ class ArchiveExtension:
 
     def item_scraped(self, item: Any, spider: Any, **_: Any) -> None:
         sink = self.sink
-        if not isinstance(item, LinkCheck) or sink is None or sink.degraded:
+        if not isinstance(item, LinkCheck) or sink is None:
             return
+        job = None if sink.degraded else self._plan(item, sink)
+        if job is not None:
+            self.scheduler.start_clock()
+            self.jobs[job.identity] = asyncio.ensure_future(self._archive(job, sink))
+        self.progress.heard(job.identity if job is not None else None)
+
+    def _plan(self, item: LinkCheck, sink: LocalSink) -> Job | None:
+        """The verdict's archive work, unless there is none or it is under way already."""
         job = plan(
             item.identity,
             item.verdict.status,
@@ -117,10 +130,7 @@ class ArchiveExtension:
             now=sink.config.now,
             max_age_days=self.settings.max_age_days,
         )
-        if job is None or job.identity in self.jobs:
-            return
-        self.scheduler.start_clock()
-        self.jobs[job.identity] = asyncio.ensure_future(self._archive(job, sink))
+        return None if job is None or job.identity in self.jobs else job
 
     def spider_idle(self, spider: Any) -> None:
         if not self.jobs:
@@ -160,9 +170,11 @@ class ArchiveExtension:
             row = await self.wayback.archive(job)
         except Exception:
             logger.exception("archive: the archive work of a link failed; it carries over")
+            self.progress.finished(job.identity, recorded=False)
             return
         finally:
             self.jobs.pop(job.identity, None)
         kind = row.archive_status.split(":")[0]
         self.counts[kind] = self.counts.get(kind, 0) + 1
         archive_store.record(sink.store.db, row, checked_at=sink.config.now_iso, run_id=sink.run_id)
+        self.progress.finished(job.identity, recorded=True)

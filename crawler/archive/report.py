@@ -9,6 +9,8 @@ ArchiveRecord = tuple[str, str, str, str]
 
 #: what a link the archive never worked on shows
 NO_ARCHIVE: ArchiveRecord = ("", "", "skipped", "")
+#: what a link shows while its archive work in this run is not done (reports written early)
+PENDING: ArchiveRecord = ("", "", "", "")
 
 
 def _has_table(db: sqlite3.Connection) -> bool:

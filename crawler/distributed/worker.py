@@ -15,7 +15,7 @@ import dataclasses
 import json
 import logging
 from collections.abc import AsyncIterator
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 import redis
 import redis.asyncio as aredis
@@ -25,7 +25,10 @@ from crawler.config import Config, parse_now
 from crawler.distributed.frontier import LEASE, RECORD, RENEW, Keys, RunInfo
 from crawler.distributed.settings import number, setting
 from crawler.items import LinkCheck
-from crawler.sinks import QueuedLink
+from crawler.sinks import QueuedLink, Tally
+
+if TYPE_CHECKING:
+    from crawler.archive.progress import ArchiveProgress
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +42,9 @@ _BACKOUT_POLL = 0.05
 
 class RedisSink:
     """Leases links from the shared queue and sends verdicts back through Redis."""
+
+    #: the distributed profile does not archive
+    archive: ArchiveProgress | None = None
 
     def __init__(
         self,
@@ -195,6 +201,10 @@ class RedisSink:
             self.recorded += 1
         else:
             self.repeats += 1
+
+    def tally(self) -> Tally:
+        """A worker's share of the run is not known ahead: only its verdicts are counted."""
+        return Tally(None, self.recorded)
 
     def close(self, reason: str) -> None:
         if self._renewer is not None:

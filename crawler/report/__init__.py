@@ -1,4 +1,5 @@
-"""Reports from the store: links.csv, occurrences.csv, report.html, summary.md."""
+"""Reports from the store: links.csv, occurrences.csv, report.html, summary.md, run.json (and the
+crawl's fixes.md), each staged next to its target and renamed onto it once all are made."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from crawler.archive.progress import ArchiveCounts
 from crawler.history import Policy
 from crawler.report.charts import run_status_counts
 from crawler.report.columns import LINK_COLUMNS, OCCURRENCE_COLUMNS
@@ -141,6 +143,7 @@ def render_run(data: ReportData) -> str:
     """run.json: the run's state and counts, for scripts (the workflow's rolling issue)."""
     run = data.run
     counts = {s: int(n) for s, n in data.links["status"].value_counts().items() if s}
+    archive = data.archive or _archive_of(run)
     document = {
         "run_id": data.run_id,
         "state": run.get("state", "running"),
@@ -150,8 +153,20 @@ def render_run(data: ReportData) -> str:
         "counts": counts,
         "links": len(data.links),
         "changes": {c: int(n) for c, n in data.links["change"].value_counts().items() if c},
+        "archive": {"planned": archive.planned, "done": archive.done} if archive else None,
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _archive_of(run: dict[str, object]) -> ArchiveCounts | None:
+    """The archive counts a finished run kept in its stats (None: it did not archive)."""
+    try:
+        stats = json.loads(str(run.get("stats") or "{}"))
+        return ArchiveCounts(
+            int(stats["linkhealth/archive/planned"]), int(stats["linkhealth/archive/done"])
+        )
+    except (ValueError, TypeError, KeyError):
+        return None
 
 
 def _plain(dtype: str) -> bool:
@@ -226,14 +241,24 @@ def _gc_paused() -> Iterator[None]:
 
 
 def write_reports(
-    store: Store, directory: Path, *, run_id: int | None = None, policy: Policy | None = None
+    store: Store,
+    directory: Path,
+    *,
+    run_id: int | None = None,
+    policy: Policy | None = None,
+    archive: ArchiveCounts | None = None,
+    fixes: Callable[[Path], Iterable[str]] | None = None,
 ) -> list[Path]:
-    """Write every report for a run (default: the latest) and return their paths."""
+    """Write every report for a run (default: the latest) and return their paths.
+
+    ``archive``: the run's archive work so far (run.json; the links it holds as pending get
+    blank archive columns). ``fixes``: the text of ``fixes.md``, made from links.csv as staged.
+    """
     run_id = run_id or store.latest_run_id(with_checks=False)
     if run_id is None:
         raise NoRunError(f"the state file {store.path} holds no run yet: run the crawl first")
     with _gc_paused():
-        data = build_report_data(store.db, run_id, policy)
+        data = build_report_data(store.db, run_id, policy, archive)
         directory.mkdir(parents=True, exist_ok=True)
         renderers: dict[str, Callable[[], Iterable[str]]] = {
             "links.csv": lambda: csv_chunks(data.links, LINK_COLUMNS),
@@ -249,6 +274,10 @@ def write_reports(
             for name, render in renderers.items():
                 path = directory / name
                 staged.append((_stage(path, render()), path))
+            if fixes is not None:
+                links_csv = next(tmp for tmp, path in staged if path.name == "links.csv")
+                path = directory / "fixes.md"
+                staged.append((_stage(path, fixes(links_csv)), path))
         except BaseException:
             for tmp, _path in staged:
                 tmp.unlink(missing_ok=True)

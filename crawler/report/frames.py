@@ -11,7 +11,8 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from crawler.archive.report import NO_ARCHIVE, archive_records
+from crawler.archive.progress import ArchiveCounts
+from crawler.archive.report import NO_ARCHIVE, PENDING, archive_records
 from crawler.history import Check, Policy, summarize
 from crawler.reasons import describe
 from crawler.report.columns import LINKS, OCCURRENCES, Column
@@ -54,6 +55,8 @@ class ReportData:
     links: pd.DataFrame
     occurrences: pd.DataFrame
     runs: pd.DataFrame = field(default_factory=_empty_frame)
+    #: the run's archive work so far, when the crawl gave it
+    archive: ArchiveCounts | None = None
 
 
 def _tuples(db: sqlite3.Connection, query: str, params: tuple[Any, ...]) -> sqlite3.Cursor:
@@ -183,8 +186,13 @@ def _run_id(row: tuple[Any, ...]) -> Any:
 
 
 def build_report_data(
-    db: sqlite3.Connection, run_id: int, policy: Policy | None = None
+    db: sqlite3.Connection,
+    run_id: int,
+    policy: Policy | None = None,
+    archive: ArchiveCounts | None = None,
 ) -> ReportData:
+    """The run's tables; ``archive``: its archive work so far (the links still waiting for it
+    get blank archive columns: what the store holds for them is about to change)."""
     import pandas as pd  # noqa: PLC0415 (pandas costs tens of MB: only when reports are built)
 
     links = _Links(db, run_id)
@@ -207,6 +215,8 @@ def build_report_data(
     columns.update(zip(_HISTORY, _transpose(histories, len(_HISTORY)), strict=True))
     del histories, history
     archives = archive_records(db)
+    for identity in archive.pending if archive else ():
+        archives[identity] = PENDING
     if archives:
         found = [archives.get(identity, NO_ARCHIVE) for identity in links.identity]
         archive_url, archived_at, archive_status, archive_title = _transpose(found, 4)
@@ -241,7 +251,7 @@ def build_report_data(
     names_ = [d[0] for d in db.execute("SELECT * FROM runs LIMIT 0").description]
     run = dict(zip(names_, run_row, strict=True)) if run_row else {"id": run_id}
     runs = pd.read_sql_query("SELECT * FROM runs ORDER BY id", db)
-    return ReportData(run_id, run, frame, occ, runs)
+    return ReportData(run_id, run, frame, occ, runs, archive)
 
 
 def _frame(
@@ -303,6 +313,11 @@ def blank_missing(frame: pd.DataFrame) -> pd.DataFrame:
 def banner_for(data: ReportData) -> str | None:
     if data.run.get("state") == "degraded":
         return f"Degraded run: {data.run.get('degraded_reason') or 'the network was unusable'}."
+    if data.archive is not None and data.archive.pending:
+        return (
+            "Every link has its verdict; the archive is still at work: the archive columns of "
+            f"{len(data.archive.pending)} links are filled when the run ends."
+        )
     if not data.run.get("finished_at"):
         return "This run did not finish: links without a verdict are shown as unchecked."
     return None

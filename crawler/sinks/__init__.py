@@ -5,7 +5,9 @@ records each verdict, and finishes it. :class:`crawler.sinks.local.LocalSink` wo
 store (reports, ``fixes.md``, exit status); :class:`crawler.distributed.worker.RedisSink` leases
 links from Redis and sends verdicts back there. The spider only turns links into requests and
 responses into verdicts; other components reach the sink through the crawler
-(:func:`sink_of`), never through spider attributes.
+(:func:`sink_of`), never through spider attributes: the archive extension registers its
+:class:`~crawler.archive.progress.ArchiveProgress` with it, the progress extension reads its
+:meth:`Sink.tally` and that progress.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple, Protocol
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
+    from crawler.archive.progress import ArchiveProgress
     from crawler.config import Config
     from crawler.items import LinkCheck
 
@@ -30,8 +33,19 @@ class QueuedLink(NamedTuple):
     host: str
 
 
+class Tally(NamedTuple):
+    """How far a run's checking is, in this process."""
+
+    #: links handed out (verdicts known without a fetch included); None: not known (yet)
+    links: int | None
+    #: verdicts recorded
+    checked: int
+
+
 class Sink(Protocol):
     config: Config
+    #: the archive's account of its work in this run, once it registers (None: no archiving)
+    archive: ArchiveProgress | None
 
     @property
     def now_iso(self) -> str:
@@ -45,6 +59,9 @@ class Sink(Protocol):
 
     def record(self, item: LinkCheck) -> None:
         """One verdict, as it arrives."""
+
+    def tally(self) -> Tally:
+        """Links handed out and verdicts recorded so far."""
 
     def close(self, reason: str) -> None:
         """Finish the run (the exit status goes to the stats, ``linkhealth/exit_code``)."""

@@ -3,7 +3,10 @@
 :meth:`LocalSink.links` scans the seeds, begins (or continues) the run, records its links and
 yields the verdicts known without a fetch, then the links to fetch (none but ``offline``
 verdicts when the canaries say the network is unusable). :meth:`LocalSink.record` writes each
-verdict as it arrives. :meth:`LocalSink.finish` accounts for every link (one without a verdict
+verdict as it arrives. Once every link it handed out has a verdict while archive work is still
+pending (:meth:`LocalSink.follow_archive`), the reports are written a first time, with the run
+``running`` and the archive columns of the links still waiting blank.
+:meth:`LocalSink.finish` accounts for every link (one without a verdict
 is recorded as ``error``/``not-checked``), finishes the run, writes the reports and
 ``fixes.md``, and gives the exit status: 0 completed, 1 could not complete (or the reports
 failed), 3 findings listed in ``LINKHEALTH_FAIL_ON``, 4 a degraded run. The spider's sink calls
@@ -15,18 +18,19 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
+from crawler.archive.progress import ArchiveCounts, ArchiveProgress
 from crawler.config import Config
-from crawler.fixes import all_fixes, plan, states_from_links_csv, write_fixes_md
+from crawler.fixes import all_fixes, plan, render_fixes_md, states_from_links_csv
 from crawler.items import LinkCheck
 from crawler.links import fetch_order, record_links, record_not_checked, scan_links
 from crawler.network import NETWORK_REASONS, NetworkWatch, canaries_verdict
 from crawler.report import write_reports
-from crawler.sinks import QueuedLink
+from crawler.sinks import QueuedLink, Tally
 from crawler.store import Store
 from crawler.verdict import ERROR, STATUSES, Verdict
 
@@ -59,6 +63,11 @@ class LocalSink:
         self.degraded: str | None = None
         self.network = NetworkWatch(config.network)
         self.started = time.monotonic()
+        #: links handed out in this run (None until they are known) and verdicts recorded
+        self.handed: int | None = None
+        self.recorded = 0
+        self.archive: ArchiveProgress | None = None
+        self._early_reports = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, config: Config) -> Self:
@@ -102,6 +111,7 @@ class LocalSink:
             len(done),
         )
         del links, ordered
+        self.handed = len(presets) + len(queue)
         for check in presets:
             yield check
         del presets
@@ -157,6 +167,45 @@ class LocalSink:
 
     def record(self, item: LinkCheck) -> None:
         self.store.record_check(self.run_id, item.row(counted=not self.degraded))
+        self.recorded += 1
+
+    def tally(self) -> Tally:
+        return Tally(self.handed, self.recorded)
+
+    # the reports before the archive is done -------------------------------------------------
+
+    def follow_archive(self, progress: ArchiveProgress) -> None:
+        """The archive's account of its work: counted in run.json, and heard after each
+        verdict (the early reports wait until the archive has heard of every one, so that the
+        last link's work counts as pending)."""
+        self.archive = progress
+        progress.listen(self._verdict_heard)
+
+    def _verdict_heard(self) -> None:
+        """Every link has a verdict and archive work is pending: write the reports once, the
+        run ``running`` (with the reports off, or no work pending, the end's are the only ones)."""
+        archive, handed = self.archive, self.handed
+        if (
+            self._early_reports
+            or archive is None
+            or handed is None
+            or min(self.recorded, archive.verdicts) < handed
+            or not archive.pending
+            or not self.config.reports_enabled
+        ):
+            return
+        self._early_reports = True
+        counts = archive.counts(blank_pending=True)
+        try:
+            paths = self._write_reports(self.run_id, counts)
+        except Exception:
+            logger.exception("writing the early reports failed; they are written at the end")
+            return
+        logger.info(
+            "every link has a verdict: reports written (%s) while the archive works on %d links",
+            ", ".join(str(p) for p in paths),
+            len(counts.pending),
+        )
 
     def close(self, reason: str) -> None:
         """The crawl ended: finish the run (when it began), close the store, say how it went."""
@@ -168,6 +217,10 @@ class LocalSink:
             self.degraded = self.degraded or self.network.verdict()
         seconds = time.monotonic() - self.started
         stats = self.crawler.stats if self.crawler is not None else None
+        if stats is not None and self.archive is not None:
+            # kept with the run: `linkhealth report` shows them in run.json too
+            stats.set_value("linkhealth/archive/planned", self.archive.planned)
+            stats.set_value("linkhealth/archive/done", self.archive.done)
         kept = {
             k: v
             for k, v in (stats.get_stats() if stats is not None else {}).items()
@@ -227,11 +280,9 @@ class LocalSink:
         paths: list[Path] = []
         reports_failed = False
         if config.reports_enabled:
+            archive = self.archive.counts(blank_pending=False) if self.archive else None
             try:
-                paths = write_reports(
-                    store, config.report_dir, run_id=run_id, policy=config.confirm
-                )
-                paths.append(self._write_fixes())
+                paths = self._write_reports(run_id, archive)
             except Exception:
                 # the verdicts are safe in the store: `linkhealth report` can rebuild these
                 logger.exception("writing the reports failed; the store is intact")
@@ -256,9 +307,22 @@ class LocalSink:
         )
         return {str(status): int(n) for status, n in rows}
 
-    def _write_fixes(self) -> Path:
-        """reports/fixes.md: the changes `linkhealth fix` would make (clean URLs only)."""
+    def _write_reports(self, run_id: int, archive: ArchiveCounts | None) -> list[Path]:
+        """Every report and ``fixes.md``, each staged and renamed onto its target."""
         config = self.config
-        states = states_from_links_csv(config.report_dir / "links.csv")
+        return write_reports(
+            self.store,
+            config.report_dir,
+            run_id=run_id,
+            policy=config.confirm,
+            archive=archive,
+            fixes=self._fixes_md,
+        )
+
+    def _fixes_md(self, links_csv: Path) -> Iterable[str]:
+        """fixes.md: the changes `linkhealth fix` would make (clean URLs only), from the
+        links.csv being written."""
+        config = self.config
+        states = states_from_links_csv(links_csv)
         planned = plan(config.seeds, states, config.rules, style=config.fix_style)
-        return write_fixes_md(config.report_dir / "fixes.md", all_fixes(planned))
+        return [render_fixes_md(all_fixes(planned))]

@@ -1,0 +1,60 @@
+"""The archive work of a run, counted: what the archive extension keeps and the run's sink reads.
+
+The extension tells it every verdict it hears of (:meth:`ArchiveProgress.heard`, with the link
+when that verdict calls for archive work) and every piece of work finished
+(:meth:`ArchiveProgress.finished`); the sink registers itself to hear of the verdicts
+(:meth:`ArchiveProgress.listen`), to write the reports as soon as every link has a verdict while
+archive work is still pending. Plain data (no Scrapy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+
+class ArchiveCounts(NamedTuple):
+    """The archive work of a run at one moment (run.json's ``archive``)."""
+
+    #: links handed archive work in this run
+    planned: int
+    #: of those, the ones whose result is recorded
+    done: int
+    #: links whose archive work is still waiting or under way: the reports written before it
+    #: ends leave their archive columns blank (empty: nothing is blanked)
+    pending: frozenset[str] = frozenset()
+
+
+class ArchiveProgress:
+    def __init__(self) -> None:
+        self.planned = 0
+        self.done = 0
+        #: verdicts the archive heard of, with or without work to do
+        self.verdicts = 0
+        self.pending: set[str] = set()
+        self._listeners: list[Callable[[], None]] = []
+
+    def listen(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` after each verdict heard of."""
+        self._listeners.append(listener)
+
+    def heard(self, planned: str | None) -> None:
+        """A verdict reached the archive; ``planned``: its link, when it has work to do."""
+        self.verdicts += 1
+        if planned is not None:
+            self.planned += 1
+            self.pending.add(planned)
+        for listener in self._listeners:
+            listener()
+
+    def finished(self, identity: str, *, recorded: bool) -> None:
+        """The link's archive work ended (``recorded``: with a result in the store; otherwise it
+        carries over to the next run)."""
+        self.pending.discard(identity)
+        if recorded:
+            self.done += 1
+
+    def counts(self, *, blank_pending: bool) -> ArchiveCounts:
+        """The counts now; ``blank_pending``: with the links still waiting, to blank them."""
+        pending = frozenset(self.pending) if blank_pending else frozenset()
+        return ArchiveCounts(self.planned, self.done, pending)
