@@ -2,10 +2,10 @@
 
 Both profiles are wired here. Embedded (the default): the polite downloader, the keep-alive
 download handler, the retry, meta-refresh and size middlewares, the proxy routing, the head
-reader, the archive extension and the store pipeline. With ``LINKHEALTH_REDIS_URL`` set (``-s``
-or environment), the spider also runs on scrapy-redis: the Redis scheduler and dupefilter, a
-queue per worker, and the global per-host limit (see :mod:`crawler.distributed` and README,
-"Past one machine").
+reader, the archive and progress extensions and the store pipeline. With
+``LINKHEALTH_REDIS_URL`` set (``-s`` or environment), the spider also runs on scrapy-redis: the
+Redis scheduler and dupefilter, a queue per worker, and the global per-host limit (see
+:mod:`crawler.distributed` and README, "Past one machine").
 
 Add-ons run after every other source of settings, so what a user gave stays as given: an entry of
 a component dictionary (``DOWNLOADER_MIDDLEWARES``…) is only added when the user's dictionary does
@@ -29,6 +29,7 @@ from crawler.archive.extension import ArchiveExtension
 from crawler.downloader import PoliteDownloader
 from crawler.downloadhandlers.keepalive import KeepAliveDownloadHandler
 from crawler.extensions.headreader import HeadReader
+from crawler.extensions.progress import Progress
 from crawler.middlewares.bodysize import HeadSizeMiddleware
 from crawler.middlewares.metarefresh import HeadMetaRefreshMiddleware
 from crawler.middlewares.proxyhosts import ProxyHostsMiddleware
@@ -45,6 +46,7 @@ _EMBEDDED: tuple[tuple[str, type, int | None], ...] = (
     ("DOWNLOADER_MIDDLEWARES", ProxyHostsMiddleware, 740),
     ("EXTENSIONS", HeadReader, 100),
     ("EXTENSIONS", ArchiveExtension, 500),
+    ("EXTENSIONS", Progress, 600),
     ("ITEM_PIPELINES", StorePipeline, 300),
 )
 #: after the retry middleware (550): a retried request takes a host slot again

@@ -81,6 +81,26 @@ class CrawlResult:
         )
 
 
+def crawl_command(
+    seeds: Path,
+    workdir: Path,
+    *,
+    env: dict[str, str] | None = None,
+    settings: dict[str, str] | None = None,
+) -> tuple[list[str], dict[str, str]]:
+    """The argv and environment of `scrapy crawl seeds` run from the repo root, state and
+    reports in workdir (for a test that watches the crawl as it runs)."""
+    full_env = dict(env if env is not None else os.environ)
+    full_env.setdefault("LINKHEALTH_STATE_DB", str(workdir / "state.sqlite"))
+    full_env.setdefault("LINKHEALTH_REPORT_DIR", str(workdir / "reports"))
+    full_env.setdefault("LINKHEALTH_IGNORE_FILE", str(workdir / "ignore.toml"))
+    full_env["PYTHONPATH"] = str(ROOT)
+    args = [sys.executable, "-m", "scrapy", "crawl", "seeds", "-a", f"seeds={seeds}"]
+    for name, value in {**FAST, **(settings or {})}.items():
+        args += ["-s", f"{name}={value}"]
+    return args, full_env
+
+
 def run_crawl(
     seeds: Path,
     workdir: Path,
@@ -90,20 +110,12 @@ def run_crawl(
     timeout: float = 240,
 ) -> CrawlResult:
     """`scrapy crawl seeds` in a subprocess, from the repo root, state and reports in workdir."""
-    reports = workdir / "reports"
-    state = workdir / "state.sqlite"
-    full_env = dict(env if env is not None else os.environ)
-    full_env.setdefault("LINKHEALTH_STATE_DB", str(state))
-    full_env.setdefault("LINKHEALTH_REPORT_DIR", str(reports))
-    full_env.setdefault("LINKHEALTH_IGNORE_FILE", str(workdir / "ignore.toml"))
-    full_env["PYTHONPATH"] = str(ROOT)
-    args = [sys.executable, "-m", "scrapy", "crawl", "seeds", "-a", f"seeds={seeds}"]
-    for name, value in {**FAST, **(settings or {})}.items():
-        args += ["-s", f"{name}={value}"]
+    args, full_env = crawl_command(seeds, workdir, env=env, settings=settings)
     proc = subprocess.run(
         args, cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=timeout, check=False
     )
-    return CrawlResult(proc.returncode, proc.stdout, proc.stderr, reports, state)
+    reports = workdir / "reports"
+    return CrawlResult(proc.returncode, proc.stdout, proc.stderr, reports, workdir / "state.sqlite")
 
 
 @pytest.fixture

@@ -61,7 +61,11 @@ def test_the_embedded_profile_builds_linkhealths_components() -> None:
     assert got["handlers"] == {"http": KEEP_ALIVE, "https": KEEP_ALIVE}
     assert got["downloader_middlewares"] == EMBEDDED_CHAIN
     assert got["pipelines"] == ["crawler.pipelines.store.StorePipeline"]
-    assert got["extensions"][-2:] == ["crawler.extensions.headreader.HeadReader", ARCHIVE]
+    assert got["extensions"][-3:] == [
+        "crawler.extensions.headreader.HeadReader",
+        ARCHIVE,
+        "crawler.extensions.progress.Progress",
+    ]
     assert "scrapy.extensions.telnet.TelnetConsole" not in got["extensions"]
     assert got["spider_middlewares"] == [
         "scrapy.spidermiddlewares.start.StartSpiderMiddleware",

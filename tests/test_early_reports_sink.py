@@ -1,0 +1,97 @@
+"""When the run's sink writes the reports before the archive is done: once, as soon as every link
+has a verdict and the archive has heard of it, only while archive work is pending, never with
+the reports off. The sink on a real store and seed file; the verdicts and the archive's account
+are handed to it as the spider and the archive extension hand them (no fetch is involved)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from crawler.archive.progress import ArchiveProgress
+from crawler.config import load_config
+from crawler.items import LinkCheck
+from crawler.sinks import QueuedLink
+from crawler.sinks.local import LocalSink
+from crawler.store import Store
+from crawler.verdict import Verdict
+
+LINKS = ["https://a.example/1", "https://b.example/2", "https://c.example/3"]
+
+
+def _sink(tmp: Path, **settings: str) -> LocalSink:
+    seeds = tmp / "seeds"
+    seeds.mkdir()
+    (seeds / "list.md").write_text("".join(f"- <{url}>\n" for url in LINKS), encoding="utf-8")
+    values = {
+        "LINKHEALTH_SEEDS": str(seeds),
+        "LINKHEALTH_STATE_DB": str(tmp / "state.sqlite"),
+        "LINKHEALTH_REPORT_DIR": str(tmp / "reports"),
+        "LINKHEALTH_IGNORE_FILE": str(tmp / "ignore.toml"),
+        "LINKHEALTH_CANARY_URLS": "",
+        "LINKHEALTH_NOW": "2025-03-03T03:17:00Z",
+        **settings,
+    }
+    config = load_config(values.get)
+    return LocalSink(Store(config.state_db, config.rules), config)
+
+
+async def _handed(sink: LocalSink) -> list[str]:
+    return [link.identity async for link in sink.links() if isinstance(link, QueuedLink)]
+
+
+def _verdicts(
+    sink: LocalSink, progress: ArchiveProgress, identities: list[str], *, work: bool
+) -> None:
+    """Each verdict recorded (the pipeline), then heard of by the archive (item_scraped)."""
+    for identity in identities:
+        sink.record(LinkCheck(identity, sink.now_iso, Verdict("alive", "ok", 200)))
+        progress.heard(identity if work else None)
+
+
+def _run_json(tmp: Path) -> dict[str, object] | None:
+    path = tmp / "reports" / "run.json"
+    if not path.exists():
+        return None
+    document: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
+    return document
+
+
+def test_written_once_when_the_last_verdict_is_heard(tmp_path: Path) -> None:
+    sink = _sink(tmp_path)
+    progress = ArchiveProgress()
+    sink.follow_archive(progress)
+    identities = asyncio.run(_handed(sink))
+    assert len(identities) == len(LINKS)
+    _verdicts(sink, progress, identities[:-1], work=True)
+    assert _run_json(tmp_path) is None, "not before every link has a verdict"
+    progress.finished(identities[0], recorded=True)
+    _verdicts(sink, progress, identities[-1:], work=True)
+    early = _run_json(tmp_path)
+    assert early is not None
+    assert early["state"] == "running"
+    assert early["archive"] == {"planned": 3, "done": 1}
+    # once per run: a later verdict heard of writes nothing
+    (tmp_path / "reports" / "run.json").unlink()
+    progress.heard(None)
+    assert _run_json(tmp_path) is None
+    sink.store.close()
+
+
+def test_not_written_with_the_reports_off(tmp_path: Path) -> None:
+    sink = _sink(tmp_path, LINKHEALTH_REPORTS_ENABLED="false")
+    progress = ArchiveProgress()
+    sink.follow_archive(progress)
+    _verdicts(sink, progress, asyncio.run(_handed(sink)), work=True)
+    assert not (tmp_path / "reports").exists()
+    sink.store.close()
+
+
+def test_not_written_without_archive_work_pending(tmp_path: Path) -> None:
+    sink = _sink(tmp_path)
+    progress = ArchiveProgress()
+    sink.follow_archive(progress)
+    _verdicts(sink, progress, asyncio.run(_handed(sink)), work=False)
+    assert _run_json(tmp_path) is None
+    sink.store.close()
