@@ -282,6 +282,7 @@ def write_reports(
             for tmp, _path in staged:
                 tmp.unlink(missing_ok=True)
             raise
-    for tmp, path in staged:
+    # run.json last: once it says a state, every other file is at least as new
+    for tmp, path in sorted(staged, key=lambda item: item[1].name == "run.json"):
         tmp.replace(path)
     return [path for _tmp, path in staged]

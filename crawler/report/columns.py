@@ -87,7 +87,9 @@ LINKS: tuple[Column, ...] = (
         "archive_status",
         "text",
         "`captured`, `existing`, `rescued`, `none`, `failed:<reason>`, `skipped` (see "
-        f"{_ARCHIVING})",
+        f"{_ARCHIVING}); empty, like `archive_url` and `archived_at`, in the reports written "
+        "before the archive is done, for the links whose archive work in this run is still "
+        "pending (the end's reports fill them)",
     ),
     Column("domain", "text", "the host name"),
     Column("reason_text", "text", "the reason in words"),
