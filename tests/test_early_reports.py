@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from crawler.cli import main
 from tests.conftest import ROOT, crawl_command
 from tests.fakeweb import FakeWeb
 from tests.test_archive import FAST_ARCHIVE, KEYS, scenario, write_seeds
@@ -26,9 +27,12 @@ from tests.test_rolling_issue import FakeGh
 
 pytestmark = pytest.mark.e2e
 
-#: each Wayback answer takes this long: the archive work of five links (eight lookups and
-#: snapshot fetches, one at a time, and a capture) lasts several seconds after the verdicts
+#: each Wayback answer takes this long: the archive work of six links (nine lookups and
+#: snapshot fetches, one at a time, and captures) lasts several seconds after the verdicts
 SLOW_WAYBACK = 1.0
+#: the slowest link's answer: progress lines while links are still being checked
+SLOW_PAGE = 3
+LINKS = 6
 PROGRESS = re.compile(
     r"progress: (\d+) of (\d+) links checked \((\d+)%\), archive work (\d+) of (\d+) done; (.*)"
 )
@@ -40,6 +44,7 @@ class Watched:
     returncode: int
     stderr: str
     reports: Path
+    state: Path
     #: the reports as they stood when run.json first said ``running``
     early: Path | None
     #: the crawl was still running once that copy was made
@@ -66,15 +71,14 @@ def watch_crawl(tmp: Path, web: FakeWeb, settings: dict[str, str]) -> Watched:
     args, env = crawl_command(tmp / "seeds", tmp, env=env, settings=settings)
     reports, early = tmp / "reports", tmp / "early"
     copied = running_after_copy = False
-    chunks: list[str] = []
+    chunks: list[bytes] = []
     with subprocess.Popen(
         args,
         cwd=ROOT,
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        stderr=subprocess.PIPE,  # bytes: text mode would turn a bar's \r into \n
     ) as proc:
         reader = threading.Thread(target=lambda: chunks.extend(proc.stderr or ()), daemon=True)
         reader.start()
@@ -92,7 +96,12 @@ def watch_crawl(tmp: Path, web: FakeWeb, settings: dict[str, str]) -> Watched:
         proc.wait()
         reader.join(10)
     return Watched(
-        proc.returncode, "".join(chunks), reports, early if copied else None, running_after_copy
+        proc.returncode,
+        b"".join(chunks).decode("utf-8", "replace"),
+        reports,
+        tmp / "state.sqlite",
+        early if copied else None,
+        running_after_copy,
     )
 
 
@@ -101,7 +110,7 @@ def archiving_run(tmp_path_factory: pytest.TempPathFactory) -> Watched:
     tmp = tmp_path_factory.mktemp("early")
     with FakeWeb(workdir=tmp / "web") as web:
         web.write_scenario(scenario(web, keys={"ACC": "SEC"}, slow_seconds=SLOW_WAYBACK))
-        write_seeds(tmp, web)
+        write_seeds(tmp, web, [f"- [slow]({web.url('alive.test', f'/slow/{SLOW_PAGE}')})"])
         settings = {
             **FAST_ARCHIVE,
             "LINKHEALTH_ARCHIVE_TIME_BUDGET": "120",
@@ -123,7 +132,7 @@ def test_reports_come_before_the_archive_is_done(archiving_run: Watched) -> None
     assert planned > done
     # every link has its verdict; the archive columns of the links still waiting are blank
     rows = _links(result.early)
-    assert len(rows) == early["links"] == 5
+    assert len(rows) == early["links"] == LINKS
     assert all(row["status"] for row in rows), rows
     waiting = [row for row in rows if not row["archive_status"]]
     assert len(waiting) == planned - done
@@ -139,6 +148,15 @@ def test_reports_come_before_the_archive_is_done(archiving_run: Watched) -> None
     assert all(row["archive_status"] for row in _links(result.reports))
     # staged files were renamed onto their targets: none is left behind
     assert sorted(p.name for p in result.reports.iterdir() if p.name.startswith(".")) == []
+
+
+def test_linkhealth_report_keeps_the_archive_counts(archiving_run: Watched, tmp_path: Path) -> None:
+    """Rebuilt from the state file alone, run.json has the run's final archive counts."""
+    assert main(["report", "--state", str(archiving_run.state), "--out", str(tmp_path)]) == 0
+    rebuilt, final = _read_run(tmp_path), _read_run(archiving_run.reports)
+    assert rebuilt is not None
+    assert final is not None
+    assert rebuilt["archive"] == final["archive"] == {"planned": LINKS, "done": LINKS}
 
 
 def test_the_rolling_issue_leaves_a_running_run_alone(
@@ -159,17 +177,19 @@ def test_progress_lines_count_links_and_archive_work(archiving_run: Watched) -> 
     assert len(lines) >= 3, archiving_run.stderr[-3000:]
     counts = [tuple(int(n) for n in groups[:5]) for groups in lines]
     for checked, total, share, archived, planned in counts:
-        assert total == 5
+        assert total == LINKS
         assert share == 100 * checked // total
         assert archived <= planned
     assert [c[0] for c in counts] == sorted(c[0] for c in counts)
     assert [c[3] for c in counts] == sorted(c[3] for c in counts)
+    assert any(c[0] < LINKS for c in counts), "a line while the slow link is being checked"
     # while the archive works on, after the verdicts: the time left at the current rates
-    archiving = [g for c, g in zip(counts, lines, strict=True) if c[0] == 5 and c[3] < c[4]]
+    archiving = [g for c, g in zip(counts, lines, strict=True) if c[0] == LINKS and c[3] < c[4]]
     assert any(
         re.fullmatch(r"about (\d+s|\d+m \d\ds) left at the current rates", g[5]) for g in archiving
     )
-    assert lines[-1] == ("5", "5", "100", "5", "5", "run over")
+    final = str(LINKS)
+    assert lines[-1] == (final, final, "100", final, final, "run over")
 
 
 def test_no_bar_when_stderr_is_a_pipe(archiving_run: Watched) -> None:
