@@ -5,7 +5,7 @@
 * a WeChat link with trackers, or any link with credentials → its clean URL.
 
 Lines nobody needs to touch stay byte-identical. The diff's removed lines hold the raw links,
-credentials included: print it to the terminal only. :func:`write_fixes_md` lists the same
+credentials included: print it to the terminal only. :func:`render_fixes_md` lists the same
 changes with clean URLs only.
 """
 
@@ -299,15 +299,9 @@ _KIND_TEXT = {
 }
 
 
-def write_fixes_md(path: Path, fixes: Iterable[Fix]) -> Path:
-    """``fixes.md``: the proposed changes, clean URLs only (never the raw links)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_fixes_md(fixes), encoding="utf-8")
-    return path
-
-
 def render_fixes_md(fixes: Iterable[Fix]) -> str:
-    """The text of ``fixes.md``."""
+    """``fixes.md``: the proposed changes, clean URLs only (never the raw links); written with
+    the reports (:func:`crawler.report.write_reports`)."""
     rows = sorted(fixes, key=lambda f: (f.file, f.line, f.kind))
     lines = ["# Proposed fixes", ""]
     if not rows:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from crawler.cli import main
-from crawler.fixes import LinkState, all_fixes, apply, plan, unified_diff, write_fixes_md
+from crawler.fixes import LinkState, all_fixes, apply, plan, render_fixes_md, unified_diff
 from crawler.rules import load_rules
 
 WX = (
@@ -89,10 +89,9 @@ def test_diff_applies_with_patch_and_changes_only_what_it_should(seeds: Path) ->
     assert unified_diff(plan(seeds, STATES, rules)) == ""
 
 
-def test_fixes_md_has_clean_urls_only(seeds: Path, tmp_path: Path) -> None:
+def test_fixes_md_has_clean_urls_only(seeds: Path) -> None:
     planned = plan(seeds, STATES, load_rules())
-    path = write_fixes_md(tmp_path / "reports" / "fixes.md", all_fixes(planned))
-    text = path.read_text(encoding="utf-8")
+    text = render_fixes_md(all_fixes(planned))
     assert "SECRET" not in text
     assert WX_CLEAN in text
     assert ARCHIVED in text

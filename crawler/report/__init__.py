@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from crawler.archive.progress import ArchiveCounts
 from crawler.history import Policy
 from crawler.report.charts import run_status_counts
 from crawler.report.columns import LINK_COLUMNS, OCCURRENCE_COLUMNS
@@ -35,6 +34,8 @@ from crawler.verdict import ALIVE, STATUSES
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from crawler.archive.progress import ArchiveCounts
 
 
 class NoRunError(RuntimeError):
@@ -143,7 +144,8 @@ def render_run(data: ReportData) -> str:
     """run.json: the run's state and counts, for scripts (the workflow's rolling issue)."""
     run = data.run
     counts = {s: int(n) for s, n in data.links["status"].value_counts().items() if s}
-    archive = data.archive or _archive_of(run)
+    archive = data.archive
+    kept = {"planned": archive.planned, "done": archive.done} if archive else _archive_of(run)
     document = {
         "run_id": data.run_id,
         "state": run.get("state", "running"),
@@ -153,18 +155,19 @@ def render_run(data: ReportData) -> str:
         "counts": counts,
         "links": len(data.links),
         "changes": {c: int(n) for c, n in data.links["change"].value_counts().items() if c},
-        "archive": {"planned": archive.planned, "done": archive.done} if archive else None,
+        "archive": kept,
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def _archive_of(run: dict[str, object]) -> ArchiveCounts | None:
+def _archive_of(run: dict[str, object]) -> dict[str, int] | None:
     """The archive counts a finished run kept in its stats (None: it did not archive)."""
     try:
         stats = json.loads(str(run.get("stats") or "{}"))
-        return ArchiveCounts(
-            int(stats["linkhealth/archive/planned"]), int(stats["linkhealth/archive/done"])
-        )
+        return {
+            "planned": int(stats["linkhealth/archive/planned"]),
+            "done": int(stats["linkhealth/archive/done"]),
+        }
     except (ValueError, TypeError, KeyError):
         return None
 

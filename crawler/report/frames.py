@@ -11,7 +11,6 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from crawler.archive.progress import ArchiveCounts
 from crawler.archive.report import NO_ARCHIVE, PENDING, archive_records
 from crawler.history import Check, Policy, summarize
 from crawler.reasons import describe
@@ -19,6 +18,8 @@ from crawler.report.columns import LINKS, OCCURRENCES, Column
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from crawler.archive.progress import ArchiveCounts
 
 #: a link's latest check, as :func:`_checks` gives it (checked_at … moved_to)
 _LATEST = (

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from crawler.archive.progress import ArchiveCounts, ArchiveProgress
 from crawler.config import Config
 from crawler.fixes import all_fixes, plan, render_fixes_md, states_from_links_csv
 from crawler.items import LinkCheck
@@ -36,6 +35,8 @@ from crawler.verdict import ERROR, STATUSES, Verdict
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+
+    from crawler.archive.progress import ArchiveCounts, ArchiveProgress
 
 logger = logging.getLogger(__name__)
 
