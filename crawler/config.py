@@ -15,7 +15,6 @@ from typing import Any
 
 from crawler.history import Policy
 from crawler.ignore import IgnoreError, IgnoreList, load_ignore_list
-from crawler.middlewares.proxyhosts import ProxyHostsError, parse_proxy_hosts
 from crawler.network import NetworkPolicy
 from crawler.registry import SETTINGS, ConfigError, value, values
 from crawler.rules import Rules, RulesError, load_rules
@@ -111,10 +110,6 @@ def load_config(get: Callable[[str], Any], *, seeds: str | None = None) -> Confi
             f"LINKHEALTH_FAIL_ON: unknown status {', '.join(sorted(unknown))} "
             f"(one of {', '.join(STATUSES)})"
         )
-    try:
-        parse_proxy_hosts(str(v["LINKHEALTH_PROXY_HOSTS"] or ""))
-    except ProxyHostsError as exc:
-        raise ConfigError(str(exc)) from exc
     seeds_path = Path(seeds or str(v["LINKHEALTH_SEEDS"]))
     if not seeds_path.exists():
         raise ConfigError(f"seeds: {seeds_path} does not exist")

@@ -91,6 +91,18 @@ def redis_url(name: str, raw: Any) -> str:
     return url
 
 
+def proxy_hosts(name: str, raw: Any) -> list[tuple[str, str]]:
+    """``host=proxy`` pairs separated by spaces, commas or new lines (a password never shown)."""
+    pairs = []
+    for item in str(raw).replace(",", " ").split():
+        host, sep, proxy = item.partition("=")
+        if not sep or not host or not proxy.startswith(("http://", "https://")):
+            shown = item.split("@")[-1]  # never echo a proxy password
+            raise ConfigError(f"{name}: expected host=http://proxy:port, got {shown!r}")
+        pairs.append((host.lower(), proxy))
+    return pairs
+
+
 def choice(*choices: str) -> Kind:
     def parse(name: str, raw: Any) -> str:
         value = str(raw).strip()
@@ -158,7 +170,10 @@ _SETTINGS = (
         number(whole=True),
     ),
     Setting(
-        "LINKHEALTH_PROXY_HOSTS", "", "host=http://proxy:port pairs: hosts routed through a proxy"
+        "LINKHEALTH_PROXY_HOSTS",
+        "",
+        "host=http://proxy:port pairs: hosts routed through a proxy",
+        proxy_hosts,
     ),
     Setting(
         "LINKHEALTH_RETRY_AFTER_MAX",

@@ -6,18 +6,20 @@ import os
 
 import pytest
 
-from crawler.middlewares.proxyhosts import ProxyHostsError, parse_proxy_hosts
+from crawler.registry import ConfigError, proxy_hosts
 from tests.conftest import run_crawl
 from tests.fakeweb import FakeWeb
 
 
 def test_parse():
-    assert parse_proxy_hosts("zhihu.com=http://p:1, mp.weixin.qq.com=https://q:2\n") == [
+    assert proxy_hosts(
+        "LINKHEALTH_PROXY_HOSTS", "zhihu.com=http://p:1, mp.weixin.qq.com=https://q:2\n"
+    ) == [
         ("zhihu.com", "http://p:1"),
         ("mp.weixin.qq.com", "https://q:2"),
     ]
-    with pytest.raises(ProxyHostsError) as info:
-        parse_proxy_hosts("zhihu.com=socks5://user:secret@p:1")
+    with pytest.raises(ConfigError) as info:
+        proxy_hosts("LINKHEALTH_PROXY_HOSTS", "zhihu.com=socks5://user:secret@p:1")
     assert "secret" not in str(info.value)
 
 

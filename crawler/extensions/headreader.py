@@ -20,8 +20,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import StopDownload
 from scrapy.http import Headers
 
-META_MAX_BYTES = "linkhealth_max_bytes"
-META_HEAD_ONLY = "linkhealth_head_only"
+from crawler.meta import META_HEAD_ONLY, META_MAX_BYTES
+
 _READ = "_linkhealth_read"
 _LENGTH = "_linkhealth_length"
 #: a page of known length with fewer bytes than this left is read to its end (keep-alive)

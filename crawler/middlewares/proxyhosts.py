@@ -19,34 +19,16 @@ from crawler.registry import value
 from crawler.rules import host_matches
 
 
-class ProxyHostsError(ValueError):
-    pass
-
-
-def parse_proxy_hosts(text: str) -> list[tuple[str, str]]:
-    """``host=proxy`` pairs separated by spaces, commas or new lines."""
-    pairs = []
-    for item in text.replace(",", " ").split():
-        host, sep, proxy = item.partition("=")
-        if not sep or not host or not proxy.startswith(("http://", "https://")):
-            shown = item.split("@")[-1]  # never echo a proxy password
-            raise ProxyHostsError(
-                f"LINKHEALTH_PROXY_HOSTS: expected host=http://proxy:port, got {shown!r}"
-            )
-        pairs.append((host.lower(), proxy))
-    return pairs
-
-
 class ProxyHostsMiddleware:
     def __init__(self, routes: list[tuple[str, str]]) -> None:
         self.routes = routes
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        text = str(value(crawler.settings.get, "LINKHEALTH_PROXY_HOSTS"))
-        if not str(text).strip():
+        routes = value(crawler.settings.get, "LINKHEALTH_PROXY_HOSTS")
+        if not routes:
             raise NotConfigured("LINKHEALTH_PROXY_HOSTS is empty")
-        return cls(parse_proxy_hosts(str(text)))
+        return cls(list(routes))
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         if "proxy" in request.meta:

@@ -131,7 +131,7 @@ class LocalSink:
         import scrapy  # noqa: PLC0415 - only when crawling (`linkhealth merge` runs without it)
 
         from crawler.errors import verdict_for_exception  # noqa: PLC0415 - Scrapy's errors
-        from crawler.extensions.headreader import META_HEAD_ONLY, META_MAX_BYTES  # noqa: PLC0415
+        from crawler.meta import META_HEAD_ONLY, META_MAX_BYTES  # noqa: PLC0415
 
         assert self.crawler is not None
         assert self.crawler.engine is not None

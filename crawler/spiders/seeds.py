@@ -21,8 +21,8 @@ from twisted.python.failure import Failure
 from crawler import logfilter, sinks
 from crawler.config import Config, load_config
 from crawler.errors import verdict_for_exception
-from crawler.extensions.headreader import META_HEAD_ONLY, META_MAX_BYTES
 from crawler.items import LinkCheck
+from crawler.meta import META_HEAD_ONLY, META_MAX_BYTES
 from crawler.responses import fetched_from
 from crawler.sinks import Sink
 from crawler.sinks.local import LocalSink
