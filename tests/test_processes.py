@@ -1,0 +1,343 @@
+"""LINKHEALTH_PROCESSES: child processes fetch the links, the parent records them (fake web)."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from crawler.hostlocks import HostLocks
+from crawler.processes import registrable_domain, shard
+from crawler.sinks import QueuedLink
+from tests.conftest import ROOT, CrawlResult, crawl_command, run_crawl
+from tests.fakeweb import FakeWeb
+
+pytestmark = pytest.mark.e2e
+NOW = "2026-03-01T08:00:00Z"
+RESOLVER = {"TWISTED_DNS_RESOLVER": "tests.fakeweb.resolver.FakeHostnameResolver"}
+
+
+def _seeds(tmp_path: Path, urls: list[str]) -> Path:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "list.md").write_text("\n".join(f"- <{u}>" for u in urls) + "\n", encoding="utf-8")
+    return seeds
+
+
+def _children_of(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    return [int(p) for p in text.split()]
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for its reaper is gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return False
+    state = next(line for line in status.splitlines() if line.startswith("State:"))
+    return "zombie" not in state
+
+
+def _wait_for_children(proc: subprocess.Popen[bytes], n: int, timeout: float = 60) -> list[int]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        children = [p for p in _children_of(proc.pid) if _alive(p)]
+        if len(children) >= n:
+            return children
+        assert proc.poll() is None, "the crawl ended before its children started"
+        time.sleep(0.1)
+    raise AssertionError(f"{n} child processes did not start")
+
+
+# pure parts ---------------------------------------------------------------------------------
+
+
+def test_a_registrable_domain_goes_to_one_shard_and_the_shards_are_balanced():
+    hosts = ["a.example.com", "b.example.com", "example.com", "x.example.co.uk", "y.test"]
+    links = [QueuedLink(f"id{i}{h}", f"http://{h}/{i}", h) for h in hosts for i in range(3)]
+    groups = shard(links, 3)
+    assert sorted(len(g) for g in groups) == [3, 3, 9]
+    by_domain = {registrable_domain(link.host): i for i, g in enumerate(groups) for link in g}
+    assert sorted(by_domain.values()) == [0, 1, 2]  # three domains, one group each
+    assert registrable_domain("x.example.co.uk") == "example.co.uk"
+    assert [link.fetch_url for link in groups[0]] == [
+        link.fetch_url for link in links if "example.com" in link.host
+    ]  # the order of the links kept
+    assert len(shard(links[:3], 8)) == 1  # no empty group
+
+
+def test_host_locks_hold_the_limit_across_holders_and_a_killed_holder_frees_its_slot(tmp_path):
+    mine, theirs = (HostLocks(tmp_path, limit=2, delay=0) for _ in range(2))
+    first, _ = mine.take("a.test")
+    second, _ = theirs.take("a.test")
+    assert first is not None
+    assert second is not None
+    assert theirs.take("a.test") == (None, 0.0)
+    assert mine.take("b.test")[0] is not None  # another host has its own slots
+    # a process holding a slot is killed: the kernel gives the slot back
+    code = (
+        "import time; from pathlib import Path; from crawler.hostlocks import HostLocks;"
+        f"fd,_ = HostLocks(Path({str(tmp_path)!r}), limit=2, delay=0).take('c.test');"
+        "print(fd is not None, flush=True); time.sleep(60)"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    ) as holder:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "True"
+        assert mine.take("c.test")[0] is not None
+        assert mine.take("c.test") == (None, 0.0)
+        holder.kill()
+    assert mine.take("c.test")[0] is not None
+
+
+def test_host_locks_space_the_starts_by_the_delay(tmp_path):
+    locks = HostLocks(tmp_path, limit=4, delay=30)
+    fd, wait = locks.take("a.test")
+    assert fd is not None
+    assert wait == 0
+    fd2, wait2 = HostLocks(tmp_path, limit=4, delay=30).take("a.test")
+    assert fd2 is None
+    assert 25 < wait2 <= 30
+
+
+# the crawl ----------------------------------------------------------------------------------
+
+
+def test_verdicts_and_titles_are_those_of_one_process(tmp_path):
+    fixture = ROOT / "tests" / "data" / "e2e"
+    results: dict[int, CrawlResult] = {}
+    for n in (1, 3):
+        work = tmp_path / f"p{n}"
+        shutil.copytree(fixture, work / "seeds")
+        (work / "ignore.toml").write_text(
+            '[[ignore]]\npattern = "https://ignored.test/*"\nreason = "known"\n',
+            encoding="utf-8",
+        )
+        with FakeWeb(workdir=work / "fakeweb") as web:
+            results[n] = run_crawl(
+                work / "seeds",
+                work,
+                env=web.env(),
+                settings={
+                    "DOWNLOAD_TIMEOUT": "2",
+                    "LINKHEALTH_NOW": NOW,
+                    "LINKHEALTH_PROCESSES": str(n),
+                },
+            )
+    one, three = results[1], results[3]
+    assert one.returncode == 0, one.stderr[-3000:]
+    assert three.returncode == 0, three.stderr[-3000:]
+    assert "in 3 child processes" in three.stderr
+    assert "child process" not in one.stderr
+    assert len(one.links()) > 30
+    assert three.links() == one.links()
+    assert three.occurrences() == one.occurrences()
+
+
+def test_the_per_host_limit_holds_across_processes_and_a_redirect_into_another_shard(tmp_path):
+    """a.test's links go to one child, b.test's to the other; b.test's redirect to a.test, so
+    both children fetch a.test: at most the limit are in flight there all the same."""
+    a_links = [f"http://a.test/slow/1?n={i}" for i in range(8)]
+    b_links = [f"http://b.test/r{i}" for i in range(8)]
+    scenario = {
+        "urls": {
+            f"http://b.test/r{i}": {"shape": "redirect", "location": f"http://a.test/slow/1?b={i}"}
+            for i in range(8)
+        }
+    }
+    with FakeWeb(scenario=scenario, workdir=tmp_path / "fakeweb") as web:
+        result = run_crawl(
+            _seeds(tmp_path, a_links + b_links),
+            tmp_path,
+            env=web.env(),
+            settings={"CONCURRENT_REQUESTS_PER_DOMAIN": "2", "LINKHEALTH_PROCESSES": "2"},
+        )
+        peak = web.max_inflight("a.test")
+        fetched = [r["url"] for r in web.requests() if r["host"] == "a.test"]
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "in 2 child processes" in result.stderr
+    assert len(fetched) == 16
+    assert {row["status"] for row in result.links()} == {"alive"}
+    assert peak == 2
+
+
+def test_settings_environment_seeds_now_and_rules_reach_every_child(tmp_path):
+    """Started from a directory without a `seeds` folder (a child without `-a seeds` stops at
+    its start), with the rules file named by an environment variable and the rest by -s."""
+    urls = [f"http://site{i}.test/status/410" for i in range(6)]
+    seeds = _seeds(tmp_path, urls)
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[statuses]\n"410" = "blocked"\n', encoding="utf-8")
+    with FakeWeb(workdir=tmp_path / "fakeweb") as web:
+        args, env = crawl_command(
+            seeds,
+            tmp_path,
+            env={**web.env(), "LINKHEALTH_RULES": str(rules)},
+            settings={
+                "LINKHEALTH_NOW": NOW,
+                "LINKHEALTH_PROCESSES": "3",
+                "USER_AGENT": "procs-test-agent/1",
+            },
+        )
+        env["SCRAPY_SETTINGS_MODULE"] = "crawler.settings"
+        proc = subprocess.run(
+            args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240, check=False
+        )
+        agents = {r["headers"].get("user-agent") for r in web.requests() if "site" in r["host"]}
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "in 3 child processes" in proc.stderr
+    with (tmp_path / "reports" / "links.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert {(r["status"], r["reason"]) for r in rows} == {("blocked", "http-410")}
+    assert len(rows) == 6
+    assert agents == {"procs-test-agent/1"}
+    db = sqlite3.connect(tmp_path / "state.sqlite")
+    try:
+        checked = {at for (at,) in db.execute("SELECT checked_at FROM checks")}
+    finally:
+        db.close()
+    assert checked == {NOW}
+
+
+def test_the_canaries_are_fetched_once(tmp_path):
+    urls = [f"http://site{i}.test/page" for i in range(6)]
+    with FakeWeb(workdir=tmp_path / "fakeweb") as web:
+        result = run_crawl(
+            _seeds(tmp_path, urls),
+            tmp_path,
+            env=web.env(),
+            settings={
+                "LINKHEALTH_CANARY_URLS": "http://canary.test/",
+                "LINKHEALTH_PROCESSES": "3",
+            },
+        )
+        canaries = [r for r in web.requests() if r["host"] == "canary.test"]
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "in 3 child processes" in result.stderr
+    assert len(canaries) == 1
+
+
+def test_the_offline_share_is_judged_over_every_process(tmp_path):
+    urls = [f"http://site{i}.test:8/page" for i in range(7)]
+    env = {**os.environ, "FAKEWEB_NXDOMAIN": "*"}
+    result = run_crawl(
+        _seeds(tmp_path, urls),
+        tmp_path,
+        env=env,
+        settings={**RESOLVER, "LINKHEALTH_CANARY_URLS": "", "LINKHEALTH_PROCESSES": "3"},
+    )
+    assert result.returncode == 4, result.stderr[-3000:]
+    assert "in 3 child processes" in result.stderr
+    assert "7 of 7 hosts" in result.stderr
+    assert {(r["status"], r["reason"]) for r in result.links()} == {("error", "offline")}
+
+
+def test_more_than_one_process_with_redis_is_a_configuration_error(tmp_path):
+    result = run_crawl(
+        _seeds(tmp_path, ["http://a.test/"]),
+        tmp_path,
+        settings={"LINKHEALTH_REDIS_URL": "redis://127.0.0.1:1/0", "LINKHEALTH_PROCESSES": "2"},
+    )
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert "configuration error: LINKHEALTH_PROCESSES" in result.stderr
+
+
+def _recorded(state: Path) -> set[str]:
+    db = sqlite3.connect(state)
+    try:
+        return {i for (i,) in db.execute("SELECT identity FROM checks WHERE run_id=1")}
+    except sqlite3.OperationalError:  # not made yet
+        return set()
+    finally:
+        db.close()
+
+
+def _wait_until(ready, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not ready():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_children_leave_within_5_seconds_of_their_parent_killed(tmp_path):
+    urls = [f"http://fast{i}.test/page/{i}" for i in range(4)]
+    urls += [f"http://slow{i}.test/slow/60?n={i}" for i in range(2)]
+    with FakeWeb(workdir=tmp_path / "fakeweb") as web:
+        args, env = crawl_command(
+            _seeds(tmp_path, urls),
+            tmp_path,
+            env=web.env(),
+            settings={"LINKHEALTH_PROCESSES": "2", "DOWNLOAD_TIMEOUT": "120"},
+        )
+        proc = subprocess.Popen(
+            args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        children: list[int] = []
+        try:
+            children = _wait_for_children(proc, 2)
+            _wait_until(lambda: len(_recorded(tmp_path / "state.sqlite")) == 4)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            time.sleep(5)
+            alive = [p for p in children if _alive(p)]
+        finally:
+            for pid in children:
+                if _alive(pid):
+                    os.kill(pid, signal.SIGKILL)
+    assert len(children) == 2
+    assert alive == []
+
+
+def test_a_child_killed_makes_the_run_exit_1_and_the_next_start_completes_it(tmp_path):
+    """Each child has 3 fast links and a slow one (sharded by domain, in name order); once the
+    fast ones are recorded, a child is killed while its slow link is in flight."""
+    fast = [f"http://fast{i}.test/page/{i}" for i in range(6)]
+    slow = [f"http://slow{i}.test/slow/6?n={i}" for i in range(2)]
+    seeds = _seeds(tmp_path, fast + slow)
+    state = tmp_path / "state.sqlite"
+    settings = {"LINKHEALTH_PROCESSES": "2", "DOWNLOAD_TIMEOUT": "60", "LINKHEALTH_NOW": NOW}
+    with FakeWeb(workdir=tmp_path / "fakeweb") as web:
+        args, env = crawl_command(seeds, tmp_path, env=web.env(), settings=settings)
+        proc = subprocess.Popen(
+            args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        children = _wait_for_children(proc, 2)
+        _wait_until(lambda: len(_recorded(state)) == 6)
+        os.kill(children[0], signal.SIGKILL)
+        _, stderr = proc.communicate(timeout=120)
+        assert proc.returncode == 1, stderr[-3000:]
+        assert "exited with -9" in stderr
+        first = _recorded(state)
+        # the other child's slow link is recorded, the killed child's is not
+        assert len(first) == 7
+        before = len(web.requests())
+        again = run_crawl(seeds, tmp_path, env=web.env(), settings=settings)
+        refetched = [
+            r["url"] for r in web.requests()[before:] if r["host"].startswith(("fast", "slow"))
+        ]
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "continuing run 1" in again.stderr
+    db = sqlite3.connect(state)
+    try:
+        runs = list(db.execute("SELECT id, state FROM runs"))
+        checks = list(db.execute("SELECT identity, status FROM checks"))
+    finally:
+        db.close()
+    assert runs == [(1, "finished")]
+    assert len(checks) == 8
+    assert {status for _, status in checks} == {"alive"}
+    assert len(refetched) == 1  # only the link without a verdict
+    assert refetched[0].startswith("http://slow")
