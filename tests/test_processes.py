@@ -212,7 +212,7 @@ def test_settings_environment_seeds_now_and_rules_reach_every_child(tmp_path):
     assert checked == {NOW}
 
 
-def test_the_canaries_are_fetched_once(tmp_path):
+def test_the_canaries_are_fetched_once_and_the_run_has_one_timestamp(tmp_path):
     urls = [f"http://site{i}.test/page" for i in range(6)]
     with FakeWeb(workdir=tmp_path / "fakeweb") as web:
         result = run_crawl(
@@ -228,6 +228,14 @@ def test_the_canaries_are_fetched_once(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "in 3 child processes" in result.stderr
     assert len(canaries) == 1
+    # without LINKHEALTH_NOW, every child stamps its verdicts with the parent's timestamp
+    db = sqlite3.connect(result.state)
+    try:
+        started = {at for (at,) in db.execute("SELECT started_at FROM runs")}
+        checked = {at for (at,) in db.execute("SELECT checked_at FROM checks")}
+    finally:
+        db.close()
+    assert checked == started
 
 
 def test_the_offline_share_is_judged_over_every_process(tmp_path):
