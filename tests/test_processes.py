@@ -25,8 +25,8 @@ NOW = "2026-03-01T08:00:00Z"
 RESOLVER = {"TWISTED_DNS_RESOLVER": "tests.fakeweb.resolver.FakeHostnameResolver"}
 
 
-def _seeds(tmp_path: Path, urls: list[str]) -> Path:
-    seeds = tmp_path / "seeds"
+def _seeds(tmp_path: Path, urls: list[str], name: str = "seeds") -> Path:
+    seeds = tmp_path / name
     seeds.mkdir()
     (seeds / "list.md").write_text("\n".join(f"- <{u}>" for u in urls) + "\n", encoding="utf-8")
     return seeds
@@ -178,7 +178,7 @@ def test_settings_environment_seeds_now_and_rules_reach_every_child(tmp_path):
     """Started from a directory without a `seeds` folder (a child without `-a seeds` stops at
     its start), with the rules file named by an environment variable and the rest by -s."""
     urls = [f"http://site{i}.test/status/410" for i in range(6)]
-    seeds = _seeds(tmp_path, urls)
+    seeds = _seeds(tmp_path, urls, "lists")
     rules = tmp_path / "rules.toml"
     rules.write_text('[statuses]\n"410" = "blocked"\n', encoding="utf-8")
     with FakeWeb(workdir=tmp_path / "fakeweb") as web:

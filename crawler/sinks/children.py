@@ -2,8 +2,9 @@
 
 Each child is a new interpreter (``python -m scrapy crawl seeds -a role=child``, spawned, never
 forked from the running reactor) with the parent's environment, its ``-s`` settings and its
-own: its share of ``CONCURRENT_REQUESTS``, the shared host locks, no archive, no canaries, no
-reports (:func:`crawler.processes.child_argv`). Its links go to its stdin; its stdout is read
+own: its share of ``CONCURRENT_REQUESTS``, the shared host locks, the parent's timestamp, no
+archive, no reports (:func:`crawler.processes.child_argv`; the canaries are the parent's: a
+child's sink never probes them). Its links go to its stdin; its stdout is read
 as it comes (:meth:`Children.messages`). A child that exits with another status than 0 makes
 the run incomplete (:attr:`Children.failed`): the parent leaves it unfinished, and the next
 start resumes it with the links that have no verdict yet.

@@ -163,7 +163,6 @@ class LocalSink:
                         "LINKHEALTH_HOST_LOCKS": locks,
                         "LINKHEALTH_ARCHIVE_ENABLED": "false",
                         "LINKHEALTH_REPORTS_ENABLED": "false",
-                        "LINKHEALTH_CANARY_URLS": "",
                         "CONCURRENT_REQUESTS": str(total),
                     },
                 )
