@@ -16,7 +16,7 @@ from typing import Any
 from crawler.history import Policy
 from crawler.ignore import IgnoreError, IgnoreList, load_ignore_list
 from crawler.network import NetworkPolicy
-from crawler.registry import SETTINGS, ConfigError, value, values
+from crawler.registry import SETTINGS, ConfigError, number, value, values
 from crawler.rules import Rules, RulesError, load_rules
 from crawler.verdict import STATUSES
 
@@ -68,16 +68,10 @@ def parse_now(text: str) -> dt.datetime:
 
 
 def _scrapy_number(get: Callable[[str], Any], name: str, *, positive: bool) -> None:
+    """A Scrapy setting linkhealth relies on, checked like the registry's numbers."""
     raw = get(name)
-    if raw is None:
-        return
-    try:
-        number = float(raw)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{name}: expected a number, got {raw!r}") from None
-    if number < 0 or (positive and number == 0):
-        bound = "greater than 0" if positive else "0 or more"
-        raise ConfigError(f"{name}: must be {bound}, got {raw!r}")
+    if raw is not None:
+        number(positive=positive)(name, raw)
 
 
 def load_config(get: Callable[[str], Any], *, seeds: str | None = None) -> Config:

@@ -30,6 +30,7 @@ from crawler.config import Config
 from crawler.fixes import all_fixes, plan, render_fixes_md, states_from_links_csv
 from crawler.items import LinkCheck
 from crawler.links import fetch_order, record_links, record_not_checked, scan_links
+from crawler.meta import META_HEAD_ONLY, META_MAX_BYTES
 from crawler.network import NETWORK_REASONS, NetworkWatch, canaries_verdict
 from crawler.report import write_reports
 from crawler.sinks import QueuedLink, Tally
@@ -184,7 +185,6 @@ class LocalSink:
         import scrapy  # noqa: PLC0415 - only when crawling (`linkhealth merge` runs without it)
 
         from crawler.errors import verdict_for_exception  # noqa: PLC0415 - Scrapy's errors
-        from crawler.meta import META_HEAD_ONLY, META_MAX_BYTES  # noqa: PLC0415
 
         assert self.crawler is not None
         assert self.crawler.engine is not None
