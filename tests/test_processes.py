@@ -22,7 +22,6 @@ from tests.fakeweb import FakeWeb
 
 pytestmark = pytest.mark.e2e
 NOW = "2026-03-01T08:00:00Z"
-RESOLVER = {"TWISTED_DNS_RESOLVER": "tests.fakeweb.resolver.FakeHostnameResolver"}
 
 
 def _seeds(tmp_path: Path, urls: list[str], name: str = "seeds") -> Path:
@@ -236,21 +235,6 @@ def test_the_canaries_are_fetched_once_and_the_run_has_one_timestamp(tmp_path):
     finally:
         db.close()
     assert checked == started
-
-
-def test_the_offline_share_is_judged_over_every_process(tmp_path):
-    urls = [f"http://site{i}.test:8/page" for i in range(7)]
-    env = {**os.environ, "FAKEWEB_NXDOMAIN": "*"}
-    result = run_crawl(
-        _seeds(tmp_path, urls),
-        tmp_path,
-        env=env,
-        settings={**RESOLVER, "LINKHEALTH_CANARY_URLS": "", "LINKHEALTH_PROCESSES": "3"},
-    )
-    assert result.returncode == 4, result.stderr[-3000:]
-    assert "in 3 child processes" in result.stderr
-    assert "7 of 7 hosts" in result.stderr
-    assert {(r["status"], r["reason"]) for r in result.links()} == {("error", "offline")}
 
 
 def test_more_than_one_process_with_redis_is_a_configuration_error(tmp_path):
