@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import os
 import shutil
 import signal
@@ -171,6 +172,35 @@ def test_the_per_host_limit_holds_across_processes_and_a_redirect_into_another_s
     assert len(fetched) == 16
     assert {row["status"] for row in result.links()} == {"alive"}
     assert peak == 2
+
+
+def test_the_download_delay_holds_across_processes_and_a_redirect_into_another_shard(tmp_path):
+    """As above, with DOWNLOAD_DELAY: the requests to a.test, from both children, start at
+    least the delay apart (less 0.1 s: a request's start is logged when it reaches the web)."""
+    a_links = [f"http://a.test/page/{i}" for i in range(4)]
+    b_links = [f"http://b.test/r{i}" for i in range(4)]
+    scenario = {
+        "urls": {
+            f"http://b.test/r{i}": {"shape": "redirect", "location": f"http://a.test/page/b{i}"}
+            for i in range(4)
+        }
+    }
+    with FakeWeb(scenario=scenario, workdir=tmp_path / "fakeweb") as web:
+        result = run_crawl(
+            _seeds(tmp_path, a_links + b_links),
+            tmp_path,
+            env=web.env(),
+            settings={
+                "CONCURRENT_REQUESTS_PER_DOMAIN": "2",
+                "DOWNLOAD_DELAY": "1",
+                "LINKHEALTH_PROCESSES": "2",
+            },
+        )
+        starts = sorted(r["t"] for r in web.requests() if r["host"] == "a.test")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "in 2 child processes" in result.stderr
+    assert len(starts) == 8
+    assert min(b - a for a, b in itertools.pairwise(starts)) > 0.9
 
 
 def test_settings_environment_seeds_now_and_rules_reach_every_child(tmp_path):
