@@ -203,6 +203,40 @@ def test_the_download_delay_holds_across_processes_and_a_redirect_into_another_s
     assert min(b - a for a, b in itertools.pairwise(starts)) > 0.9
 
 
+def _most_in_flight(requests: list[dict[str, object]]) -> int:
+    """The most requests in flight at once at the web, every host together."""
+    events = sorted(
+        [(float(str(r["t"])), 1) for r in requests]
+        + [(float(str(r["t_end"])), -1) for r in requests]
+    )  # (at the same moment an end comes before a start)
+    most = now = 0
+    for _, step in events:
+        now += step
+        most = max(most, now)
+    return most
+
+
+def test_concurrent_requests_stays_the_run_total(tmp_path):
+    urls = [f"http://site{i % 4}.test/slow/1?n={i}" for i in range(16)]
+    with FakeWeb(workdir=tmp_path / "fakeweb") as web:
+        result = run_crawl(
+            _seeds(tmp_path, urls),
+            tmp_path,
+            env=web.env(),
+            settings={
+                "CONCURRENT_REQUESTS": "4",
+                "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
+                "LINKHEALTH_CANARY_URLS": "",
+                "LINKHEALTH_PROCESSES": "2",
+            },
+        )
+        requests = [r for r in web.requests() if str(r["host"]).startswith("site")]
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "in 2 child processes" in result.stderr
+    assert len(requests) == 16
+    assert _most_in_flight(requests) == 4
+
+
 def test_settings_environment_seeds_now_and_rules_reach_every_child(tmp_path):
     """Started from a directory without a `seeds` folder (a child without `-a seeds` stops at
     its start), with the rules file named by an environment variable and the rest by -s."""
