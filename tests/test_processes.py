@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from crawler.hostlocks import HostLocks
-from crawler.processes import registrable_domain, shard
 from crawler.sinks import QueuedLink
+from crawler.sinks.processes import registrable_domain, shard
 from tests.conftest import ROOT, CrawlResult, crawl_command, run_crawl
 from tests.fakeweb import FakeWeb
 

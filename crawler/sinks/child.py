@@ -1,4 +1,4 @@
-"""The sink of a child process of ``LINKHEALTH_PROCESSES`` (see :mod:`crawler.processes`).
+"""The sink of a child process of ``LINKHEALTH_PROCESSES`` (see :mod:`crawler.sinks.processes`).
 
 Its links come from stdin (one JSON line each, written by the parent, which closes it); each
 verdict and each fetch outcome goes to stdout as a JSON line, flushed, for the parent to record
@@ -19,8 +19,8 @@ from typing import IO, TYPE_CHECKING, Self
 
 from crawler.config import Config
 from crawler.items import LinkCheck
-from crawler.processes import decode_link, encode_check, encode_saw
 from crawler.sinks import QueuedLink, Tally
+from crawler.sinks.processes import decode_link, encode_check, encode_saw
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

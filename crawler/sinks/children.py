@@ -3,7 +3,7 @@
 Each child is a new interpreter (``python -m scrapy crawl seeds -a role=child``, spawned, never
 forked from the running reactor) with the parent's environment, its ``-s`` settings and its
 own: its share of ``CONCURRENT_REQUESTS``, the shared host locks, the parent's timestamp, no
-archive, no reports (:func:`crawler.processes.child_argv`; the canaries are the parent's: a
+archive, no reports (:func:`crawler.sinks.processes.child_argv`; the canaries are the parent's: a
 child's sink never probes them). Its links go to its stdin; its stdout is read
 as it comes (:meth:`Children.messages`). A child that exits with another status than 0 makes
 the run incomplete (:attr:`Children.failed`): the parent leaves it unfinished, and the next
@@ -19,8 +19,8 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 from crawler.items import LinkCheck
-from crawler.processes import Saw, decode, encode_link
 from crawler.sinks import QueuedLink
+from crawler.sinks.processes import Saw, decode, encode_link
 
 logger = logging.getLogger(__name__)
 

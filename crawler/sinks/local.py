@@ -143,8 +143,8 @@ class LocalSink:
         registrable domain; their verdicts come back here to be recorded (and archived)."""
         import tempfile  # noqa: PLC0415 - only with child processes
 
-        from crawler.processes import Saw, child_argv, shard, split_total  # noqa: PLC0415
         from crawler.sinks.children import Children  # noqa: PLC0415
+        from crawler.sinks.processes import Saw, child_argv, shard, split_total  # noqa: PLC0415
 
         assert self.crawler is not None
         config, settings = self.config, self.crawler.settings

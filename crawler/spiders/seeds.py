@@ -23,11 +23,11 @@ from crawler.config import Config, load_config
 from crawler.errors import verdict_for_exception
 from crawler.items import LinkCheck
 from crawler.meta import META_HEAD_ONLY, META_MAX_BYTES
-from crawler.processes import CHILD_ROLE
 from crawler.responses import fetched_from
 from crawler.sinks import Sink
 from crawler.sinks.child import ChildSink
 from crawler.sinks.local import LocalSink
+from crawler.sinks.processes import CHILD_ROLE
 from crawler.urls import URLProblem, canonicalize, masked_names, redact
 from crawler.verdict import Verdict, evidence, judge
 
