@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -147,59 +148,61 @@ def test_verdicts_and_titles_are_those_of_one_process(tmp_path):
     assert three.occurrences() == one.occurrences()
 
 
-def test_the_per_host_limit_holds_across_processes_and_a_redirect_into_another_shard(tmp_path):
-    """a.test's links go to one child, b.test's to the other; b.test's redirect to a.test, so
-    both children fetch a.test: at most the limit are in flight there all the same."""
-    a_links = [f"http://a.test/slow/1?n={i}" for i in range(8)]
-    b_links = [f"http://b.test/r{i}" for i in range(8)]
-    scenario = {
-        "urls": {
-            f"http://b.test/r{i}": {"shape": "redirect", "location": f"http://a.test/slow/1?b={i}"}
-            for i in range(8)
-        }
-    }
+def _crawl(
+    tmp_path: Path,
+    urls: list[str],
+    processes: int,
+    scenario: dict[str, Any] | None = None,
+    **settings: str,
+) -> tuple[CrawlResult, list[dict[str, Any]]]:
+    """Crawl ``urls`` at the fake web in ``processes`` children: the result and the requests
+    the web received."""
     with FakeWeb(scenario=scenario, workdir=tmp_path / "fakeweb") as web:
         result = run_crawl(
-            _seeds(tmp_path, a_links + b_links),
+            _seeds(tmp_path, urls),
             tmp_path,
             env=web.env(),
-            settings={"CONCURRENT_REQUESTS_PER_DOMAIN": "2", "LINKHEALTH_PROCESSES": "2"},
+            settings={"LINKHEALTH_PROCESSES": str(processes), **settings},
         )
-        peak = web.max_inflight("a.test")
-        fetched = [r["url"] for r in web.requests() if r["host"] == "a.test"]
+        requests = web.requests()
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "in 2 child processes" in result.stderr
-    assert len(fetched) == 16
+    assert f"in {processes} child processes" in result.stderr
+    return result, requests
+
+
+def _crawl_with_redirects_into_a(
+    tmp_path: Path, path: str, n: int, **settings: str
+) -> tuple[CrawlResult, list[dict[str, Any]], int]:
+    """a.test's links (``path``) go to one child, b.test's to the other; b.test's redirect to
+    a.test, so both children fetch a.test: the result, a.test's requests, the most in flight."""
+    a_links = [f"http://a.test/{path}?n={i}" for i in range(n)]
+    b_links = [f"http://b.test/r{i}" for i in range(n)]
+    scenario = {
+        "urls": {
+            f"http://b.test/r{i}": {"shape": "redirect", "location": f"http://a.test/{path}?b={i}"}
+            for i in range(n)
+        }
+    }
+    result, requests = _crawl(
+        tmp_path, a_links + b_links, 2, scenario, CONCURRENT_REQUESTS_PER_DOMAIN="2", **settings
+    )
+    requests = [r for r in requests if r["host"] == "a.test"]
+    peak = max(int(r["inflight_host"]) for r in requests)
+    assert len(requests) == 2 * n
     assert {row["status"] for row in result.links()} == {"alive"}
+    return result, requests, peak
+
+
+def test_the_per_host_limit_holds_across_processes_and_a_redirect_into_another_shard(tmp_path):
+    _, _, peak = _crawl_with_redirects_into_a(tmp_path, "slow/1", 8)
     assert peak == 2
 
 
 def test_the_download_delay_holds_across_processes_and_a_redirect_into_another_shard(tmp_path):
-    """As above, with DOWNLOAD_DELAY: the requests to a.test, from both children, start at
-    least the delay apart (less 0.1 s: a request's start is logged when it reaches the web)."""
-    a_links = [f"http://a.test/page/{i}" for i in range(4)]
-    b_links = [f"http://b.test/r{i}" for i in range(4)]
-    scenario = {
-        "urls": {
-            f"http://b.test/r{i}": {"shape": "redirect", "location": f"http://a.test/page/b{i}"}
-            for i in range(4)
-        }
-    }
-    with FakeWeb(scenario=scenario, workdir=tmp_path / "fakeweb") as web:
-        result = run_crawl(
-            _seeds(tmp_path, a_links + b_links),
-            tmp_path,
-            env=web.env(),
-            settings={
-                "CONCURRENT_REQUESTS_PER_DOMAIN": "2",
-                "DOWNLOAD_DELAY": "1",
-                "LINKHEALTH_PROCESSES": "2",
-            },
-        )
-        starts = sorted(r["t"] for r in web.requests() if r["host"] == "a.test")
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "in 2 child processes" in result.stderr
-    assert len(starts) == 8
+    """The requests to a.test, from both children, start at least the delay apart (less 0.1 s:
+    a request's start is logged when it reaches the web)."""
+    _, requests, _ = _crawl_with_redirects_into_a(tmp_path, "page/1", 4, DOWNLOAD_DELAY="1")
+    starts = sorted(float(r["t"]) for r in requests)
     assert min(b - a for a, b in itertools.pairwise(starts)) > 0.9
 
 
@@ -218,21 +221,15 @@ def _most_in_flight(requests: list[dict[str, object]]) -> int:
 
 def test_concurrent_requests_stays_the_run_total(tmp_path):
     urls = [f"http://site{i % 4}.test/slow/1?n={i}" for i in range(16)]
-    with FakeWeb(workdir=tmp_path / "fakeweb") as web:
-        result = run_crawl(
-            _seeds(tmp_path, urls),
-            tmp_path,
-            env=web.env(),
-            settings={
-                "CONCURRENT_REQUESTS": "4",
-                "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
-                "LINKHEALTH_CANARY_URLS": "",
-                "LINKHEALTH_PROCESSES": "2",
-            },
-        )
-        requests = [r for r in web.requests() if str(r["host"]).startswith("site")]
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "in 2 child processes" in result.stderr
+    _, requests = _crawl(
+        tmp_path,
+        urls,
+        2,
+        CONCURRENT_REQUESTS="4",
+        CONCURRENT_REQUESTS_PER_DOMAIN="8",
+        LINKHEALTH_CANARY_URLS="",
+    )
+    requests = [r for r in requests if str(r["host"]).startswith("site")]
     assert len(requests) == 16
     assert _most_in_flight(requests) == 4
 
@@ -277,20 +274,8 @@ def test_settings_environment_seeds_now_and_rules_reach_every_child(tmp_path):
 
 def test_the_canaries_are_fetched_once_and_the_run_has_one_timestamp(tmp_path):
     urls = [f"http://site{i}.test/page" for i in range(6)]
-    with FakeWeb(workdir=tmp_path / "fakeweb") as web:
-        result = run_crawl(
-            _seeds(tmp_path, urls),
-            tmp_path,
-            env=web.env(),
-            settings={
-                "LINKHEALTH_CANARY_URLS": "http://canary.test/",
-                "LINKHEALTH_PROCESSES": "3",
-            },
-        )
-        canaries = [r for r in web.requests() if r["host"] == "canary.test"]
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "in 3 child processes" in result.stderr
-    assert len(canaries) == 1
+    result, requests = _crawl(tmp_path, urls, 3, LINKHEALTH_CANARY_URLS="http://canary.test/")
+    assert len([r for r in requests if r["host"] == "canary.test"]) == 1
     # without LINKHEALTH_NOW, every child stamps its verdicts with the parent's timestamp
     db = sqlite3.connect(result.state)
     try:
