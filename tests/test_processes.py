@@ -18,7 +18,7 @@ import pytest
 
 from crawler.hostlocks import HostLocks
 from crawler.sinks import QueuedLink
-from crawler.sinks.processes import registrable_domain, shard
+from crawler.sinks.processes import given_settings, registrable_domain, shard
 from tests.conftest import ROOT, CrawlResult, crawl_command, run_crawl
 from tests.fakeweb import FakeWeb
 
@@ -77,6 +77,12 @@ def test_a_registrable_domain_goes_to_one_shard_and_the_shards_are_balanced():
         link.fetch_url for link in links if "example.com" in link.host
     ]  # the order of the links kept
     assert len(shard(links[:3], 8)) == 1  # no empty group
+
+
+def test_the_settings_of_a_command_line_are_read_as_given():
+    argv = ["crawl", "seeds", "-a", "seeds=x", "-s", "A=1", '--set=B={"k": 2}', "-sC=3"]
+    argv += ["-L", "INFO", "--set", "D=a=b"]
+    assert given_settings(argv) == {"A": "1", "B": '{"k": 2}', "C": "3", "D": "a=b"}
 
 
 def test_host_locks_hold_the_limit_across_holders_and_a_killed_holder_frees_its_slot(tmp_path):
@@ -250,20 +256,22 @@ def test_settings_environment_seeds_now_and_rules_reach_every_child(tmp_path):
                 "LINKHEALTH_NOW": NOW,
                 "LINKHEALTH_PROCESSES": "3",
                 "USER_AGENT": "procs-test-agent/1",
+                "DEFAULT_REQUEST_HEADERS": '{"X-Probe": "yes"}',  # a dictionary setting
             },
         )
         env["SCRAPY_SETTINGS_MODULE"] = "crawler.settings"
         proc = subprocess.run(
             args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240, check=False
         )
-        agents = {r["headers"].get("user-agent") for r in web.requests() if "site" in r["host"]}
+        sent = [r["headers"] for r in web.requests() if "site" in r["host"]]
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "in 3 child processes" in proc.stderr
     with (tmp_path / "reports" / "links.csv").open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert {(r["status"], r["reason"]) for r in rows} == {("blocked", "http-410")}
     assert len(rows) == 6
-    assert agents == {"procs-test-agent/1"}
+    assert {h.get("user-agent") for h in sent} == {"procs-test-agent/1"}
+    assert {h.get("x-probe") for h in sent} == {"yes"}
     db = sqlite3.connect(tmp_path / "state.sqlite")
     try:
         checked = {at for (at,) in db.execute("SELECT checked_at FROM checks")}

@@ -390,12 +390,16 @@ class LocalSink:
 
 
 def _command_line_settings(settings: BaseSettings) -> dict[str, str]:
-    """The settings given with ``-s`` (what a child is started with, before its own)."""
+    """The settings of the command line (what a child is started with, before its own): every
+    ``-s`` as given, and the other options' (``-L``, ``--logfile``…) values."""
     from scrapy.settings import SETTINGS_PRIORITIES  # noqa: PLC0415 - only when crawling
 
+    from crawler.sinks.processes import given_settings  # noqa: PLC0415
+
     cmdline = SETTINGS_PRIORITIES["cmdline"]
-    return {
+    scalars = {
         str(name): str(settings[name])
         for name in settings
         if settings.getpriority(name) == cmdline and isinstance(settings[name], str | int | float)
     }
+    return {**scalars, **given_settings(sys.argv[1:])}

@@ -11,6 +11,7 @@ to its stdout (:func:`encode_check`, :func:`encode_saw`), which the parent reads
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -91,6 +92,20 @@ def decode(line: str) -> LinkCheck | Saw | None:
         host, reason, answered = data["saw"]
         return Saw(host, reason, bool(answered))
     return None
+
+
+def given_settings(argv: Sequence[str]) -> dict[str, str]:
+    """The ``-s NAME=VALUE`` (``--set``) of a command line, as given (a dictionary setting
+    stays its JSON text)."""
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("-s", "--set", action="append", default=[])
+    known, _ = parser.parse_known_args(list(argv))
+    given: dict[str, str] = {}
+    for item in known.set:
+        name, sep, raw = str(item).partition("=")
+        if sep:
+            given[name] = raw
+    return given
 
 
 def child_argv(
