@@ -12,7 +12,7 @@ host's other links. The local downloader then adds no delay of its own
 from __future__ import annotations
 
 import asyncio
-import random
+import contextlib
 from pathlib import Path
 from typing import Self
 from urllib.parse import urlsplit
@@ -25,15 +25,19 @@ from scrapy.http import Response
 from crawler.hostlocks import HostLocks
 from crawler.registry import value
 
-#: seconds between two tries for a host's slot
-_POLL = 0.02
+#: seconds between two tries for a host's slot another process may have given back
+_POLL = 0.05
 
 
 class SharedHostLimitMiddleware:
     def __init__(self, locks: HostLocks) -> None:
         self.locks = locks
-        #: request → the slot it holds while in flight
-        self.holding: dict[Request, int] = {}
+        #: request → its host and the slot it holds while in flight
+        self.holding: dict[Request, tuple[str, int]] = {}
+        #: host → the lock a request of this process holds while it waits for a slot
+        self._askers: dict[str, asyncio.Lock] = {}
+        #: host → set when this process gives a slot of it back
+        self._freed: dict[str, asyncio.Event] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -55,12 +59,19 @@ class SharedHostLimitMiddleware:
         if request in self.holding:
             return
         host = urlsplit(request.url).hostname or ""
-        while True:
-            fd, wait = self.locks.take(host)
-            if fd is not None:
-                self.holding[request] = fd
-                return
-            await asyncio.sleep(max(wait, _POLL * (0.5 + random.random())))
+        fd, wait = self.locks.take(host)
+        if fd is None:
+            # One request of this process at a time asks for a host's slot again; it is woken
+            # when this process gives one back, and asks anyway after a poll (another process
+            # may have given one back) or once the host's turn comes.
+            async with self._askers.setdefault(host, asyncio.Lock()):
+                freed = self._freed.setdefault(host, asyncio.Event())
+                while fd is None:
+                    freed.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(freed.wait(), max(wait, _POLL))
+                    fd, wait = self.locks.take(host)
+        self.holding[request] = (host, fd)
 
     def process_response(
         self, request: Request, response: Response, spider: Spider | None = None
@@ -78,9 +89,12 @@ class SharedHostLimitMiddleware:
         self._release(request)
 
     def _release(self, request: Request) -> None:
-        fd = self.holding.pop(request, None)
-        if fd is not None:
+        held = self.holding.pop(request, None)
+        if held is not None:
+            host, fd = held
             self.locks.give_back(fd)
+            if (freed := self._freed.get(host)) is not None:
+                freed.set()
 
     def spider_closed(self, spider: Spider | None = None) -> None:
         for request in list(self.holding):
