@@ -44,6 +44,8 @@ class Config:
     confirm: Policy
     network: NetworkPolicy
     redis_url: str
+    #: crawl processes (``LINKHEALTH_PROCESSES``): more than 1, the links go to child processes
+    processes: int
     #: how fixes.md (and `linkhealth fix`) add an archive link: append or replace
     fix_style: str
     #: every ``LINKHEALTH_*`` setting, read and checked once (:mod:`crawler.registry`)
@@ -104,6 +106,11 @@ def load_config(get: Callable[[str], Any], *, seeds: str | None = None) -> Confi
             f"LINKHEALTH_FAIL_ON: unknown status {', '.join(sorted(unknown))} "
             f"(one of {', '.join(STATUSES)})"
         )
+    if int(v["LINKHEALTH_PROCESSES"]) > 1 and v["LINKHEALTH_REDIS_URL"]:
+        raise ConfigError(
+            "LINKHEALTH_PROCESSES: more than 1 process is not for the distributed profile "
+            "(LINKHEALTH_REDIS_URL is set): start more workers instead"
+        )
     seeds_path = Path(seeds or str(v["LINKHEALTH_SEEDS"]))
     if not seeds_path.exists():
         raise ConfigError(f"seeds: {seeds_path} does not exist")
@@ -120,6 +127,7 @@ def load_config(get: Callable[[str], Any], *, seeds: str | None = None) -> Confi
         confirm=Policy(int(v["LINKHEALTH_CONFIRM_CHECKS"]), float(v["LINKHEALTH_CONFIRM_DAYS"])),
         network=_network_policy(v),
         redis_url=str(v["LINKHEALTH_REDIS_URL"] or ""),
+        processes=int(v["LINKHEALTH_PROCESSES"]),
         fix_style=str(v["LINKHEALTH_ARCHIVE_FIX_STYLE"]),
         values=v,
     )

@@ -10,7 +10,9 @@ removes it when the download ends, as before.
 In the distributed profile ``DOWNLOAD_DELAY`` is kept across workers by the global host limit
 (:mod:`crawler.distributed.hostlimit`), which takes a host's turn before the request reaches
 this queue: a local delay on top (randomized 0.5–1.5×) would send it at another moment than
-its turn, so two workers' requests could leave 0.1 s apart. There the local queue has no delay.
+its turn, so two workers' requests could leave 0.1 s apart. There the local queue has no
+delay; likewise in the child processes of ``LINKHEALTH_PROCESSES``, whose shared host locks
+(:mod:`crawler.middlewares.hostlocks`) take the host's turn.
 """
 
 from __future__ import annotations
@@ -22,12 +24,18 @@ from scrapy.crawler import Crawler
 from scrapy.utils.asyncio import call_later
 from scrapy.utils.defer import _schedule_coro
 
+from crawler.registry import value
+
 
 class PoliteDownloader(Downloader):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        #: the delay is kept across workers by the global host limit (the Redis profile)
-        self.spaced_globally = bool(crawler.settings.get("LINKHEALTH_REDIS_URL"))
+        #: the delay is kept across workers by the global host limit (the Redis profile) or
+        #: across the processes of one machine by the shared host locks
+        self.spaced_globally = bool(
+            crawler.settings.get("LINKHEALTH_REDIS_URL")
+            or value(crawler.settings.get, "LINKHEALTH_HOST_LOCKS")
+        )
 
     def _process_queue(self, slot: Slot) -> None:
         if slot.latercall:

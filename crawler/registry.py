@@ -150,6 +150,19 @@ _SETTINGS = (
         number(positive=True, whole=True),
     ),
     Setting("LINKHEALTH_CONFIRM_DAYS", 3, "days the failing checks must span to confirm", number()),
+    # processes
+    Setting(
+        "LINKHEALTH_PROCESSES",
+        1,
+        "crawl processes on this machine (links sharded by registrable domain; 1: one process)",
+        number(positive=True, whole=True),
+    ),
+    Setting(
+        "LINKHEALTH_HOST_LOCKS",
+        "",
+        "a directory where crawl processes share each host's slots and delay "
+        "(the parent sets it for its children)",
+    ),
     # the network
     Setting(
         "LINKHEALTH_CANARY_URLS",

@@ -152,13 +152,21 @@ def test_first_run_captures_rescues_and_looks_up(tmp_path: Path) -> None:
         assert len(looked_up) == 1, looked_up
 
 
-def test_lookup_rate_holds_and_429_stops_the_hammering(tmp_path: Path) -> None:
+@pytest.mark.parametrize("processes", [1, 2])
+def test_lookup_rate_holds_and_429_stops_the_hammering(tmp_path: Path, processes: int) -> None:
+    """With child processes too: they never archive, the parent archives their verdicts."""
     with FakeWeb(workdir=tmp_path / "web") as web:
         extra = [f"- {web.url('alive.test', f'/p{i}')}" for i in range(20)]
         web.write_scenario(scenario(web, cdx_429_every=10))
         write_seeds(tmp_path, web, extra)
-        result = crawl(tmp_path, web, keys=False, settings={"LINKHEALTH_ARCHIVE_PAUSE": "3"})
+        result = crawl(
+            tmp_path,
+            web,
+            keys=False,
+            settings={"LINKHEALTH_ARCHIVE_PAUSE": "3", "LINKHEALTH_PROCESSES": str(processes)},
+        )
         assert result.returncode == 0, result.stderr[-3000:]
+        assert ("in 2 child processes" in result.stderr) == (processes == 2)
         cdx = [r for r in wayback_requests(web) if str(r.get("path", "")).startswith("/cdx")]
         times = sorted(float(r["t"]) for r in cdx)
         # 600 a minute: at most 10 in any one-second window

@@ -93,16 +93,23 @@ def test_broken_proxy_makes_a_degraded_run_that_counts_nothing(tmp_path):
 
 
 @pytest.mark.e2e
-def test_every_name_failing_without_canaries_is_judged_by_the_host_share(tmp_path):
+@pytest.mark.parametrize("processes", [1, 3])
+def test_every_name_failing_without_canaries_is_judged_by_the_host_share(tmp_path, processes):
+    """With child processes too: the parent judges the share over every child's fetches."""
     urls = [f"http://site{i}.test:8/page" for i in range(7)]
     env = {**os.environ, "FAKEWEB_NXDOMAIN": "*"}
     result = run_crawl(
         _seeds(tmp_path, urls),
         tmp_path,
         env=env,
-        settings={**RESOLVER, "LINKHEALTH_CANARY_URLS": ""},
+        settings={
+            **RESOLVER,
+            "LINKHEALTH_CANARY_URLS": "",
+            "LINKHEALTH_PROCESSES": str(processes),
+        },
     )
     assert result.returncode == 4, result.stderr[-2000:]
+    assert ("in 3 child processes" in result.stderr) == (processes == 3)
     assert "7 of 7 hosts" in result.stderr
     assert {(r["status"], r["reason"]) for r in result.links()} == {("error", "offline")}
 

@@ -3,7 +3,9 @@
 A sink owns the run: it begins it (the links to check), hands the spider the links to fetch,
 records each verdict, and finishes it. :class:`crawler.sinks.local.LocalSink` works on the SQLite
 store (reports, ``fixes.md``, exit status); :class:`crawler.distributed.worker.RedisSink` leases
-links from Redis and sends verdicts back there. The spider only turns links into requests and
+links from Redis and sends verdicts back there; :class:`crawler.sinks.child.ChildSink`, in a
+child process of ``LINKHEALTH_PROCESSES``, reads its links from the parent and writes its
+verdicts back to it (:mod:`crawler.sinks.processes`). The spider only turns links into requests and
 responses into verdicts; other components reach the sink through the crawler
 (:func:`sink_of`), never through spider attributes: the archive extension registers its
 :class:`~crawler.archive.progress.ArchiveProgress` with it, the progress extension reads its

@@ -2,9 +2,11 @@
 
 :meth:`LocalSink.links` scans the seeds, begins (or continues) the run, records its links and
 yields the verdicts known without a fetch, then the links to fetch (none but ``offline``
-verdicts when the canaries say the network is unusable). :meth:`LocalSink.record` writes each
-verdict as it arrives. Once every link it handed out has a verdict while archive work is still
-pending (:meth:`LocalSink.follow_archive`), the reports are written a first time, with the run
+verdicts when the canaries say the network is unusable); with ``LINKHEALTH_PROCESSES`` above 1,
+child processes fetch them instead and their verdicts are yielded as they come back
+(:mod:`crawler.sinks.children`). :meth:`LocalSink.record` writes each verdict as it arrives.
+Once every link it handed out has a verdict while archive work is still pending
+(:meth:`LocalSink.follow_archive`), the reports are written a first time, with the run
 ``running`` and the archive columns of the links still waiting blank.
 :meth:`LocalSink.finish` accounts for every link (one without a verdict
 is recorded as ``error``/``not-checked``), finishes the run, writes the reports and
@@ -16,6 +18,7 @@ it when the crawl closes; ``linkhealth merge`` when the workers of a distributed
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Iterable, Mapping
@@ -36,8 +39,10 @@ from crawler.verdict import ERROR, STATUSES, Verdict
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
 
     from crawler.archive.progress import ArchiveCounts, ArchiveProgress
+    from crawler.sinks.children import Children
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +75,8 @@ class LocalSink:
         self.recorded = 0
         self.archive: ArchiveProgress | None = None
         self._early_reports = False
+        #: the child processes of ``LINKHEALTH_PROCESSES``, once started
+        self.children: Children | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, config: Config) -> Self:
@@ -119,6 +126,10 @@ class LocalSink:
         del presets
         if queue and config.network.canaries:
             self.degraded = await self._probe_canaries()
+        if not self.degraded and config.processes > 1 and len(queue) > 1:
+            async for check in self._in_children(queue):
+                yield check
+            return
         while queue:
             link = queue.popleft()
             if self.degraded:
@@ -126,6 +137,48 @@ class LocalSink:
                 yield LinkCheck(link.identity, config.now_iso, offline)
             else:
                 yield link
+
+    async def _in_children(self, queue: deque[QueuedLink]) -> AsyncIterator[LinkCheck]:
+        """The links fetched by ``LINKHEALTH_PROCESSES`` child processes, sharded by
+        registrable domain; their verdicts come back here to be recorded (and archived)."""
+        import tempfile  # noqa: PLC0415 - only with child processes
+
+        from crawler.sinks.children import Children  # noqa: PLC0415
+        from crawler.sinks.processes import Saw, child_argv, shard, split_total  # noqa: PLC0415
+
+        assert self.crawler is not None
+        config, settings = self.config, self.crawler.settings
+        shards = shard(queue, config.processes)
+        queue.clear()
+        given = _command_line_settings(settings)
+        totals = split_total(settings.getint("CONCURRENT_REQUESTS"), len(shards))
+        with tempfile.TemporaryDirectory(prefix="linkhealth-hosts-") as locks:
+            argvs = [
+                child_argv(
+                    sys.executable,
+                    seeds=str(config.seeds),
+                    given=given,
+                    overrides={
+                        "LINKHEALTH_NOW": config.now.isoformat(),
+                        "LINKHEALTH_PROCESSES": "1",
+                        "LINKHEALTH_HOST_LOCKS": locks,
+                        "LINKHEALTH_ARCHIVE_ENABLED": "false",
+                        "LINKHEALTH_REPORTS_ENABLED": "false",
+                        "CONCURRENT_REQUESTS": str(total),
+                    },
+                )
+                for total in totals
+            ]
+            logger.info(
+                "%d links to fetch in %d child processes", sum(map(len, shards)), len(shards)
+            )
+            self.children = Children(argvs, shards)
+            del shards
+            async for message in self.children.messages():
+                if isinstance(message, Saw):
+                    self.saw(message.host, message.reason, answered=message.answered)
+                else:
+                    yield message
 
     async def _probe_canaries(self) -> str | None:
         """Fetch the canary hosts (no retries); the reason the network is unusable, if it is."""
@@ -213,7 +266,10 @@ class LocalSink:
         if not self.run_id:
             self.store.close()
             return
-        completed = reason == "finished"
+        children = self.children
+        if children is not None:
+            children.stop()
+        completed = reason == "finished" and (children is None or children.failed is None)
         if completed:
             self.degraded = self.degraded or self.network.verdict()
         seconds = time.monotonic() - self.started
@@ -239,8 +295,12 @@ class LocalSink:
             self.store.close()
         counts = finished.counts
         summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES if counts.get(s))
+        if self.degraded:
+            reason = "degraded"
+        elif children is not None and children.failed:
+            reason = f"unfinished ({children.failed})"
         line = (
-            f"linkhealth: run {self.run_id} {'degraded' if self.degraded else reason}: "
+            f"linkhealth: run {self.run_id} {reason}: "
             f"{sum(counts.values())} links "
             f"({summary or 'none'}) in {seconds:.0f}s; reports in {self.config.report_dir}/"
         )
@@ -327,3 +387,19 @@ class LocalSink:
         states = states_from_links_csv(links_csv)
         planned = plan(config.seeds, states, config.rules, style=config.fix_style)
         return [render_fixes_md(all_fixes(planned))]
+
+
+def _command_line_settings(settings: BaseSettings) -> dict[str, str]:
+    """The settings of the command line (what a child is started with, before its own): every
+    ``-s`` as given, and the other options' (``-L``, ``--logfile``…) values."""
+    from scrapy.settings import SETTINGS_PRIORITIES  # noqa: PLC0415 - only when crawling
+
+    from crawler.sinks.processes import given_settings  # noqa: PLC0415
+
+    cmdline = SETTINGS_PRIORITIES["cmdline"]
+    scalars = {
+        str(name): str(settings[name])
+        for name in settings
+        if settings.getpriority(name) == cmdline and isinstance(settings[name], str | int | float)
+    }
+    return {**scalars, **given_settings(sys.argv[1:])}

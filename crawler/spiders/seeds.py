@@ -25,7 +25,9 @@ from crawler.items import LinkCheck
 from crawler.meta import META_HEAD_ONLY, META_MAX_BYTES
 from crawler.responses import fetched_from
 from crawler.sinks import Sink
+from crawler.sinks.child import ChildSink
 from crawler.sinks.local import LocalSink
+from crawler.sinks.processes import CHILD_ROLE
 from crawler.urls import URLProblem, canonicalize, masked_names, redact
 from crawler.verdict import Verdict, evidence, judge
 
@@ -49,9 +51,13 @@ class SeedsSpider(scrapy.Spider):
     sink: Sink
     backlog: int
 
-    def __init__(self, seeds: str | None = None, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, seeds: str | None = None, role: str | None = None, *args: Any, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.seeds_arg = seeds
+        #: ``child``: a child process of ``LINKHEALTH_PROCESSES`` (its links on stdin)
+        self.role = role
         self._since_asked = 0
 
     @classmethod
@@ -68,7 +74,9 @@ class SeedsSpider(scrapy.Spider):
                 logging.getLogger(name).setLevel(level)
             logging.getLogger("markdown_it").setLevel(max(level, logging.INFO))
         spider.backlog = max(_MIN_BACKLOG, 2 * crawler.settings.getint("CONCURRENT_REQUESTS"))
-        if spider.config.redis_url:
+        if spider.role == CHILD_ROLE:
+            spider.sink = sinks.attach(crawler, ChildSink.from_crawler(crawler, spider.config))
+        elif spider.config.redis_url:
             from crawler.distributed.worker import RedisSink  # noqa: PLC0415 - optional extra
 
             spider.sink = sinks.attach(crawler, RedisSink.from_crawler(crawler, spider.config))

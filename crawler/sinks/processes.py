@@ -1,0 +1,130 @@
+"""A process per core: how links are shared among child processes, and what they say back.
+
+Pure (no Scrapy). The parent (:class:`crawler.sinks.local.LocalSink`, through
+:class:`crawler.sinks.children.Children`) shards the links to fetch by registrable domain
+(:func:`shard`), starts one ``scrapy crawl seeds`` per shard (:func:`child_argv`) and writes the
+shard to its stdin, one JSON line per link (:func:`encode_link`). A child
+(:class:`crawler.sinks.child.ChildSink`) writes one JSON line per verdict and per fetch outcome
+to its stdout (:func:`encode_check`, :func:`encode_saw`), which the parent reads
+(:func:`decode`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict
+from typing import NamedTuple
+
+from tldextract import TLDExtract
+
+from crawler.items import LinkCheck
+from crawler.sinks import QueuedLink
+from crawler.verdict import Verdict
+
+#: the public suffix list that comes with tldextract, never fetched
+_split = TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
+
+#: the spider argument that makes a crawl a child (``-a role=child``)
+CHILD_ROLE = "child"
+
+
+class Saw(NamedTuple):
+    """A child's fetch outcome, for the parent's offline check."""
+
+    host: str
+    reason: str
+    answered: bool
+
+
+def registrable_domain(host: str) -> str:
+    """``blog.example.co.uk`` → ``example.co.uk``; an address or a bare name stays itself."""
+    domain = _split(host).top_domain_under_public_suffix
+    return domain or host
+
+
+def shard(links: Iterable[QueuedLink], n: int) -> list[list[QueuedLink]]:
+    """The links in ``n`` groups (no empty one), a registrable domain in one group only; the
+    largest domains placed first, each in the smallest group so far. Each group keeps the
+    links' order."""
+    by_domain: dict[str, list[QueuedLink]] = defaultdict(list)
+    for link in links:
+        by_domain[registrable_domain(link.host)].append(link)
+    groups: list[list[QueuedLink]] = [[] for _ in range(max(1, n))]
+    for domain in sorted(by_domain, key=lambda d: (-len(by_domain[d]), d)):
+        smallest = min(groups, key=len)
+        smallest.extend(by_domain[domain])
+    return [g for g in groups if g]
+
+
+def encode_link(link: QueuedLink) -> str:
+    return json.dumps(list(link), ensure_ascii=False) + "\n"
+
+
+def decode_link(line: str) -> QueuedLink:
+    identity, fetch_url, host = json.loads(line)
+    return QueuedLink(str(identity), str(fetch_url), str(host))
+
+
+def encode_check(item: LinkCheck) -> str:
+    data = {"check": [item.identity, item.checked_at, asdict(item.verdict)]}
+    return json.dumps(data, ensure_ascii=False) + "\n"
+
+
+def encode_saw(host: str, reason: str, *, answered: bool) -> str:
+    return json.dumps({"saw": [host, reason, answered]}, ensure_ascii=False) + "\n"
+
+
+def decode(line: str) -> LinkCheck | Saw | None:
+    """A child's line (None: not one of ours)."""
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    if "check" in data:
+        identity, checked_at, verdict = data["check"]
+        return LinkCheck(identity, checked_at, Verdict(**verdict))
+    if "saw" in data:
+        host, reason, answered = data["saw"]
+        return Saw(host, reason, bool(answered))
+    return None
+
+
+def given_settings(argv: Sequence[str]) -> dict[str, str]:
+    """The ``-s NAME=VALUE`` (``--set``) of a command line, as given (a dictionary setting
+    stays its JSON text)."""
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("-s", "--set", action="append", default=[])
+    known, _ = parser.parse_known_args(list(argv))
+    given: dict[str, str] = {}
+    for item in known.set:
+        name, sep, raw = str(item).partition("=")
+        if sep:
+            given[name] = raw
+    return given
+
+
+def child_argv(
+    python: str,
+    *,
+    seeds: str,
+    given: Mapping[str, str],
+    overrides: Mapping[str, str],
+) -> list[str]:
+    """The command of a child: ``scrapy crawl seeds`` with the parent's ``-s`` settings
+    (``given``), then the child's own (``overrides`` win)."""
+    argv = [python, "-m", "scrapy", "crawl", "seeds", "-a", f"seeds={seeds}"]
+    argv += ["-a", f"role={CHILD_ROLE}"]
+    for name, raw in {**given, **overrides}.items():
+        argv += ["-s", f"{name}={raw}"]
+    return argv
+
+
+def split_total(total: int, n: int) -> Sequence[int]:
+    """``CONCURRENT_REQUESTS`` shared among ``n`` children (each at least 1)."""
+    base, extra = divmod(total, n)
+    return [max(1, base + (1 if i < extra else 0)) for i in range(n)]
