@@ -11,15 +11,14 @@ from urllib.parse import unquote_plus, urlsplit
 
 from crawler.reasons import describe
 from crawler.rules import Rules
-from crawler.urls import canonicalize, redact
+from crawler.urls import CanonicalURL, canonicalize, redact
 from crawler.verdict import Fetched, Verdict, judge
 
 #: what a value looks like in the explanation (never the value itself)
 HIDDEN = "•••"
 
 
-def _why_removed(url: str, rules: Rules) -> list[str]:
-    canonical = canonicalize(url, rules)
+def _why_removed(url: str, canonical: CanonicalURL, rules: Rules) -> list[str]:
     params = rules.host_params(canonical.host)
     lines = []
     for part in urlsplit(url.strip()).query.split("&"):
@@ -62,7 +61,7 @@ def explain(
         redirects=((302, canonical.fetch_url),) if final != canonical.fetch_url else (),
     )
     verdict = judge(fetched, rules)
-    removed = _why_removed(url, rules)
+    removed = _why_removed(url, canonical, rules)
     lines = [
         f"link:       {redact(url, rules)}",
         f"page type:  {canonical.page or '(none: the ordinary rules of its host)'}",

@@ -21,10 +21,10 @@ from crawler.store import CheckRow, LinkRow, OccurrenceRow, Store
 from crawler.urls import (
     URLProblem,
     canonicalize,
-    has_masked_values,
     link_kind,
     redact,
     redact_text,
+    stored_fetch_url,
 )
 from crawler.verdict import ALIVE, DEAD, ERROR, IGNORED, SKIPPED, Verdict
 
@@ -155,21 +155,16 @@ def record_links(
     store.record_links(
         run_id,
         now,
-        (LinkRow(x.identity, x.url, _stored_fetch_url(x), x.host) for x in links.values()),
+        (
+            LinkRow(x.identity, x.url, x.fetch_url and stored_fetch_url(x.url, x.fetch_url), x.host)
+            for x in links.values()
+        ),
         (
             OccurrenceRow(link.identity, o.file, o.line, redact_text(o.text, rules), o.kind)
             for link in links.values()
             for o in link.occurrences
         ),
     )
-
-
-def _stored_fetch_url(link: Link) -> str | None:
-    """What the store keeps of the URL sent: never a credential-like value (those are sent to
-    the link's own site only, and shown masked everywhere else)."""
-    if link.fetch_url and has_masked_values(link.url):
-        return link.url.split("#", 1)[0]
-    return link.fetch_url
 
 
 def record_not_checked(store: Store, run_id: int, identities: list[str], now: str) -> None:

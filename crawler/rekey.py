@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from crawler.rules import Rules
-from crawler.urls import URLProblem, canonicalize, has_masked_values, redact_text
+from crawler.urls import URLProblem, canonicalize, redact_text, stored_fetch_url
 
 logger = logging.getLogger(__name__)
 
@@ -65,10 +65,6 @@ def _clean(url: str | None, rules: Rules) -> str | None:
         return redact_text(url, rules)
 
 
-def _stored_fetch(clean: str, fetch: str) -> str:
-    return clean.split("#", 1)[0] if has_masked_values(clean) else fetch
-
-
 def _snapshot_holds_dropped(archive_url: str | None, rules: Rules) -> bool:
     """A snapshot stored under a URL whose parameters the rules now drop or mask (its address
     would bring the value back into the reports)."""
@@ -107,7 +103,7 @@ def follow_rules(db: sqlite3.Connection, rules: Rules) -> Rekeyed:
         except URLProblem:
             continue
         new_id, new_url = canonical.identity, canonical.clean_url
-        new_fetch = _stored_fetch(new_url, canonical.fetch_url) if fetch_url else fetch_url
+        new_fetch = stored_fetch_url(new_url, canonical.fetch_url) if fetch_url else fetch_url
         if new_id == identity:
             if (new_url, new_fetch) != (url, fetch_url):
                 db.execute(

@@ -69,6 +69,12 @@ def has_masked_values(url: str) -> bool:
     return _MASKED_MARK in url or (REDACTED in url and _MASKED_MARK in unquote_plus(url))
 
 
+def stored_fetch_url(clean_url: str, fetch_url: str) -> str:
+    """What the store keeps of the URL sent: never a credential-like value (sent to the link's
+    own site only): the clean URL without its fragment when it shows a masked one."""
+    return clean_url.split("#", 1)[0] if has_masked_values(clean_url) else fetch_url
+
+
 def masked_names(url: str) -> tuple[str, ...]:
     """The names of the parameters a clean URL or identity shows masked."""
     if _MASKED_MARK not in url:

@@ -27,7 +27,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from crawler.distributed.frontier import ACQUIRE, HOLD, Keys
-from crawler.distributed.settings import number, setting
+from crawler.registry import value
 
 logger = logging.getLogger(__name__)
 
@@ -63,10 +63,10 @@ class GlobalHostLimitMiddleware:
             raise NotConfigured("no LINKHEALTH_REDIS_URL")
         middleware = cls(
             str(url),
-            prefix=str(setting(settings.get, "LINKHEALTH_REDIS_PREFIX")),
+            prefix=str(value(settings.get, "LINKHEALTH_REDIS_PREFIX")),
             limit=settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") or 1,
             delay=settings.getfloat("DOWNLOAD_DELAY"),
-            ttl=number(settings.get, "LINKHEALTH_REDIS_HOST_TTL"),
+            ttl=float(value(settings.get, "LINKHEALTH_REDIS_HOST_TTL")),
         )
         crawler.signals.connect(middleware.left_downloader, signals.request_left_downloader)
         crawler.signals.connect(middleware.spider_closed, signals.spider_closed)

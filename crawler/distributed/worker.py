@@ -23,8 +23,8 @@ from scrapy.crawler import Crawler
 
 from crawler.config import Config, parse_now
 from crawler.distributed.frontier import LEASE, RECORD, RENEW, Keys, RunInfo
-from crawler.distributed.settings import number, setting
 from crawler.items import LinkCheck
+from crawler.registry import value
 from crawler.sinks import QueuedLink, Tally
 
 if TYPE_CHECKING:
@@ -79,10 +79,10 @@ class RedisSink:
         sink = cls(
             crawler,
             config,
-            prefix=str(setting(get, "LINKHEALTH_REDIS_PREFIX")),
-            lease=number(get, "LINKHEALTH_REDIS_LEASE"),
-            batch=int(number(get, "LINKHEALTH_REDIS_BATCH", whole=True)),
-            poll=number(get, "LINKHEALTH_REDIS_POLL"),
+            prefix=str(value(get, "LINKHEALTH_REDIS_PREFIX")),
+            lease=float(value(get, "LINKHEALTH_REDIS_LEASE")),
+            batch=int(value(get, "LINKHEALTH_REDIS_BATCH")),
+            poll=float(value(get, "LINKHEALTH_REDIS_POLL")),
         )
         if get("SCHEDULER_QUEUE_KEY", SHARED_QUEUE_KEY) == SHARED_QUEUE_KEY:
             logger.warning(

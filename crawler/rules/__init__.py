@@ -11,12 +11,14 @@ import fnmatch
 import functools
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 DEFAULT_RULES_PATH = Path(__file__).with_name("default.toml")
+
+T = TypeVar("T")
 
 #: The verdicts a rules file may name (``[statuses]``).
 VERDICTS = ("alive", "dead", "blocked", "error")
@@ -329,13 +331,17 @@ def _regex(text: str, where: str) -> re.Pattern[str]:
         raise RulesError(f"{where}: bad regular expression {text!r} ({exc})") from exc
 
 
-def _host_table(value: Any, where: str) -> tuple[tuple[str, tuple[ParamPattern, ...]], ...]:
+def _per_host(
+    value: Any, where: str, what: str, make: Callable[[tuple[str, ...]], T]
+) -> tuple[tuple[str, T], ...]:
+    """A table of ``host = [strings]``, each list made into what the rules keep of it."""
     if not isinstance(value, dict):
-        raise RulesError(f"{where}: expected a table of host = [parameters]")
-    return tuple(
-        (host, tuple(ParamPattern.parse(p) for p in _str_list(params, f"{where}.{host}")))
-        for host, params in value.items()
-    )
+        raise RulesError(f"{where}: expected a table of host = [{what}]")
+    return tuple((host, make(_str_list(items, f"{where}.{host}"))) for host, items in value.items())
+
+
+def _host_table(value: Any, where: str) -> tuple[tuple[str, tuple[ParamPattern, ...]], ...]:
+    return _per_host(value, where, "parameters", lambda ps: tuple(map(ParamPattern.parse, ps)))
 
 
 def _platform(data: Any, where: str) -> Platform:
@@ -346,11 +352,10 @@ def _platform(data: Any, where: str) -> Platform:
         raise RulesError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     kwargs: dict[str, Any] = {"name": str(data.get("name", where))}
     if "removal_selectors" in data:  # the name before message boxes were classified
-        data = {**data, "message_selectors": data.get("message_selectors", [])}
-        data["message_selectors"] = [
-            *_str_list(data["message_selectors"], f"{where}.message_selectors"),
-            *_str_list(data.pop("removal_selectors"), f"{where}.removal_selectors"),
-        ]
+        data = dict(data)
+        older = _str_list(data.pop("removal_selectors"), f"{where}.removal_selectors")
+        current = _str_list(data.get("message_selectors", []), f"{where}.message_selectors")
+        data["message_selectors"] = [*current, *older]
     for key in _STR_LIST_KEYS & set(data):
         values = _str_list(data[key], f"{where}.{key}")
         if key in ("title_regex", "verification_patterns"):
@@ -373,12 +378,7 @@ def _platform(data: Any, where: str) -> Platform:
 
 
 def _word_table(value: Any, where: str) -> tuple[tuple[str, frozenset[str]], ...]:
-    if not isinstance(value, dict):
-        raise RulesError(f"{where}: expected a table of host = [words]")
-    return tuple(
-        (host, frozenset(w.lower() for w in _str_list(words, f"{where}.{host}")))
-        for host, words in value.items()
-    )
+    return _per_host(value, where, "words", lambda ws: frozenset(w.lower() for w in ws))
 
 
 def _page(data: Any, where: str) -> PageType:
