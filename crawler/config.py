@@ -44,8 +44,9 @@ class Config:
     confirm: Policy
     network: NetworkPolicy
     redis_url: str
-    #: crawl processes (``LINKHEALTH_PROCESSES``): more than 1, the links go to child processes
-    processes: int
+    #: crawl processes (``LINKHEALTH_PROCESSES``): more than 1, the links go to child processes;
+    #: None (``auto``): decided from the usable CPUs and the links to fetch
+    processes: int | None
     #: how fixes.md (and `linkhealth fix`) add an archive link: append or replace
     fix_style: str
     #: every ``LINKHEALTH_*`` setting, read and checked once (:mod:`crawler.registry`)
@@ -106,7 +107,8 @@ def load_config(get: Callable[[str], Any], *, seeds: str | None = None) -> Confi
             f"LINKHEALTH_FAIL_ON: unknown status {', '.join(sorted(unknown))} "
             f"(one of {', '.join(STATUSES)})"
         )
-    if int(v["LINKHEALTH_PROCESSES"]) > 1 and v["LINKHEALTH_REDIS_URL"]:
+    processes = v["LINKHEALTH_PROCESSES"]
+    if processes is not None and processes > 1 and v["LINKHEALTH_REDIS_URL"]:
         raise ConfigError(
             "LINKHEALTH_PROCESSES: more than 1 process is not for the distributed profile "
             "(LINKHEALTH_REDIS_URL is set): start more workers instead"
@@ -127,7 +129,7 @@ def load_config(get: Callable[[str], Any], *, seeds: str | None = None) -> Confi
         confirm=Policy(int(v["LINKHEALTH_CONFIRM_CHECKS"]), float(v["LINKHEALTH_CONFIRM_DAYS"])),
         network=_network_policy(v),
         redis_url=str(v["LINKHEALTH_REDIS_URL"] or ""),
-        processes=int(v["LINKHEALTH_PROCESSES"]),
+        processes=1 if v["LINKHEALTH_REDIS_URL"] and processes is None else processes,
         fix_style=str(v["LINKHEALTH_ARCHIVE_FIX_STYLE"]),
         values=v,
     )

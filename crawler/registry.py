@@ -103,6 +103,13 @@ def proxy_hosts(name: str, raw: Any) -> list[tuple[str, str]]:
     return pairs
 
 
+def count_or_auto(name: str, raw: Any) -> int | None:
+    """A whole number of at least 1, or ``auto`` (None: decided when the links are known)."""
+    if str(raw).strip().lower() == "auto":
+        return None
+    return int(number(positive=True, whole=True)(name, raw))
+
+
 def choice(*choices: str) -> Kind:
     def parse(name: str, raw: Any) -> str:
         value = str(raw).strip()
@@ -153,9 +160,10 @@ _SETTINGS = (
     # processes
     Setting(
         "LINKHEALTH_PROCESSES",
-        1,
-        "crawl processes on this machine (links sharded by registrable domain; 1: one process)",
-        number(positive=True, whole=True),
+        "auto",
+        "crawl processes on this machine (links sharded by registrable domain; 1: one process; "
+        "auto: the usable CPUs, at most one per 2,000 links to fetch)",
+        count_or_auto,
     ),
     Setting(
         "LINKHEALTH_HOST_LOCKS",
@@ -330,12 +338,13 @@ def value(get: Callable[[str], Any], name: str) -> Any:
     raw = get(name)
     if raw is None:
         raw = os.environ.get(name)
-    if raw is None:
-        return setting.default
-    if raw == "":
-        # an empty text is a value (LINKHEALTH_CANARY_URLS="" turns the canaries off); an
-        # empty number, switch or URL is its default
-        return "" if setting.kind is text else setting.default
+    if raw == "" and setting.kind is text:
+        return ""  # an empty text is a value (LINKHEALTH_CANARY_URLS="" turns the canaries off)
+    if raw is None or raw == "":
+        # unset, or an empty number, switch or URL: the default (a word such as "auto" read by
+        # its kind)
+        default = setting.default
+        return setting.kind(name, default) if isinstance(default, str) and default else default
     try:
         return setting.kind(name, raw)
     except ConfigError as exc:

@@ -184,6 +184,10 @@ def test_lookup_rate_holds_and_429_stops_the_hammering(tmp_path: Path, processes
         rows = archives(result)
         assert sum(1 for r in rows.values() if r["archive_status"] == "none") >= 20
         assert not any(str(r.get("path", "")).startswith("/save") for r in wayback_requests(web))
+        # one process asked: every link answered once (a child asking too would double them)
+        answered = Counter(str(r.get("query", "")) for r in cdx if int(r.get("status", 0)) == 200)
+        assert answered, cdx[:3]
+        assert max(answered.values()) == 1, answered.most_common(3)
 
 
 def _pages(web: FakeWeb, n: int) -> list[str]:

@@ -43,12 +43,32 @@ def _get(values):
         ({"LINKHEALTH_REDIS_POLL": "0"}, "LINKHEALTH_REDIS_POLL"),
         ({"LINKHEALTH_REDIS_URL": "localhost:6379"}, "LINKHEALTH_REDIS_URL"),
         ({"LINKHEALTH_REDIS_URL": "redis://h:port/0"}, "LINKHEALTH_REDIS_URL"),
+        ({"LINKHEALTH_PROCESSES": "0"}, "LINKHEALTH_PROCESSES"),
+        ({"LINKHEALTH_PROCESSES": "all"}, "LINKHEALTH_PROCESSES"),
+        ({"LINKHEALTH_PROCESSES": "1.5"}, "LINKHEALTH_PROCESSES"),
     ],
 )
 def test_bad_values_name_the_setting(values, named, tmp_path):
     values = {"LINKHEALTH_SEEDS": str(tmp_path), **values}
     with pytest.raises(ConfigError, match=named):
         load_config(_get(values))
+
+
+@pytest.mark.parametrize(
+    ("given", "processes"),
+    [
+        ({}, None),
+        ({"LINKHEALTH_PROCESSES": "auto"}, None),
+        ({"LINKHEALTH_PROCESSES": " AUTO "}, None),
+        ({"LINKHEALTH_PROCESSES": ""}, None),
+        ({"LINKHEALTH_PROCESSES": "3"}, 3),
+        # a worker of the distributed profile is one process: auto means 1 there
+        ({"LINKHEALTH_REDIS_URL": "redis://127.0.0.1:1/0"}, 1),
+    ],
+)
+def test_processes_are_auto_by_default(tmp_path, given, processes):
+    """None: decided when the links to fetch are known (crawler.sinks.processes.auto_processes)."""
+    assert load_config(_get({"LINKHEALTH_SEEDS": str(tmp_path), **given})).processes == processes
 
 
 def test_good_archive_and_redis_values_pass(tmp_path):
@@ -160,9 +180,12 @@ def test_the_registry_declares_every_setting_once_with_a_working_default():
     # each default passes its own check; the fix styles are the ones `linkhealth fix` knows
     for name, setting in SETTINGS.items():
         assert name.startswith("LINKHEALTH_")
-        if setting.default not in ("", None):
-            assert setting.kind(name, setting.default) is not None, name
-        assert value({}.get, name) == setting.default
+        expected = setting.default
+        if isinstance(expected, str) and expected:
+            # a word default is read by its kind (raises if the default fails its own check):
+            # LINKHEALTH_PROCESSES's "auto" is None, decided when the links are known
+            expected = setting.kind(name, expected)
+        assert value({}.get, name) == expected, name
     for style in STYLES:
         assert SETTINGS["LINKHEALTH_ARCHIVE_FIX_STYLE"].kind("x", style) == style
 

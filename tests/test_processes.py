@@ -18,7 +18,13 @@ import pytest
 
 from crawler.hostlocks import HostLocks
 from crawler.sinks import QueuedLink
-from crawler.sinks.processes import given_settings, registrable_domain, shard
+from crawler.sinks.processes import (
+    LINKS_PER_PROCESS,
+    auto_processes,
+    given_settings,
+    registrable_domain,
+    shard,
+)
 from tests.conftest import ROOT, CrawlResult, crawl_command, run_crawl
 from tests.fakeweb import FakeWeb
 
@@ -121,6 +127,48 @@ def test_host_locks_space_the_starts_by_the_delay(tmp_path):
 
 
 # the crawl ----------------------------------------------------------------------------------
+
+
+def test_auto_is_the_usable_cpus_and_at_most_one_process_per_2000_links():
+    assert LINKS_PER_PROCESS == 2000
+    assert auto_processes(10_000, 2) == 2
+    assert auto_processes(10_000, 8) == 5
+    assert auto_processes(3_999, 8) == 1
+    assert auto_processes(4_000, 8) == 2
+    assert auto_processes(100_000, 4) == 4
+    assert auto_processes(4_000, 1) == 1
+    assert auto_processes(0, 4) == 1
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs 2 usable CPUs")
+@pytest.mark.parametrize("cpus", [1, 2])
+def test_by_default_a_run_of_4000_links_takes_a_process_per_usable_cpu(tmp_path, cpus):
+    """No LINKHEALTH_PROCESSES given: 4,000 links on 2 usable CPUs go to 2 child processes, on
+    1 usable CPU (the affinity mask narrowed, as taskset or a container does) to one process."""
+    urls = [f"http://site{i % 80}.test/page?n={i}" for i in range(4000)]
+    allowed = set(sorted(os.sched_getaffinity(0))[:cpus])
+    with FakeWeb(workdir=tmp_path / "fakeweb") as web:
+        args, env = crawl_command(
+            _seeds(tmp_path, urls),
+            tmp_path,
+            env=web.env(),
+            settings={"CONCURRENT_REQUESTS": "160", "LINKHEALTH_CANARY_URLS": ""},
+        )
+        proc = subprocess.run(
+            args,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=400,
+            check=False,
+            preexec_fn=lambda: os.sched_setaffinity(0, allowed),
+        )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert ("4000 links to fetch in 2 child processes" in proc.stderr) == (cpus == 2)
+    assert ("child process" in proc.stderr) == (cpus == 2)
+    with (tmp_path / "reports" / "links.csv").open(encoding="utf-8") as f:
+        assert sum(1 for row in csv.DictReader(f) if row["status"] == "alive") == 4000
 
 
 def test_verdicts_and_titles_are_those_of_one_process(tmp_path):

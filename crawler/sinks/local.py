@@ -126,8 +126,9 @@ class LocalSink:
         del presets
         if queue and config.network.canaries:
             self.degraded = await self._probe_canaries()
-        if not self.degraded and config.processes > 1 and len(queue) > 1:
-            async for check in self._in_children(queue):
+        processes = self._processes(len(queue))
+        if not self.degraded and processes > 1:
+            async for check in self._in_children(queue, processes):
                 yield check
             return
         while queue:
@@ -138,7 +139,24 @@ class LocalSink:
             else:
                 yield link
 
-    async def _in_children(self, queue: deque[QueuedLink]) -> AsyncIterator[LinkCheck]:
+    def _processes(self, links: int) -> int:
+        """How many processes fetch ``links`` links (more than 1: child processes)."""
+        from crawler.sinks.processes import auto_processes, usable_cpus  # noqa: PLC0415
+
+        given = self.config.processes
+        n = auto_processes(links, usable_cpus()) if given is None else min(given, links)
+        if given is None and n > 1:
+            logger.info(
+                "LINKHEALTH_PROCESSES=auto: %d processes for %d links on %d usable CPUs",
+                n,
+                links,
+                usable_cpus(),
+            )
+        return n
+
+    async def _in_children(
+        self, queue: deque[QueuedLink], processes: int
+    ) -> AsyncIterator[LinkCheck]:
         """The links fetched by ``LINKHEALTH_PROCESSES`` child processes, sharded by
         registrable domain; their verdicts come back here to be recorded (and archived)."""
         import tempfile  # noqa: PLC0415 - only with child processes
@@ -148,7 +166,7 @@ class LocalSink:
 
         assert self.crawler is not None
         config, settings = self.config, self.crawler.settings
-        shards = shard(queue, config.processes)
+        shards = shard(queue, processes)
         queue.clear()
         given = _command_line_settings(settings)
         totals = split_total(settings.getint("CONCURRENT_REQUESTS"), len(shards))

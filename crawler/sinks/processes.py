@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
@@ -37,6 +38,25 @@ class Saw(NamedTuple):
     host: str
     reason: str
     answered: bool
+
+
+#: ``LINKHEALTH_PROCESSES=auto`` starts no more than one process per this many links to fetch
+LINKS_PER_PROCESS = 2000
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask, which containers and ``taskset``
+    narrow), else the machine's."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def auto_processes(links: int, cpus: int) -> int:
+    """``LINKHEALTH_PROCESSES=auto``: the usable CPUs, at most one process per
+    :data:`LINKS_PER_PROCESS` links to fetch, at least one."""
+    return max(1, min(cpus, links // LINKS_PER_PROCESS))
 
 
 def registrable_domain(host: str) -> str:
