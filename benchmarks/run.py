@@ -15,6 +15,7 @@ seconds, CPU seconds (user+sys of the tool's whole process tree), CPU per URL, p
     python benchmarks/run.py --only ours -s DOWNLOAD_HANDLERS='{"http": "…"}'
     python benchmarks/run.py --stages              # seed parsing, canonicalization, reports
     python benchmarks/run.py --rss-100k            # our crawl on 100,000 links (peak RSS)
+    python benchmarks/run.py --only ours --floor   # Scrapy alone on the same web (its floor)
 
 Never a timed test: a script that prints figures.
 """
@@ -257,6 +258,41 @@ def run_ours(seeds: Path, work: Path, args: argparse.Namespace) -> Result:
     return Result("ours", usage, counts, titles)
 
 
+#: the --floor lines: (name, the links' path, Scrapy's download handler or None for Twisted's)
+FLOORS = (
+    ("floor", "page", None),
+    ("floor-404", "none", None),
+    ("floor-aiohttp", "page", "scrapy.core.downloader.handlers._aiohttp.AiohttpDownloadHandler"),
+)
+
+
+def run_floor(name: str, seeds: Path, work: Path, args: argparse.Namespace) -> Result:
+    """Scrapy alone on the same links (``floor_spider.py``): what any Scrapy crawl pays."""
+    _, path, handler = next(f for f in FLOORS if f[0] == name)
+    if path != "page":  # the same hosts, a path nginx answers 404 to after the latency
+        urls = [u.replace("/page/", f"/{path}/") for u in seed_urls(args.links, args.hosts, PORT)]
+        seeds = write_seeds(work / "seeds.md", urls)
+    out = work / "statuses.json"
+    settings = {
+        "CONCURRENT_REQUESTS": str(PER_HOST * args.hosts),
+        "CONCURRENT_REQUESTS_PER_DOMAIN": str(PER_HOST),
+        "DOWNLOAD_DELAY": "0",
+        "DOWNLOAD_TIMEOUT": "20",
+    }
+    if handler:
+        settings["DOWNLOAD_HANDLERS"] = json.dumps({"http": handler, "https": handler})
+    cmd = [sys.executable, "-m", "scrapy", "runspider", str(HERE / "floor_spider.py")]
+    cmd += ["-a", f"seeds={seeds}", "-a", f"out={out}"]
+    for key, value in settings.items():
+        cmd += ["-s", f"{key}={value}"]
+    usage = measured(cmd, dict(os.environ), work / "floor.log")
+    statuses = json.loads(out.read_text()) if out.exists() else {}
+    counts: Counter[str] = Counter()
+    for status, n in statuses.items():
+        counts[_bucket(status == "200", int(status))] += n
+    return Result(name, usage, counts)
+
+
 def lychee_cmd(seeds: Path, out: Path, args: argparse.Namespace) -> list[str]:
     return [
         tool("lychee"),
@@ -442,7 +478,7 @@ def summarize(results: list[Result], links: int) -> list[dict[str, object]]:
 def print_table(table: list[dict[str, object]], limit: float) -> None:
     print(f"\nphysical limit: {limit:.1f} s")
     head = (
-        f"{'tool':<12} {'wall s':>7} {'CPU s':>6} {'ms/URL':>7} {'RSS MB':>7} "
+        f"{'tool':<14} {'wall s':>7} {'CPU s':>6} {'ms/URL':>7} {'RSS MB':>7} "
         f"{'alive':>6} {'404':>5} {'other':>5} {'titles':>6} {'web CPU':>7}  runs (wall)"
     )
     print(head)
@@ -450,7 +486,7 @@ def print_table(table: list[dict[str, object]], limit: float) -> None:
     for row in table:
         titles = row["titles"] if row["titles"] != -1 else "-"
         print(
-            f"{row['tool']:<12} {row['wall']:>7.1f} {row['cpu']:>6.1f} "
+            f"{row['tool']:<14} {row['wall']:>7.1f} {row['cpu']:>6.1f} "
             f"{row['cpu_ms_per_url']:>7.2f} {row['rss_mb']:>7.0f} {row['alive']:>6} "
             f"{row['404']:>5} {row['other']:>5} {titles!s:>6} {row['server_cpu']:>7.1f}  "
             f"{row['walls']}"
@@ -476,6 +512,8 @@ def run_one(
         r = run_ours(inputs["md"], work, args)
     elif name == "lychee":
         r = run_lychee(inputs["md"], work, args)
+    elif name.startswith("floor"):
+        r = run_floor(name, inputs["md"], work, args)
     else:
         r = run_linkchecker(inputs["html"], work, args)
     r.server_cpu = web.cpu() - before
@@ -551,6 +589,12 @@ def main(argv: list[str] | None = None) -> int:
         default="",
         help="a Scrapy settings module for our crawl, e.g. benchmarks.fast_settings",
     )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also: Scrapy alone (benchmarks/floor_spider.py: no component, an empty callback) "
+        "on the same links, on 404s, and with Scrapy's aiohttp handler",
+    )
     parser.add_argument("--rss-100k", action="store_true", help="also: our crawl on 100,000 links")
     parser.add_argument("--stages", action="store_true", help="also: time the pure stages")
     parser.add_argument("--stage-sizes", default="10000,30000,100000")
@@ -594,6 +638,7 @@ def main(argv: list[str] | None = None) -> int:
                 }
                 names = ["ours", "lychee"] if args.only == "both" else [args.only]
                 names += ["linkchecker"] if args.peers else []
+                names += [f[0] for f in FLOORS] if args.floor else []
                 results: list[Result] = []
                 for i in range(args.runs):
                     order = names[::-1] if i % 2 else names  # neither always goes first

@@ -31,7 +31,6 @@ from crawler.downloadhandlers.keepalive import KeepAliveDownloadHandler
 from crawler.extensions.headreader import HeadReader
 from crawler.extensions.progress import Progress
 from crawler.middlewares.bodysize import HeadSizeMiddleware
-from crawler.middlewares.hostlocks import SharedHostLimitMiddleware
 from crawler.middlewares.metarefresh import HeadMetaRefreshMiddleware
 from crawler.middlewares.proxyhosts import ProxyHostsMiddleware
 from crawler.middlewares.retry import BackoffRetryMiddleware
@@ -62,15 +61,11 @@ class LinkhealthAddon:
         # closes its connection, and the handler makes sure it is never reused.
         for scheme in ("http", "https"):
             _setdefault_in_dict(settings, "DOWNLOAD_HANDLERS", scheme, KeepAliveDownloadHandler)
-        # per-host concurrency that holds with DOWNLOAD_DELAY=0 too (see crawler/downloader.py)
+        # per-host concurrency that holds with DOWNLOAD_DELAY=0 too, and across the crawl
+        # processes of one machine (see crawler/downloader.py)
         settings.set("DOWNLOADER", PoliteDownloader, "addon")
         if settings.get("LINKHEALTH_REDIS_URL"):
             _distributed(settings)
-        elif settings.get("LINKHEALTH_HOST_LOCKS"):
-            # the crawl processes of one machine share the per-host limit and delay
-            settings.setdefault_in_component_priority_dict(
-                "DOWNLOADER_MIDDLEWARES", SharedHostLimitMiddleware, _HOST_LIMIT_ORDER
-            )
 
 
 def _distributed(settings: BaseSettings) -> None:

@@ -8,6 +8,7 @@ that names the setting, before any request.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,8 +53,9 @@ class Config:
     #: every ``LINKHEALTH_*`` setting, read and checked once (:mod:`crawler.registry`)
     values: Mapping[str, Any] = field(default_factory=dict)
 
-    @property
+    @functools.cached_property
     def now_iso(self) -> str:
+        """The run's timestamp (read for every verdict: worked out once)."""
         return self.iso_after(0)
 
     def iso_after(self, seconds: float) -> str:

@@ -6,7 +6,7 @@ the directory. The kernel drops the lock of a killed process, so a slot is never
 delay, a host's turn file (under its own ``flock``) holds the time its next request may start:
 a request takes its turn only once that time has passed, and pushes it ``delay`` seconds on
 (the same rule as the Redis profile's global host limit, :mod:`crawler.distributed.hostlimit`).
-Pure: no Scrapy; the downloader middleware is :mod:`crawler.middlewares.hostlocks`.
+Pure: no Scrapy; the downloader (:mod:`crawler.downloader`) takes and gives back the slots.
 """
 
 from __future__ import annotations

@@ -12,6 +12,8 @@ _ = Whitelist()
 # Scrapy loads these by name from crawler/settings.py (the add-on wires the other components)
 _.LinkhealthAddon  # ADDONS (crawler/addon.py)
 _.SeedsSpider  # SPIDER_MODULES: `scrapy crawl seeds` finds it by name (crawler/spiders/seeds.py)
+_.FloorSpider  # `scrapy runspider benchmarks/floor_spider.py` finds it in the file (run.py --floor)
+_.custom_settings  # a spider's settings, read by Scrapy (benchmarks/floor_spider.py)
 
 # Scrapy's component hooks, called by name
 _.update_settings  # an add-on's hook: Scrapy calls it with the project settings

@@ -21,11 +21,19 @@ class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):
     def process_response(
         self, request: Request, response: Response, spider: Spider | None = None
     ) -> Request | Response:
-        if not isinstance(response, HtmlResponse) or len(response.body) <= PEEK_BYTES:
+        if not isinstance(response, HtmlResponse):
+            return super().process_response(request, response)
+        head = response.body[:PEEK_BYTES]
+        if b"\x00" not in head and b"refresh" not in head.lower():
+            # No refresh can be declared: the rule w3lib's get_meta_refresh applies to the
+            # bytes of an ASCII-compatible encoding (no NUL byte: not UTF-16 or UTF-32) before
+            # it decodes anything; Scrapy hands it decoded text, so it never gets to.
+            return response
+        if len(response.body) <= PEEK_BYTES:
             return super().process_response(request, response)
         # The peek finds the encoding where the whole body would: the Content-Type header, a
         # BOM, a <meta charset> (HTML puts it in the first 1024 bytes); only a guess from the
         # bytes themselves sees 16 KB instead of all of them.
-        peek = response.replace(body=response.body[:PEEK_BYTES])
+        peek = response.replace(body=head)
         result = super().process_response(request, peek)
         return response if result is peek else result

@@ -194,6 +194,10 @@ class Rules:
     _host_params: dict[str, HostParams] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    #: host -> its platform, filled as hosts are met
+    _platforms: dict[str, Platform] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def host_params(self, host: str) -> HostParams:
         """Credential, tracking and identity parameters of ``host``, computed once per host."""
@@ -242,10 +246,13 @@ class Rules:
         return None
 
     def platform_for(self, host: str) -> Platform:
-        for platform in self.platforms:
-            if platform.matches_host(host):
-                return platform
-        return self.generic
+        """The platform whose hosts ``host`` matches (the generic web when none does), found
+        once per host."""
+        found = self._platforms.get(host)
+        if found is None:
+            found = next((p for p in self.platforms if p.matches_host(host)), self.generic)
+            self._platforms[host] = found
+        return found
 
 
 _TOP_KEYS = {
