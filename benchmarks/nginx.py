@@ -158,7 +158,10 @@ def _stop(proc: subprocess.Popen[bytes]) -> float:
         proc.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + 10
     while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        try:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        except ChildProcessError:  # reaped elsewhere: its CPU is not known
+            return 0.0
         if pid:
             proc.returncode = os.waitstatus_to_exitcode(status)
             return usage.ru_utime + usage.ru_stime
@@ -195,6 +198,12 @@ def serve(
     conf = prefix / "nginx.conf"
     conf.write_text(config(nginx, prefix, hosts, port, latency))
     log = prefix / "error.log"
+    with socket.socket() as s:
+        if s.connect_ex((host_address(0), port)) == 0:
+            raise RuntimeError(
+                f"something already listens on {host_address(0)}:{port} (another benchmark's "
+                "web?): stop it first"
+            )
     cmd = [nginx.binary, "-p", f"{prefix}/", "-c", str(conf), "-e", str(log)]
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)  # noqa: PLW1509
     running = Running(nginx, proc.pid, prefix)

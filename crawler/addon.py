@@ -1,8 +1,8 @@
 """The linkhealth add-on: the one place that wires linkhealth's components into Scrapy.
 
 Both profiles are wired here. Embedded (the default): the polite downloader, the keep-alive
-download handler, the retry, meta-refresh and size middlewares, the proxy routing, the head
-reader, the archive and progress extensions and the store pipeline. With
+download handler, the retry, meta-refresh, redirect (no Referer) and size middlewares, the proxy
+routing, the head reader, the archive and progress extensions and the store pipeline. With
 ``LINKHEALTH_REDIS_URL`` set (``-s`` or environment), the spider also runs on scrapy-redis: the
 Redis scheduler and dupefilter, a queue per worker, and the global per-host limit (see
 :mod:`crawler.distributed` and README, "Past one machine").
@@ -21,7 +21,7 @@ import os
 import socket
 import uuid
 
-from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.settings import BaseSettings
 
@@ -33,6 +33,7 @@ from crawler.extensions.progress import Progress
 from crawler.middlewares.bodysize import HeadSizeMiddleware
 from crawler.middlewares.metarefresh import HeadMetaRefreshMiddleware
 from crawler.middlewares.proxyhosts import ProxyHostsMiddleware
+from crawler.middlewares.redirect import NoRefererRedirectMiddleware
 from crawler.middlewares.retry import BackoffRetryMiddleware
 from crawler.pipelines.store import StorePipeline
 
@@ -43,6 +44,8 @@ _EMBEDDED: tuple[tuple[str, type, int | None], ...] = (
     ("DOWNLOADER_MIDDLEWARES", MetaRefreshMiddleware, None),
     ("DOWNLOADER_MIDDLEWARES", HeadMetaRefreshMiddleware, 580),
     ("DOWNLOADER_MIDDLEWARES", HeadSizeMiddleware, 595),
+    ("DOWNLOADER_MIDDLEWARES", RedirectMiddleware, None),
+    ("DOWNLOADER_MIDDLEWARES", NoRefererRedirectMiddleware, 600),
     ("DOWNLOADER_MIDDLEWARES", ProxyHostsMiddleware, 740),
     ("EXTENSIONS", HeadReader, 100),
     ("EXTENSIONS", ArchiveExtension, 500),

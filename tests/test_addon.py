@@ -33,7 +33,7 @@ EMBEDDED_CHAIN = [
     "crawler.middlewares.metarefresh.HeadMetaRefreshMiddleware",
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware",
     HEAD_SIZE,
-    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware",
+    "crawler.middlewares.redirect.NoRefererRedirectMiddleware",
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware",
     "crawler.middlewares.proxyhosts.ProxyHostsMiddleware",
     "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware",

@@ -97,6 +97,17 @@ def test_exit_status_and_summary_line(crawl):
     assert "linkhealth: run 1 finished:" in result.stderr
 
 
+def test_no_warning_and_no_referer_even_after_a_redirect(crawl):
+    """The links come from a private list: no request names a page as its referrer, a followed
+    redirect included, and the run says nothing about the Referer middleware being off."""
+    result, requests = crawl
+    warnings = [line for line in result.stderr.splitlines() if "] WARNING: " in line]
+    assert not [w for w in warnings if "Referer" in w], warnings
+    redirected = [r for r in requests if r["path"] == "/status/404"]  # a meta refresh's target
+    assert redirected
+    assert all("referer" not in {k.lower() for k in r["headers"]} for r in requests)
+
+
 def test_links_csv_row_by_row(crawl):
     result, _ = crawl
     rows = result.by_url()

@@ -4,7 +4,8 @@ Scrapy's :class:`~scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware` d
 body to read its first 4096 characters (``response.text[0:4096]``): on a 120 KB page that decode
 was the largest single cost of a response (measured with py-spy). This one hands it the first
 16 KB of the body, which decode to at least 4096 characters in any encoding of at most four
-bytes a character, so it finds the same refresh and follows it the same way.
+bytes a character, so it finds the same refresh and follows it the same way (without a Referer:
+:class:`~crawler.middlewares.redirect.NoReferer`).
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from scrapy import Request, Spider
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.http import HtmlResponse, Response
 
+from crawler.middlewares.redirect import NoReferer
+
 #: bytes that hold Scrapy's 4096 characters
 PEEK_BYTES = 4 * 4096
 
 
-class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):
+class HeadMetaRefreshMiddleware(NoReferer, MetaRefreshMiddleware):
     def process_response(
         self, request: Request, response: Response, spider: Spider | None = None
     ) -> Request | Response:
