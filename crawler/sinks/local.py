@@ -126,8 +126,7 @@ class LocalSink:
         del presets
         if queue and config.network.canaries:
             self.degraded = await self._probe_canaries()
-        processes = self._processes(len(queue))
-        if not self.degraded and processes > 1:
+        if not self.degraded and (processes := self._processes(len(queue))) > 1:
             async for check in self._in_children(queue, processes):
                 yield check
             return
