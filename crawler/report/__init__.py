@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import gc
 import io
-import itertools
 import json
 import math
 import os
@@ -21,7 +20,6 @@ from crawler.history import Policy
 from crawler.report.charts import run_status_counts
 from crawler.report.columns import LINK_COLUMNS, OCCURRENCE_COLUMNS
 from crawler.report.frames import (
-    BLOCK,
     ReportData,
     banner_for,
     blank,
@@ -148,8 +146,7 @@ def _changed_lines(data: ReportData) -> Iterator[str]:
             "| --- | --- | --- | --- |",
         ]
     )
-    rows = links_at(data, _SUMMARY_COLUMNS, [positions[j] for j in order.tolist()])
-    while block := list(itertools.islice(rows, BLOCK)):
+    for block in links_at(data, _SUMMARY_COLUMNS, [positions[j] for j in order.tolist()]):
         yield from _lines(
             f"| {blank(change)} | {blank(status)} | "
             f"{_md_link(blank(title), blank(link_text), blank(url))} | {_md_escape(sources)} |"

@@ -304,12 +304,15 @@ def first_links(
 
 def links_at(
     data: ReportData, names: Sequence[str], positions: Sequence[int]
-) -> Iterator[tuple[Any, ...]]:
-    """The ``names`` columns of the links at ``positions`` (from 0, in the links' order), one by
-    one in the order given."""
+) -> Iterator[list[tuple[Any, ...]]]:
+    """The ``names`` columns of the links at ``positions`` (from 0, in the links' order), in
+    the order given, :data:`BLOCK` rows at a time."""
     query = f"SELECT {', '.join(names)} FROM {_LINKS} WHERE pos = ?"  # noqa: S608 (our names)
-    for position in positions:
-        yield _tuples(data.db, query, (position + 1,)).fetchone()
+    for start in range(0, len(positions), BLOCK):
+        yield [
+            _tuples(data.db, query, (position + 1,)).fetchone()
+            for position in positions[start : start + BLOCK]
+        ]
 
 
 def link_frames(data: ReportData) -> Iterator[pd.DataFrame]:
