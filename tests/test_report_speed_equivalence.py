@@ -261,6 +261,9 @@ def test_the_plan_is_the_same_when_every_link_is_canonicalized(tmp_path: Path) -
         lines.append(f'<a href="{url.replace("&", "&amp;")}">{i}</a>')
     (root / "list.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (root / "plain.md").write_text("- https://fine.test/\n", encoding="utf-8")
+    # credentials whose "@" is written as a character reference: no "@" in the file's text
+    entity = "- [e](https://user:pass&#64;example.com/x)\n"
+    (root / "entity.md").write_text(entity, encoding="utf-8")
     rules = load_rules()
     states = {"https://fine.test/": LinkState("alive", "ok")}
     fast = plan(root, states, rules)
@@ -269,3 +272,4 @@ def test_the_plan_is_the_same_when_every_link_is_canonicalized(tmp_path: Path) -
     assert unified_diff(fast) == unified_diff(slow)
     assert all_fixes(fast) == all_fixes(slow)
     assert all_fixes(fast)  # the links with credentials or trackers
+    assert "entity.md" in fast
