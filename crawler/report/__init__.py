@@ -22,7 +22,6 @@ from crawler.report.columns import LINK_COLUMNS, OCCURRENCE_COLUMNS
 from crawler.report.frames import (
     ReportData,
     banner_for,
-    blank,
     count,
     link_blocks,
     link_frames,
@@ -31,7 +30,6 @@ from crawler.report.frames import (
     report_data,
     safe_href,
     unrecognized,
-    value_counts,
 )
 from crawler.report.html import html_chunks
 from crawler.store import Store
@@ -86,7 +84,7 @@ _NOT_ALIVE = f"status NOT IN ({', '.join(_FINE)})"
 
 def summary_chunks(data: ReportData) -> Iterator[str]:
     """summary.md, in pieces: the lines of the links it lists are made a block at a time."""
-    status_counts = dict(value_counts(data, "status"))
+    status_counts = dict(data.status_counts)
     lines = [f"# Link health — run {data.run_id}", ""]
     if banner := banner_for(data):
         lines += [f"> **{banner}**", ""]
@@ -102,10 +100,9 @@ def summary_chunks(data: ReportData) -> Iterator[str]:
         lines += [f"## Not alive ({problems})", "", "| status | reason | link | source |"]
         lines.append("| --- | --- | --- | --- |")
     yield from _lines(lines)
-    for block in link_blocks(data, _SUMMARY_COLUMNS, _NOT_ALIVE):
+    for block in link_blocks(data, _SUMMARY_COLUMNS, _NOT_ALIVE, blank=True):
         yield from _lines(
-            f"| {blank(status)} | {blank(reason)} | "
-            f"{_md_link(blank(title), blank(link_text), blank(url))} | {_md_escape(sources)} |"
+            f"| {status} | {reason} | {_md_link(title, link_text, url)} | {_md_escape(sources)} |"
             for _change, status, reason, title, link_text, url, sources in block
         )
     yield from _lines(_unrecognized_lines(data))
@@ -148,8 +145,7 @@ def _changed_lines(data: ReportData) -> Iterator[str]:
     )
     for block in links_at(data, _SUMMARY_COLUMNS, [positions[j] for j in order.tolist()]):
         yield from _lines(
-            f"| {blank(change)} | {blank(status)} | "
-            f"{_md_link(blank(title), blank(link_text), blank(url))} | {_md_escape(sources)} |"
+            f"| {change} | {status} | {_md_link(title, link_text, url)} | {_md_escape(sources)} |"
             for change, status, _reason, title, link_text, url, sources in block
         )
     yield "\n"
@@ -180,7 +176,7 @@ def _unrecognized_lines(data: ReportData) -> list[str]:
 def render_run(data: ReportData) -> str:
     """run.json: the run's state and counts, for scripts (the workflow's rolling issue)."""
     run = data.run
-    counts = {s: int(n) for s, n in value_counts(data, "status") if s}
+    counts = {s: int(n) for s, n in data.status_counts if s}
     archive = data.archive
     kept = {"planned": archive.planned, "done": archive.done} if archive else _archive_of(run)
     document = {
@@ -191,7 +187,7 @@ def render_run(data: ReportData) -> str:
         "finished_at": run.get("finished_at"),
         "counts": counts,
         "links": data.n_links,
-        "changes": {c: int(n) for c, n in value_counts(data, "change") if c},
+        "changes": {c: int(n) for c, n in data.change_counts if c},
         "archive": kept,
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -58,6 +58,9 @@ class ReportData:
     n_occurrences: int
     #: the runs in the store
     n_runs: int
+    #: ``(value, links)`` of the status and change columns, as :func:`value_counts` gives them
+    status_counts: list[tuple[str, int]]
+    change_counts: list[tuple[str, int]]
     #: the run's archive work so far, when the crawl gave it
     archive: ArchiveCounts | None = None
 
@@ -108,6 +111,8 @@ def report_data(
                 (run_id,),
             ),
             n_runs=_one(db, "SELECT COUNT(*) FROM runs"),
+            status_counts=_value_counts(db, "status"),
+            change_counts=_value_counts(db, "change"),
             archive=archive,
         )
     finally:
@@ -272,13 +277,14 @@ def _describe(reason: str) -> str:
 
 
 def link_blocks(
-    data: ReportData, names: Sequence[str], where: str = ""
+    data: ReportData, names: Sequence[str], where: str = "", *, blank: bool = False
 ) -> Iterator[list[tuple[Any, ...]]]:
     """The links' ``names`` columns, in the links' order, :data:`BLOCK` rows at a time
-    (``where``: an SQL condition on them); ``confirmed_dead`` as True/False."""
+    (``where``: an SQL condition on them; ``blank``: missing values as ""); ``confirmed_dead``
+    as True/False."""
     condition = f"AND ({where})" if where else ""
     query = (
-        f"SELECT pos, {', '.join(names)} FROM {_LINKS} "  # noqa: S608 (our names)
+        f"SELECT pos, {_columns(names, blank=blank)} FROM {_LINKS} "  # noqa: S608 (our names)
         f"WHERE pos > ? {condition} ORDER BY pos LIMIT ?"
     )
     flag = names.index("confirmed_dead") + 1 if "confirmed_dead" in names else 0
@@ -289,6 +295,10 @@ def link_blocks(
             yield [(*row[1:flag], bool(row[flag]), *row[flag + 1 :]) for row in rows]
         else:
             yield [row[1:] for row in rows]
+
+
+def _columns(names: Sequence[str], *, blank: bool) -> str:
+    return ", ".join(f"IFNULL({name}, '')" if blank else name for name in names)
 
 
 def first_links(
@@ -306,8 +316,8 @@ def links_at(
     data: ReportData, names: Sequence[str], positions: Sequence[int]
 ) -> Iterator[list[tuple[Any, ...]]]:
     """The ``names`` columns of the links at ``positions`` (from 0, in the links' order), in
-    the order given, :data:`BLOCK` rows at a time."""
-    query = f"SELECT {', '.join(names)} FROM {_LINKS} WHERE pos = ?"  # noqa: S608 (our names)
+    the order given, :data:`BLOCK` rows at a time, missing values as ""."""
+    query = f"SELECT {_columns(names, blank=True)} FROM {_LINKS} WHERE pos = ?"  # noqa: S608
     for start in range(0, len(positions), BLOCK):
         yield [
             _tuples(data.db, query, (position + 1,)).fetchone()
@@ -354,9 +364,13 @@ def _frame(rows: list[tuple[Any, ...]], declared: tuple[Column, ...]) -> pd.Data
 def value_counts(data: ReportData, name: str, where: str = "") -> list[tuple[Any, int]]:
     """``(value, links)`` of one column, as pandas' ``value_counts`` gives them: most first,
     ties in the order they first appear; missing values left out."""
+    return _value_counts(data.db, name, where)
+
+
+def _value_counts(db: sqlite3.Connection, name: str, where: str = "") -> list[tuple[Any, int]]:
     condition = f"AND ({where})" if where else ""
     rows = _tuples(
-        data.db,
+        db,
         f"SELECT {name}, COUNT(*) FROM {_LINKS} WHERE {name} IS NOT NULL "  # noqa: S608
         f"{condition} GROUP BY {name} ORDER BY MIN(pos)",
     ).fetchall()

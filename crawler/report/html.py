@@ -132,10 +132,7 @@ _PAGE_COLUMNS = tuple(_MADE.get(name, name) for name in ROW_FIELDS if _MADE.get(
 def _rows(block: list[tuple[Any, ...]], files: list[list[str]]) -> list[tuple[Any, ...]]:
     """The page's rows (``ROW_FIELDS``), from a block of links (``_PAGE_COLUMNS``, missing
     values as "") and the seed files of each."""
-    columns = {
-        name: [blank(value) for value in values]
-        for name, values in zip(_PAGE_COLUMNS, zip(*block, strict=True), strict=True)
-    }
+    columns = dict(zip(_PAGE_COLUMNS, zip(*block, strict=True), strict=True))
     url = columns["url"]
     made = {
         "href": [1 if safe_href(u) else 0 for u in url],
@@ -152,7 +149,7 @@ _CHANGE_ORDER = " ".join(f"WHEN '{kind}' THEN {i}" for i, kind in enumerate(CHAN
 
 
 def _changes(data: ReportData) -> tuple[list[tuple[str, str, int]], list[dict[str, Any]]]:
-    found = value_counts(data, "change", "change != ''")
+    found = [(kind, n) for kind, n in data.change_counts if kind != ""]
     counts = dict(found)
     summary = [
         (kind, label, int(counts.get(kind, 0)))
@@ -191,7 +188,7 @@ def _data_json_chunks(data: ReportData) -> Iterator[str]:
     head = str(script_json({"fields": ROW_FIELDS, "statuses": [*STATUSES, "unchecked"]}))
     yield head[:-1] + ',"rows":['
     start = 0
-    for block in link_blocks(data, _PAGE_COLUMNS):
+    for block in link_blocks(data, _PAGE_COLUMNS, blank=True):
         files = files_of(data, (start, start + len(block)))
         rows = str(script_json(_rows(block, files)))[1:-1]
         yield rows if start == 0 else "," + rows
@@ -206,7 +203,7 @@ def html_chunks(data: ReportData, trend: pd.DataFrame | None = None) -> Iterator
     import pandas as pd  # noqa: PLC0415 (pandas costs tens of MB: only when reports are built)
 
     total = data.n_links
-    status_counts = {"unchecked" if s == "" else s: n for s, n in value_counts(data, "status")}
+    status_counts = {"unchecked" if s == "" else s: n for s, n in data.status_counts}
     archived = sum(
         1
         for block in link_blocks(data, ("archive_url",), "archive_url != ''")
