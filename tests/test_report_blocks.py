@@ -10,7 +10,7 @@ import pytest
 from crawler.archive.progress import ArchiveCounts
 from crawler.history import Policy
 from crawler.report import frames, write_reports
-from crawler.store import Store
+from crawler.store import CheckRow, Store
 from tests.test_report_html import build_store
 from tests.test_report_speed_equivalence import _store
 
@@ -54,3 +54,22 @@ def test_three_links_at_a_time_give_the_reports_of_one_block(
     changes = (tmp_path / "whole5" / "summary.md").read_text(encoding="utf-8")
     assert "## What changed since the last run (" in changes
     assert "newly-confirmed-dead" in changes
+
+
+def test_reports_that_fail_leave_the_store_as_it_was(tmp_path: Path) -> None:
+    """The early reports are written in the middle of a crawl: when they fail, the store's
+    connection is out of its read transaction and holds no temporary table, so the crawl
+    records its next verdicts."""
+    store = build_store(tmp_path / "state.sqlite")
+    taken = tmp_path / "reports"
+    taken.write_text("a file where the reports' directory should be", encoding="utf-8")
+    with pytest.raises(OSError):
+        write_reports(store, taken)
+    assert not store.db.in_transaction
+    assert store.db.execute("SELECT name FROM sqlite_temp_master").fetchall() == []
+    run_id = store.latest_run_id()
+    assert run_id is not None
+    store.record_check(
+        run_id, CheckRow("https://example.org/xss", "2026-11-22T06:09:00+00:00", "alive", "ok")
+    )
+    assert write_reports(store, tmp_path / "elsewhere")

@@ -89,7 +89,8 @@ def report_data(
     them is about to change).
 
     Everything is read in one read transaction (one state of the store), unless the
-    connection is in a transaction already.
+    connection is in a transaction already; rolling it back at the end drops the temporary
+    tables (nothing else is written), whatever happened.
     """
     own = not db.in_transaction
     if own:
@@ -116,9 +117,10 @@ def report_data(
             archive=archive,
         )
     finally:
-        _drop(db)
-        if own and db.in_transaction:
-            db.execute("COMMIT")
+        if not own:
+            _drop(db)
+        elif db.in_transaction:
+            db.execute("ROLLBACK")
 
 
 def _drop(db: sqlite3.Connection) -> None:
