@@ -43,6 +43,7 @@ _ROW = ("identity", *LINK_COLUMNS)
 #: the temporary tables (dropped when the reports are written)
 _ORDER = "temp.report_order"  # pos (the link's rank by first occurrence) → identity
 _LINKS = "temp.report_links"  # pos → the link's row of links.csv (``_ROW``)
+_FILES = "temp.report_files"  # a link's URL, a seed file it is in, its first seq there, status
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ def report_data(
 
 
 def _drop(db: sqlite3.Connection) -> None:
-    for table in (_LINKS, _ORDER):
+    for table in (_FILES, _LINKS, _ORDER):
         db.execute(f"DROP TABLE IF EXISTS {table}")
 
 
@@ -137,7 +138,7 @@ _LINKS_SQL = (
     "WHERE r.pos > ? AND r.pos <= ? ORDER BY r.pos"
 )
 _OCCURRENCES_SQL = (
-    f"SELECT r.pos, o.file, o.line, o.link_text FROM {_ORDER} r "  # noqa: S608 (constants)
+    f"SELECT r.pos, o.seq, o.file, o.line, o.link_text FROM {_ORDER} r "  # noqa: S608
     "CROSS JOIN occurrences o INDEXED BY occurrences_identity "
     "ON o.run_id = ? AND o.identity = r.identity "
     "WHERE r.pos > ? AND r.pos <= ? ORDER BY r.pos, o.seq"
@@ -161,7 +162,8 @@ _NEVER = (None, None, None, 0, False, "")
 def _build(
     db: sqlite3.Connection, run_id: int, policy: Policy, archive: ArchiveCounts | None
 ) -> None:
-    """Fill ``temp.report_order`` and ``temp.report_links``, a block of links at a time."""
+    """Fill ``temp.report_order``, then ``temp.report_links`` and ``temp.report_files``, a
+    block of links at a time."""
     db.execute(f"CREATE TABLE {_ORDER} (pos INTEGER PRIMARY KEY, identity UNIQUE)")
     db.execute(
         f"INSERT INTO {_ORDER}(identity) SELECT o.identity FROM occurrences o "  # noqa: S608
@@ -171,12 +173,16 @@ def _build(
     )
     # no column affinity: every value comes back as the Python value it went in as
     db.execute(f"CREATE TABLE {_LINKS} (pos INTEGER PRIMARY KEY, {', '.join(_ROW)})")
+    db.execute(f"CREATE TABLE {_FILES} (url, file, seq, status)")
     insert = f"INSERT INTO {_LINKS} VALUES ({', '.join('?' * (len(_ROW) + 1))})"  # noqa: S608
+    insert_files = f"INSERT INTO {_FILES} VALUES (?, ?, ?, ?)"  # noqa: S608 (constants)
     builder = _Builder(db, run_id, policy, has_archives(db), archive.pending if archive else ())
     n = _one(db, f"SELECT COUNT(*) FROM {_ORDER}")  # noqa: S608 (constants)
     for start in range(0, n, BLOCK):
-        db.executemany(insert, builder.rows((start, start + BLOCK)))
-    db.execute(f"CREATE INDEX {_LINKS}_url ON {_LINKS.split('.')[1]} (url)")
+        rows, files = builder.rows((start, start + BLOCK))
+        db.executemany(insert, rows)
+        db.executemany(insert_files, files)
+    db.execute(f"CREATE INDEX {_FILES}_url ON {_FILES.split('.')[1]} (url, file, seq, status)")
 
 
 @dataclass
@@ -193,15 +199,17 @@ class _Builder:
     #: reason → its text
     described: dict[str, str] = field(default_factory=dict)
 
-    def rows(self, span: tuple[int, int]) -> list[tuple[Any, ...]]:
-        """The rows (position, then ``_ROW``) of the links at positions ``span`` (after the
-        first, up to the second)."""
+    def rows(self, span: tuple[int, int]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        """The rows of the links at positions ``span`` (after the first, up to the second):
+        for ``temp.report_links`` (position, then ``_ROW``) and for ``temp.report_files``."""
         db, run_id, first = self.db, self.run_id, span[0] + 1
         links = _tuples(db, _LINKS_SQL, span).fetchall()
         texts: list[dict[str, None]] = [{} for _ in links]  # the distinct link texts
         sources: list[list[str]] = [[] for _ in links]
-        for pos, file, line, text in _tuples(db, _OCCURRENCES_SQL, (run_id, *span)):
+        files: list[dict[str, int]] = [{} for _ in links]  # file → the first seq there
+        for pos, seq, file, line, text in _tuples(db, _OCCURRENCES_SQL, (run_id, *span)):
             sources[pos - first].append(f"{file}:{line}")
+            files[pos - first].setdefault(file, seq)
             if isinstance(text, str) and (stripped := text.strip()):
                 texts[pos - first].setdefault(stripped, None)
         checks: list[list[tuple[Any, ...]]] = [[] for _ in links]
@@ -212,6 +220,7 @@ class _Builder:
             for pos, *columns in _tuples(db, _ARCHIVES_SQL, span):
                 found[pos - first] = archive_record(*columns)
         rows = []
+        in_files = []
         for k, (pos, identity, url, host, first_seen) in enumerate(links):
             latest, history = _latest(checks[k], run_id, self.policy, first_seen)
             checked_at, status, reason, http_status, final_url, title, detail, moved_to = latest
@@ -246,7 +255,8 @@ class _Builder:
                     *history,
                 )
             )
-        return rows
+            in_files += [(url, file, seq, status) for file, seq in files[k].items()]
+        return rows, in_files
 
 
 def _latest(
@@ -398,27 +408,18 @@ def segment_counts(data: ReportData, by: str) -> dict[tuple[str, str], int]:
             f"SELECT domain, {segment}, COUNT(*) FROM {_LINKS} "  # noqa: S608 (constants)
             "WHERE domain != '' GROUP BY 1, 2"
         )
-        params: tuple[Any, ...] = ()
     else:
         query = (
             f"SELECT file, {segment}, COUNT(*) FROM ("  # noqa: S608 (constants)
-            "SELECT o.file AS file, k.url AS url, k.status AS status, MIN(o.seq) "
-            f"FROM occurrences o JOIN {_ORDER} r ON r.identity = o.identity "
-            f"JOIN {_LINKS} k ON k.pos = r.pos WHERE o.run_id = ? GROUP BY o.file, k.url"
+            f"SELECT file, url, status, MIN(seq) FROM {_FILES} GROUP BY url, file"
             ") GROUP BY 1, 2"
         )
-        params = (data.run_id,)
-    return {(str(label), str(status)): n for label, status, n in _tuples(data.db, query, params)}
+    return {(str(label), str(status)): n for label, status, n in _tuples(data.db, query)}
 
 
 def seed_files(data: ReportData) -> list[str]:
     """The seed files the run's links are in, sorted."""
-    rows = _tuples(
-        data.db,
-        f"SELECT DISTINCT o.file FROM occurrences o JOIN {_ORDER} r "  # noqa: S608 (constants)
-        "ON r.identity = o.identity WHERE o.run_id = ?",
-        (data.run_id,),
-    )
+    rows = _tuples(data.db, f"SELECT DISTINCT file FROM {_FILES}")  # noqa: S608 (constants)
     return sorted({str(file) for (file,) in rows})
 
 
@@ -426,15 +427,13 @@ def files_of(data: ReportData, span: tuple[int, int]) -> list[list[str]]:
     """For the links at positions ``span`` (as :func:`link_blocks` counts them, from 0): the
     seed files each one's URL appears in, sorted (two links of one URL: the files of both)."""
     query = (
-        f"SELECT DISTINCT b.pos, o.file FROM {_LINKS} b "  # noqa: S608 (constants)
-        f"CROSS JOIN {_LINKS} k ON k.url = b.url CROSS JOIN {_ORDER} r ON r.pos = k.pos "
-        "CROSS JOIN occurrences o INDEXED BY occurrences_identity "
-        "ON o.run_id = ? AND o.identity = r.identity "
-        "WHERE b.pos > ? AND b.pos <= ? ORDER BY b.pos, o.file"
+        f"SELECT DISTINCT b.pos, f.file FROM {_LINKS} b "  # noqa: S608 (constants)
+        f"CROSS JOIN {_FILES} f ON f.url = b.url "
+        "WHERE b.pos > ? AND b.pos <= ? ORDER BY b.pos, f.file"
     )
     first = span[0] + 1
     files: list[list[str]] = [[] for _ in range(span[1] - span[0])]
-    for pos, file in _tuples(data.db, query, (data.run_id, *span)):
+    for pos, file in _tuples(data.db, query, span):
         files[pos - first].append(str(file))
     shared: dict[tuple[str, ...], list[str]] = {}  # one list for links in the same files
     return [shared.setdefault(tuple(names), names) for names in files]
