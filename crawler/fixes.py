@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.rules import Rules
-from crawler.seeds import Occurrence, scan_seeds
+from crawler.seeds import Occurrence, extract_text, seed_texts
 from crawler.urls import CanonicalURL, URLProblem, canonicalize, has_masked_values
 
 WECHAT_HOST = "mp.weixin.qq.com"
@@ -67,7 +67,9 @@ def _truthy(text: str) -> bool:
 
 
 def states_from_links_csv(path: Path) -> dict[str, LinkState]:
-    """Read ``links.csv`` (columns url, status, reason, final_url, confirmed_dead, archive_url).
+    """Read ``links.csv`` (columns url, status, reason, final_url, confirmed_dead, archive_url):
+    the states that can change a link (a permanent redirect, a dead link's snapshot; :func:`plan`
+    does the same without the others), so memory goes with the fixes, not with the links.
 
     Read as :class:`csv.DictReader` reads it (a short row's missing fields are None), with one
     lookup per column instead of one dict per row.
@@ -91,17 +93,21 @@ def states_from_links_csv(path: Path) -> dict[str, LinkState]:
                 return default
             return row[i] if i < len(row) else None
 
-        return {
-            field(row, url, ""): LinkState(
-                status=field(row, status, ""),
-                reason=field(row, reason, ""),
-                final_url=field(row, final_url, "") or "",
-                confirmed_dead=_truthy(field(row, confirmed_dead, "")),
-                archive_url=field(row, archive_url, "") or "",
+        states = (
+            (
+                field(row, url, ""),
+                LinkState(
+                    status=field(row, status, ""),
+                    reason=field(row, reason, ""),
+                    final_url=field(row, final_url, "") or "",
+                    confirmed_dead=_truthy(field(row, confirmed_dead, "")),
+                    archive_url=field(row, archive_url, "") or "",
+                ),
             )
             for row in reader
             if row
-        }
+        )
+        return {link: state for link, state in states if _state_matters(state)}
 
 
 def _markdown_link(label: str, url: str) -> str:
@@ -182,28 +188,24 @@ def plan(
 ) -> dict[str, tuple[list[str], list[str], list[Fix]]]:
     """file → (old lines, new lines, fixes), for every seed file with something to change.
 
-    The seeds are scanned again: the files as they stand now are the ones rewritten.
+    The seeds are scanned again, a file at a time: the files as they stand now are the ones
+    rewritten.
     """
     if style not in STYLES:
         raise ValueError(f"fix style: one of {', '.join(STYLES)}, got {style!r}")
     root = seeds if seeds.is_dir() else seeds.parent
-    occurrences, _problems = scan_seeds(seeds)
     # A link's state matters only for a permanent redirect or a dead link with a snapshot.
     # Without one, only a link with credentials or trackers changes, and canonicalize finds
     # those in the user part (``@``) or the query (``?``) alone: the rest is left untouched
     # without canonicalizing it (tests/test_report_speed_equivalence.py holds this).
     any_state = any(_state_matters(state) for state in states.values())
-    by_file: dict[str, list[Occurrence]] = {}
-    to_check: set[str] = set()  # files with a link that may change
-    for occ in occurrences:
-        if "\n" not in occ.raw and occ.raw:
-            by_file.setdefault(occ.file, []).append(occ)
-            if occ.file not in to_check and _may_change(occ, any_state):
-                to_check.add(occ.file)
     out: dict[str, tuple[list[str], list[str], list[Fix]]] = {}
     canonical_of: dict[str, CanonicalURL | None] = {}  # a link in several places: once
-    for file, occs in sorted(by_file.items()):
-        if file not in to_check:
+    for file, seed_text, _problem in seed_texts(seeds):
+        if seed_text is None or not (any_state or _may_hold_a_change(seed_text)):
+            continue  # nothing in it can change (not even read)
+        occs = [occ for occ in extract_text(seed_text, file) if "\n" not in occ.raw and occ.raw]
+        if not any(_may_change(occ, any_state) for occ in occs):
             continue  # nothing in it can change
         try:
             text = (root / file).read_bytes().decode("utf-8")
@@ -249,7 +251,14 @@ def plan(
             new[index] = line
         if new != old:
             out[file] = (old, new, sorted(fixes, key=lambda f: (f.line, f.kind)))
-    return out
+    return dict(sorted(out.items()))
+
+
+def _may_hold_a_change(text: str) -> bool:
+    """False when no link in a seed file's text has ``@`` or ``?``: a link's URL is its text
+    with entities (``&…;``) and backslash escapes decoded, so it can have them only if the
+    text has ``@``, ``?`` or ``&``."""
+    return "@" in text or "?" in text or "&" in text
 
 
 def _state_matters(state: LinkState) -> bool:

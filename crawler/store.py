@@ -332,6 +332,41 @@ class Store:
             for r in self.db.execute("SELECT identity FROM checks WHERE run_id=?", (run_id,))
         }
 
+    # the links to fetch ------------------------------------------------------------------------
+
+    def queue_fetches(self, links: Iterable[tuple[str, str, str]]) -> int:
+        """Keep the run's links to fetch, ``(identity, fetch_url, host)`` in their order, in a
+        temporary table of this connection (SQLite's temporary file, not memory: a crawl of
+        100,000 links would hold tens of MB of them); returns how many."""
+        self.db.execute("DROP TABLE IF EXISTS temp.fetch_queue")
+        self.db.execute(
+            "CREATE TABLE temp.fetch_queue (pos INTEGER PRIMARY KEY, identity, fetch_url, host)"
+        )
+        self.db.execute(
+            "BEGIN"
+        )  # one transaction of the temporary table: the main one is untouched
+        try:
+            cursor = self.db.executemany(
+                "INSERT INTO temp.fetch_queue(identity, fetch_url, host) VALUES (?, ?, ?)", links
+            )
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+        return max(cursor.rowcount, 0)
+
+    def queued_fetches(self, after: int, limit: int) -> list[tuple[int, str, str, str]]:
+        """The next ``limit`` links of :meth:`queue_fetches` after position ``after`` (the first
+        is 1): ``(position, identity, fetch_url, host)``."""
+        cursor = self.db.cursor()
+        cursor.row_factory = None
+        rows: list[tuple[int, str, str, str]] = cursor.execute(
+            "SELECT pos, identity, fetch_url, host FROM temp.fetch_queue WHERE pos > ? "
+            "ORDER BY pos LIMIT ?",
+            (after, limit),
+        ).fetchall()
+        return rows
+
     # checks -----------------------------------------------------------------------------------
 
     def record_check(self, run_id: int, check: CheckRow) -> None:

@@ -22,8 +22,8 @@ _.process_exception  # a downloader middleware's hook, on a download's exception
 _.process_item  # an item pipeline's hook, for each item
 _.closed  # a spider's hook: Scrapy calls spider.closed(reason) when the crawl ends
 _.exitcode  # a Scrapy command's exit status (crawler/commands/crawl.py): scrapy's cmdline reads it
-_.handle_referer  # a redirect middleware's hook for the Referer of a redirect (crawler/middlewares/redirect.py)
-_._engine_started  # Scrapy's redirect middlewares run it when the engine starts (crawler/middlewares/redirect.py)
+_.handle_referer  # a redirect middleware's hook for a redirect's Referer (middlewares/redirect.py)
+_._engine_started  # Scrapy's redirect middlewares run it at the engine's start (same module)
 
 # the standard library reads these
 _.row_factory  # sqlite3: a connection's or cursor's row factory, set to shape the rows it returns

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from crawler.archive import store, wayback
-from crawler.archive.report import archive_records
+from crawler.archive.report import ARCHIVE_COLUMNS, archive_record, has_archives
 
 BASE = "https://web.archive.org"
 
@@ -58,13 +58,22 @@ def test_store_keeps_the_last_snapshot_when_a_later_attempt_fails() -> None:
     store.record(
         db, store.ArchiveRow("id", "u", "failed:x"), checked_at="2026-01-03T00:00:00Z", run_id=2
     )
-    assert archive_records(db) == {
-        "id": ("https://web.archive.org/web/1/u", "2026-01-01T00:00:00Z", "failed:x", "Old")
-    }
+    row = db.execute(
+        f"SELECT {', '.join(ARCHIVE_COLUMNS)} FROM archives WHERE identity = 'id'"
+    ).fetchone()
+    assert archive_record(*row) == (
+        "https://web.archive.org/web/1/u",
+        "2026-01-01T00:00:00Z",
+        "failed:x",
+        "Old",
+    )
     now = dt.datetime(2026, 1, 20, tzinfo=dt.UTC)
     assert store.is_fresh("2026-01-01T00:00:00Z", now, 30)
     assert not store.is_fresh("2026-01-01T00:00:00Z", now, 10)
 
 
-def test_archive_records_without_a_table() -> None:
-    assert archive_records(sqlite3.connect(":memory:")) == {}
+def test_a_store_without_the_archive_table() -> None:
+    db = sqlite3.connect(":memory:")
+    assert not has_archives(db)
+    store.ensure_schema(db)
+    assert has_archives(db)

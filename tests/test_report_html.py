@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from crawler.archive.store import ArchiveRow, ensure_schema, record
 from crawler.report import write_reports
 from crawler.report.charts import run_status_counts
-from crawler.report.frames import ReportData, build_report_data
+from crawler.report.frames import report_data
 from crawler.report.html import ROW_FIELDS, format_duration, html_chunks, script_json
 from crawler.store import CheckRow, LinkRow, OccurrenceRow, Store
 
@@ -91,28 +92,34 @@ def build_store(path: Path, n_links: int = 60, runs: int = 3) -> Store:
     return store
 
 
-def with_archives(data: ReportData) -> ReportData:
-    """Snapshots for two links in three (the archive join is not in frames.py yet)."""
-    links = data.links.copy()
-    has = links.index % 3 != 0
-    links["archive_url"] = ""
-    links["archived_at"] = ""
-    links.loc[has, "archive_url"] = "https://web.archive.org/web/20261120000000/" + links["url"]
-    links.loc[has, "archived_at"] = "2026-11-20T00:00:00+00:00"
-    links.loc[links["url"] == JS_URL, "archive_url"] = JS_URL  # never becomes a link
-    return ReportData(data.run_id, data.run, links, data.occurrences, data.runs)
+def with_archives(store: Store, run_id: int) -> None:
+    """Snapshots for two links in three, by their order in the reports (one of them a
+    ``javascript:`` URL, which never becomes a link)."""
+    ensure_schema(store.db)
+    order = store.db.execute(
+        "SELECT o.identity, l.url FROM occurrences o JOIN links l ON l.identity = o.identity "
+        "WHERE o.run_id = ? GROUP BY o.identity ORDER BY MIN(o.seq)",
+        (run_id,),
+    ).fetchall()
+    for i, (identity, url) in enumerate(order):
+        if url == JS_URL:
+            snapshot = JS_URL
+        elif i % 3:
+            snapshot = f"https://web.archive.org/web/20261120000000/{url}"
+        else:
+            continue
+        row = ArchiveRow(identity, url, "captured", snapshot, "2026-11-20T00:00:00+00:00")
+        record(store.db, row, checked_at="2026-11-20T00:00:00+00:00", run_id=run_id)
 
 
 def write_report(store: Store, directory: Path, *, archives: bool = True) -> Path:
-    """report.html (and the other reports) as write_reports makes them; then, with the trend
-    over runs and archive snapshots, the page as it will be once both are wired in."""
-    write_reports(store, directory)
+    """report.html (and the other reports) as write_reports makes them, with archive
+    snapshots unless told otherwise."""
     if archives:
         run_id = store.latest_run_id(with_checks=False)
         assert run_id is not None
-        data = with_archives(build_report_data(store.db, run_id))
-        html = "".join(html_chunks(data, trend=run_status_counts(store.db, run_id)))
-        (directory / "report.html").write_text(html, encoding="utf-8")
+        with_archives(store, run_id)
+    write_reports(store, directory)
     return directory / "report.html"
 
 
@@ -340,6 +347,7 @@ def test_empty_run(tmp_path: Path) -> None:
     store = Store(tmp_path / "state.sqlite")
     run = store.begin_run("2026-11-22T06:00:00+00:00", "seeds")
     store.record_links(run.id, "2026-11-22T06:00:00+00:00", [], [])
-    html = "".join(html_chunks(build_report_data(store.db, run.id)))
+    with report_data(store.db, run.id) as data:
+        html = "".join(html_chunks(data))
     assert "<svg" not in html
     assert "This run did not finish" in html

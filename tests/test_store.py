@@ -67,3 +67,30 @@ def test_only_fetched_http_links_are_archivable(tmp_path):
     assert archivable_url(link_state(store.db, "ftp://example.org/f")) is None
     assert archivable_url(link_state(store.db, "https://example.org/unknown")) is None
     store.close()
+
+
+def test_the_links_to_fetch_wait_in_the_store_and_come_back_in_order(tmp_path):
+    """The sink reads its queue back a batch at a time, recording verdicts in between; the
+    queue lives in the connection's temporary table, never in the state file."""
+    links = [f"https://example.org/{n}" for n in (5, 3, 4, 1, 2)]
+    store, run_id = _store_with_links(tmp_path / "state.sqlite", links)
+    assert store.queue_fetches((i, i + "?f", "example.org") for i in links) == len(links)
+    seen: list[str] = []
+    after = 0
+    while batch := store.queued_fetches(after, 2):
+        assert len(batch) <= 2
+        after = batch[-1][0]
+        for _pos, identity, fetch_url, host in batch:
+            assert (fetch_url, host) == (identity + "?f", "example.org")
+            seen.append(identity)
+            store.record_check(run_id, CheckRow(identity, NOW, "alive", "ok"))
+    assert seen == links
+    assert store.unchecked_identities(run_id) == []
+    # queued again (a second start in one process): the first queue is gone
+    assert store.queue_fetches([(links[0], links[0], "example.org")]) == 1
+    assert [row[1] for row in store.queued_fetches(0, 10)] == [links[0]]
+    store.close()
+    again = Store(tmp_path / "state.sqlite")
+    tables = {row[0] for row in again.db.execute("SELECT name FROM sqlite_master")}
+    assert "fetch_queue" not in tables
+    again.close()

@@ -4,6 +4,7 @@ crawl's fixes.md), each staged next to its target and renamed onto it once all a
 from __future__ import annotations
 
 import csv
+import ctypes
 import gc
 import io
 import json
@@ -11,7 +12,6 @@ import math
 import os
 import re
 import tempfile
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,14 +23,18 @@ from crawler.report.columns import LINK_COLUMNS, OCCURRENCE_COLUMNS
 from crawler.report.frames import (
     ReportData,
     banner_for,
-    build_report_data,
-    column_values,
+    count,
+    link_blocks,
+    link_frames,
+    links_at,
+    occurrence_frames,
+    report_data,
     safe_href,
     unrecognized,
 )
 from crawler.report.html import html_chunks
 from crawler.store import Store
-from crawler.verdict import ALIVE, STATUSES
+from crawler.verdict import STATUSES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -73,54 +77,84 @@ def _md_link(title: Any, link_text: Any, url: Any) -> str:
     return _md_escape(url)
 
 
-#: the columns of data.links the summary reads
+#: the columns of a link the summary lists
 _SUMMARY_COLUMNS = ("change", "status", "reason", "title", "link_text", "url", "sources")
+_FINE = ("'alive'", "'skipped'", "'ignored'")
+_NOT_ALIVE = f"status NOT IN ({', '.join(_FINE)})"
 
 
-def render_summary(data: ReportData) -> str:
-    columns = {name: column_values(data.links, name) for name in _SUMMARY_COLUMNS}
-    change, status, reason, title, link_text, url, sources = columns.values()
-    status_counts = Counter(status)
+def summary_chunks(data: ReportData) -> Iterator[str]:
+    """summary.md, in pieces: the lines of the links it lists are made a block at a time."""
+    status_counts = dict(data.status_counts)
     lines = [f"# Link health — run {data.run_id}", ""]
     if banner := banner_for(data):
         lines += [f"> **{banner}**", ""]
-    changed = [i for i, kind in enumerate(change) if kind in _REPORTED_CHANGES]
-    if changed:
-        import numpy as np  # noqa: PLC0415 (comes with pandas: data.links is a DataFrame)
-
-        # the order pandas' sort_values("change") gave: numpy's quicksort (ties unstable)
-        order = np.array([change[i] for i in changed], dtype=object).argsort(kind="quicksort")
-        lines += [f"## What changed since the last run ({len(changed)})", ""]
-        lines += ["| change | status | link | source |", "| --- | --- | --- | --- |"]
-        for j in order.tolist():
-            i = changed[j]
-            lines.append(
-                f"| {change[i]} | {status[i]} | {_md_link(title[i], link_text[i], url[i])} | "
-                f"{_md_escape(sources[i])} |"
-            )
-        lines.append("")
-    lines += ["| status | links |", "| --- | ---: |"]
+    yield from _lines(lines)
+    yield from _changed_lines(data)
+    lines = ["| status | links |", "| --- | ---: |"]
     lines += [f"| {s} | {int(status_counts.get(s, 0))} |" for s in STATUSES]
-    lines += [f"| **total** | **{len(status)}** |", ""]
-    fine = (ALIVE, "skipped", "ignored")
-    problems = [i for i, s in enumerate(status) if s not in fine]
+    lines += [f"| **total** | **{data.n_links}** |", ""]
+    problems = count(data, _NOT_ALIVE)
     if not problems:
         lines.append("Every checked link is alive.")
     else:
-        lines += [f"## Not alive ({len(problems)})", "", "| status | reason | link | source |"]
+        lines += [f"## Not alive ({problems})", "", "| status | reason | link | source |"]
         lines.append("| --- | --- | --- | --- |")
-        lines += [
-            f"| {status[i]} | {reason[i]} | {_md_link(title[i], link_text[i], url[i])} | "
-            f"{_md_escape(sources[i])} |"
-            for i in problems
+    yield from _lines(lines)
+    for block in link_blocks(data, _SUMMARY_COLUMNS, _NOT_ALIVE, blank=True):
+        yield from _lines(
+            f"| {status} | {reason} | {_md_link(title, link_text, url)} | {_md_escape(sources)} |"
+            for _change, status, reason, title, link_text, url, sources in block
+        )
+    yield from _lines(_unrecognized_lines(data))
+
+
+def _lines(lines: Iterable[str]) -> Iterator[str]:
+    """Lines as text: each ends with a newline."""
+    lines = list(lines)
+    if lines:
+        yield "\n".join(lines) + "\n"
+
+
+def _changed_lines(data: ReportData) -> Iterator[str]:
+    """What changed since the last run, in the order pandas' ``sort_values("change")`` gave
+    it: numpy's quicksort of the changes, ties unstable (so made the same way here, from the
+    changes alone; the rows are then read one by one in that order)."""
+    shared: dict[str, str] = {}  # one string per kind of change
+    kinds: list[str] = []
+    positions: list[int] = []
+    index = 0
+    for block in link_blocks(data, ("change",), ""):
+        for (kind,) in block:
+            if kind in _REPORTED_CHANGES:
+                kinds.append(shared.setdefault(kind, kind))
+                positions.append(index)
+            index += 1
+    if not kinds:
+        return
+    import numpy as np  # noqa: PLC0415 (comes with pandas, imported only for the reports)
+
+    order = np.array(kinds, dtype=object).argsort(kind="quicksort")
+    del kinds
+    yield from _lines(
+        [
+            f"## What changed since the last run ({len(positions)})",
+            "",
+            "| change | status | link | source |",
+            "| --- | --- | --- | --- |",
         ]
-    lines += _unrecognized_lines(data)
-    return "\n".join(lines) + "\n"
+    )
+    for block in links_at(data, _SUMMARY_COLUMNS, [positions[j] for j in order.tolist()]):
+        yield from _lines(
+            f"| {change} | {status} | {_md_link(title, link_text, url)} | {_md_escape(sources)} |"
+            for change, status, _reason, title, link_text, url, sources in block
+        )
+    yield "\n"
 
 
 def _unrecognized_lines(data: ReportData) -> list[str]:
     """The wordings and titles of the pages we could not read, grouped (to teach the rules)."""
-    groups = unrecognized(data.links)
+    groups = unrecognized(data)
     if not groups:
         return []
     lines = [
@@ -143,7 +177,7 @@ def _unrecognized_lines(data: ReportData) -> list[str]:
 def render_run(data: ReportData) -> str:
     """run.json: the run's state and counts, for scripts (the workflow's rolling issue)."""
     run = data.run
-    counts = {s: int(n) for s, n in data.links["status"].value_counts().items() if s}
+    counts = {s: int(n) for s, n in data.status_counts if s}
     archive = data.archive
     kept = {"planned": archive.planned, "done": archive.done} if archive else _archive_of(run)
     document = {
@@ -153,8 +187,8 @@ def render_run(data: ReportData) -> str:
         "started_at": run.get("started_at"),
         "finished_at": run.get("finished_at"),
         "counts": counts,
-        "links": len(data.links),
-        "changes": {c: int(n) for c, n in data.links["change"].value_counts().items() if c},
+        "links": data.n_links,
+        "changes": {c: int(n) for c, n in data.change_counts if c},
         "archive": kept,
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
@@ -204,36 +238,54 @@ def _csv_texts(values: list[Any]) -> list[str]:
     return cast("list[str]", found)
 
 
-#: rows of a CSV file joined and written at a time
-_BLOCK = 5000
-
-
-def csv_chunks(frame: pd.DataFrame, columns: list[str]) -> Iterator[str]:
-    """``frame[columns].to_csv(index=False)`` in pieces, the same bytes made faster, without
-    pandas' writer.
+def csv_chunks(frame: pd.DataFrame, columns: list[str], *, header: bool = True) -> Iterator[str]:
+    """``frame[columns].to_csv(index=False, header=header)`` in pieces, the same bytes made
+    faster, without pandas' writer.
 
     pandas hands csv.writer each value as it is, a missing one as ``""``; this writes the
     same fields, a column at a time. Dtypes whose text pandas formats itself (floats, dates)
     go through pandas.
     """
     if len(columns) < 2 or not all(_plain(str(frame[name].dtype)) for name in columns):
-        yield str(frame[columns].to_csv(index=False))
+        yield str(frame[columns].to_csv(index=False, header=header))
         return
     texts = [
         _csv_texts(frame[name].astype(object).where(frame[name].notna(), "").tolist())
         for name in columns
     ]
-    yield _csv_line(list(columns))
-    for start in range(0, len(frame), _BLOCK):
-        block = zip(*(values[start : start + _BLOCK] for values in texts), strict=True)
-        yield "\n".join(map(",".join, block)) + "\n"
+    if header:
+        yield _csv_line(list(columns))
+    if len(frame):
+        yield "\n".join(map(",".join, zip(*texts, strict=True))) + "\n"
+
+
+def _csv_blocks(frames: Iterable[pd.DataFrame], columns: list[str]) -> Iterator[str]:
+    """One CSV file from frames of its rows, one after the other (the header once)."""
+    header = True
+    for frame in frames:
+        yield from csv_chunks(frame, columns, header=header)
+        header = False
+    if header:  # no rows
+        yield _csv_line(list(columns))
+
+
+def give_back_freed_memory() -> None:
+    """Hand the C heap's free pages back to the system (glibc's ``malloc_trim``; elsewhere,
+    nothing). A crawl frees the bodies of the pages it read, but glibc keeps the space for
+    later: the reports, which import pandas and matplotlib (~70 MB), would come on top of it.
+    """
+    try:
+        trim = ctypes.CDLL(None).malloc_trim  # the process's own symbols: libc's among them
+    except (OSError, AttributeError, TypeError):
+        return
+    trim(0)
 
 
 @contextmanager
 def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while the reports are built: they allocate hundreds of
-    thousands of rows and tuples (no cycles among them), and each collection would walk them
-    all again. Collection resumes afterwards."""
+    """No cyclic garbage collection while the reports are built: each block allocates
+    thousands of rows and tuples (no cycles among them), and collections would walk them all
+    again. Collection resumes afterwards."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -260,14 +312,14 @@ def write_reports(
     run_id = run_id or store.latest_run_id(with_checks=False)
     if run_id is None:
         raise NoRunError(f"the state file {store.path} holds no run yet: run the crawl first")
-    with _gc_paused():
-        data = build_report_data(store.db, run_id, policy, archive)
+    give_back_freed_memory()
+    with _gc_paused(), report_data(store.db, run_id, policy, archive) as data:
         directory.mkdir(parents=True, exist_ok=True)
         renderers: dict[str, Callable[[], Iterable[str]]] = {
-            "links.csv": lambda: csv_chunks(data.links, LINK_COLUMNS),
-            "occurrences.csv": lambda: csv_chunks(data.occurrences, OCCURRENCE_COLUMNS),
+            "links.csv": lambda: _csv_blocks(link_frames(data), LINK_COLUMNS),
+            "occurrences.csv": lambda: _csv_blocks(occurrence_frames(data), OCCURRENCE_COLUMNS),
             "report.html": lambda: html_chunks(data, trend=run_status_counts(store.db, run_id)),
-            "summary.md": lambda: [render_summary(data)],
+            "summary.md": lambda: summary_chunks(data),
             "run.json": lambda: [render_run(data)],
         }
         # each report goes to a file next to its target as soon as it is made (one in memory

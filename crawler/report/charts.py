@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import re
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -154,24 +154,32 @@ def _shorten(text: str, width: int) -> str:
     return text if len(text) <= width else "…" + text[-(width - 1) :]
 
 
-def _segments(links: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Counts of links per ``by`` value and status (missing status = unchecked), top first."""
+def _segments(counts: Mapping[tuple[str, str], int]) -> pd.DataFrame:
+    """The table of links per label (rows, sorted) and segment (columns, in ``SEGMENTS``
+    order) that ``pd.crosstab`` makes of the links, from their counts; top first."""
     import pandas as pd  # noqa: PLC0415 (pandas costs tens of MB: only for the reports)
 
-    status = links["status"].replace("", "unchecked")
-    table = pd.crosstab(links[by], status)
-    table = table.reindex(columns=[c for c in SEGMENTS if c in table.columns])
+    labels = sorted({label for label, _segment in counts})
+    present = {segment for _label, segment in counts}
+    table = pd.DataFrame(
+        {
+            segment: pd.array([counts.get((label, segment), 0) for label in labels], dtype="int64")
+            for segment in SEGMENTS
+            if segment in present
+        },
+        index=pd.Index(labels, dtype=object),
+    )
     return table.loc[table.sum(axis=1).sort_values(ascending=False, kind="stable").index]
 
 
-def status_chart(links: pd.DataFrame) -> str:
-    status = links["status"].replace("", "unchecked")
-    counts = status.value_counts().reindex(SEGMENTS, fill_value=0)
-    counts = counts[(counts > 0) | counts.index.isin(STATUSES[:4])]
-    with _drawing("status", (6.4, 0.7 + 0.3 * len(counts))) as (fig, ax):
-        bars = ax.barh(
-            list(counts.index), counts.to_numpy(), color=[_colour(s) for s in counts.index]
-        )
+def status_chart(counts: Mapping[str, int]) -> str:
+    """Links per segment (``SEGMENTS``: a status, or unchecked)."""
+    import pandas as pd  # noqa: PLC0415 (pandas costs tens of MB: only for the reports)
+
+    shown = pd.Series(counts, dtype="int64").reindex(SEGMENTS, fill_value=0)
+    shown = shown[(shown > 0) | shown.index.isin(STATUSES[:4])]
+    with _drawing("status", (6.4, 0.7 + 0.3 * len(shown))) as (fig, ax):
+        bars = ax.barh(list(shown.index), shown.to_numpy(), color=[_colour(s) for s in shown.index])
         ax.bar_label(bars, padding=3, fontsize=9)
         ax.invert_yaxis()
         ax.grid(axis="x", linewidth=0.6)
@@ -181,13 +189,14 @@ def status_chart(links: pd.DataFrame) -> str:
         return _to_svg(fig, "status")
 
 
-def file_chart(links_by_file: pd.DataFrame, top: int = 15) -> str:
-    return _stacked_bars(_segments(links_by_file, "file").head(top), "file")
+def file_chart(counts: Mapping[tuple[str, str], int], top: int = 15) -> str:
+    """Links per (seed file, segment): the top files."""
+    return _stacked_bars(_segments(counts).head(top), "file")
 
 
-def domain_chart(links: pd.DataFrame, top: int = 15) -> str:
-    frame = links[links["domain"] != ""]
-    return _stacked_bars(_segments(frame, "domain").head(top), "domain")
+def domain_chart(counts: Mapping[tuple[str, str], int], top: int = 15) -> str:
+    """Links per (domain, segment): the top domains."""
+    return _stacked_bars(_segments(counts).head(top), "domain")
 
 
 def run_status_counts(db: sqlite3.Connection, upto: int | None = None) -> pd.DataFrame:

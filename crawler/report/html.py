@@ -9,7 +9,6 @@ ever parsed as markup.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import cache
@@ -21,10 +20,16 @@ from crawler.report import charts
 from crawler.report.frames import (
     ReportData,
     banner_for,
-    blank_missing,
-    column_values,
+    blank,
+    count,
+    files_of,
+    first_links,
+    link_blocks,
     safe_href,
+    seed_files,
+    segment_counts,
     unrecognized,
+    value_counts,
 )
 from crawler.verdict import STATUSES
 
@@ -119,95 +124,75 @@ def format_time(value: object) -> str:
     return parsed.strftime("%Y-%m-%d %H:%M")
 
 
-def _files_by_url(occurrences: pd.DataFrame) -> dict[str, list[str]]:
-    """url → the seed files it appears in, sorted."""
-    files: dict[str, set[str]] = {}
-    for url, file in zip(occurrences["url"].tolist(), occurrences["file"].tolist(), strict=True):
-        files.setdefault(str(url), set()).add(str(file))
-    sorted_files: dict[frozenset[str], list[str]] = {}  # one list for links in the same files
-    result: dict[str, list[str]] = {}
-    for url, names in files.items():
-        key = frozenset(names)
-        found = sorted_files.get(key)
-        if found is None:
-            found = sorted_files[key] = sorted(names)
-        result[url] = found
-    return result
-
-
-#: the columns of data.links the page reads: the row fields, but those made from others
+#: the columns of a link the page reads: the row fields, but those made from others
 _MADE = {"href": "", "archive_href": "archive_url", "files": ""}
 _PAGE_COLUMNS = tuple(_MADE.get(name, name) for name in ROW_FIELDS if _MADE.get(name, name))
 
 
-def _rows(columns: dict[str, list[Any]], files: dict[str, list[str]]) -> list[tuple[Any, ...]]:
-    """The page's rows (``ROW_FIELDS``), from the links' columns (missing values as "")."""
-    none: list[str] = []
+def _rows(block: list[tuple[Any, ...]], files: list[list[str]]) -> list[tuple[Any, ...]]:
+    """The page's rows (``ROW_FIELDS``), from a block of links (``_PAGE_COLUMNS``, missing
+    values as "") and the seed files of each."""
+    columns = dict(zip(_PAGE_COLUMNS, zip(*block, strict=True), strict=True))
     url = columns["url"]
     made = {
         "href": [1 if safe_href(u) else 0 for u in url],
         "archive_href": [safe_href(a) or "" for a in columns["archive_url"]],
         "confirmed_dead": [1 if c is True else 0 for c in columns["confirmed_dead"]],
-        "files": [files.get(str(u), none) for u in url],
+        "files": files,
     }
     fields = (made[name] if name in made else columns[name] for name in ROW_FIELDS)
     return list(zip(*fields, strict=True))  # JSON arrays, as lists would be
 
 
-def _changes(
-    columns: dict[str, list[Any]],
-) -> tuple[list[tuple[str, str, int]], list[dict[str, Any]]]:
-    change = columns["change"]
-    changed = [i for i, kind in enumerate(change) if kind != ""]
-    counts: dict[Any, int] = Counter(change[i] for i in changed)
+#: the changes in the order the page lists them (another kind after these)
+_CHANGE_ORDER = " ".join(f"WHEN '{kind}' THEN {i}" for i, kind in enumerate(CHANGE_LABELS))
+
+
+def _changes(data: ReportData) -> tuple[list[tuple[str, str, int]], list[dict[str, Any]]]:
+    found = [(kind, n) for kind, n in data.change_counts if kind != ""]
+    counts = dict(found)
     summary = [
         (kind, label, int(counts.get(kind, 0)))
         for kind, label in CHANGE_LABELS.items()
         if counts.get(kind, 0)
     ]
-    if any(kind not in CHANGE_LABELS for kind in counts):  # pandas' order, as it always was
-        import pandas as pd  # noqa: PLC0415 (imported already: data.links is a DataFrame)
-
-        ordered = pd.Series([change[i] for i in changed], dtype=object).value_counts()
-        summary += [(str(k), str(k), int(v)) for k, v in ordered.items() if k not in CHANGE_LABELS]
-    order = {kind: i for i, kind in enumerate(CHANGE_LABELS)}
-    notable = [i for i in changed if change[i] != "new"]
-    notable.sort(key=lambda i: order.get(change[i], len(order)))  # stable
-    status, title, link_text, url = (
-        columns["status"],
-        columns["title"],
-        columns["link_text"],
-        columns["url"],
+    summary += [(str(k), str(k), int(n)) for k, n in found if k not in CHANGE_LABELS]
+    notable = first_links(
+        data,
+        ("change", "status", "title", "link_text", "url"),
+        "change NOT IN ('', 'new')",
+        order=f"CASE change {_CHANGE_ORDER} ELSE {len(CHANGE_LABELS)} END, pos",
+        limit=10,
     )
     items = [
         {
-            "change": change[i],
-            "label": CHANGE_LABELS.get(change[i], change[i]),
-            "status": status[i] or "unchecked",
-            "text": title[i] or link_text[i] or url[i],
-            "url": url[i],
-            "href": safe_href(url[i]),
+            "change": change,
+            "label": CHANGE_LABELS.get(change, change),
+            "status": status or "unchecked",
+            "text": title or link_text or url,
+            "url": url,
+            "href": safe_href(url),
         }
-        for i in notable[:10]
+        for change, status, title, link_text, url in (map(blank, row) for row in notable)
     ]
     return summary, items
 
 
 #: where the data block goes in the rendered page (streamed in there by html_chunks)
 _DATA_MARK = "\x00linkhealth-report-data\x00"
-#: rows of the data block made and encoded at a time
-_BLOCK = 5000
 
 
-def _data_json_chunks(columns: dict[str, list[Any]], files: dict[str, list[str]]) -> Iterator[str]:
-    """``script_json({"fields": …, "statuses": …, "rows": _rows(columns, files)})``, in pieces:
+def _data_json_chunks(data: ReportData) -> Iterator[str]:
+    """``script_json({"fields": …, "statuses": …, "rows": rows})`` for every link, in pieces:
     the rows are made and encoded a block at a time (JSON and its escapes are the same)."""
     head = str(script_json({"fields": ROW_FIELDS, "statuses": [*STATUSES, "unchecked"]}))
     yield head[:-1] + ',"rows":['
-    for start in range(0, len(columns["status"]), _BLOCK):
-        block = {name: values[start : start + _BLOCK] for name, values in columns.items()}
+    start = 0
+    for block in link_blocks(data, _PAGE_COLUMNS, blank=True):
+        files = files_of(data, (start, start + len(block)))
         rows = str(script_json(_rows(block, files)))[1:-1]
         yield rows if start == 0 else "," + rows
+        start += len(block)
     yield "]}"
 
 
@@ -217,23 +202,24 @@ def html_chunks(data: ReportData, trend: pd.DataFrame | None = None) -> Iterator
     (links per run and status); without it the trend shows this run alone."""
     import pandas as pd  # noqa: PLC0415 (pandas costs tens of MB: only when reports are built)
 
-    columns = {name: column_values(data.links, name) for name in _PAGE_COLUMNS}
-    total = len(data.links)
-    status_counts = Counter("unchecked" if s == "" else s for s in columns["status"])
-    archived = sum(1 for url in columns["archive_url"] if str(url).strip() != "")
+    total = data.n_links
+    status_counts = {"unchecked" if s == "" else s: n for s, n in data.status_counts}
+    archived = sum(
+        1
+        for block in link_blocks(data, ("archive_url",), "archive_url != ''")
+        for (url,) in block
+        if str(url).strip() != ""
+    )
     if trend is None or trend.empty:
         trend = (
             pd.DataFrame([{s: int(status_counts.get(s, 0)) for s in STATUSES}], index=[data.run_id])
             if total
             else pd.DataFrame(columns=list(STATUSES))
         )
-    # the columns the charts and the filters count with, blank where missing
-    links = pd.DataFrame({"status": columns["status"], "domain": columns["domain"]}, dtype=object)
     chart_list = []
     if total:
-        occ = data.occurrences.drop_duplicates(["file", "url"])
         chart_list = [
-            charts.Chart("status", "Links by status", charts.status_chart(links)),
+            charts.Chart("status", "Links by status", charts.status_chart(status_counts)),
             charts.Chart(
                 "trend",
                 "Trend over runs",
@@ -243,24 +229,21 @@ def html_chunks(data: ReportData, trend: pd.DataFrame | None = None) -> Iterator
             charts.Chart(
                 "file",
                 "By seed file",
-                charts.file_chart(blank_missing(occ)),
+                charts.file_chart(segment_counts(data, "file")),
                 "Links per seed file (a link in two files counts in both).",
             ),
             charts.Chart(
                 "domain",
                 "Top domains",
-                charts.domain_chart(links),
+                charts.domain_chart(segment_counts(data, "domain")),
                 "Many blocked links on one platform mean it could not be checked, "
                 "not that its links are broken.",
             ),
         ]
-    change_summary, changed_items = _changes(columns)
-    domains = links.loc[links["domain"] != "", "domain"].value_counts()
-    files_by_url = _files_by_url(data.occurrences)
-    n_changed = sum(1 for kind in columns["change"] if kind != "")
+    change_summary, changed_items = _changes(data)
     page = _template().generate(
         run=data.run,
-        n_runs=len(data.runs),
+        n_runs=data.n_runs,
         duration=format_duration(data.run.get("started_at"), data.run.get("finished_at")),
         statuses=STATUSES,
         segments=[*STATUSES, "unchecked"],
@@ -268,21 +251,21 @@ def html_chunks(data: ReportData, trend: pd.DataFrame | None = None) -> Iterator
         total=total,
         archived=archived,
         archived_share=(archived / total) if total else 0.0,
-        n_occurrences=len(data.occurrences),
+        n_occurrences=data.n_occurrences,
         banner=banner_for(data),
         charts=chart_list,
         change_summary=change_summary,
         changed_items=changed_items,
-        n_changed=n_changed,
+        n_changed=count(data, "change != ''"),
         started=format_time(data.run.get("started_at")),
         finished=format_time(data.run.get("finished_at")),
-        has_history=len(data.runs) > 1,
-        domains=list(domains.index),
-        files=sorted({str(f) for f in data.occurrences["file"].tolist()}),
+        has_history=data.n_runs > 1,
+        domains=[domain for domain, _n in value_counts(data, "domain", "domain != ''")],
+        files=seed_files(data),
         change_labels=CHANGE_LABELS,
         unrecognized=[
             (g.kind, g.text, g.count, g.example_url, safe_href(g.example_url))
-            for g in unrecognized(data.links)
+            for g in unrecognized(data)
         ],
         data_json=Markup(_DATA_MARK),  # noqa: S704 (a constant)
     )
@@ -290,7 +273,7 @@ def html_chunks(data: ReportData, trend: pd.DataFrame | None = None) -> Iterator
         if _DATA_MARK in chunk:
             before, after = str(chunk).split(_DATA_MARK)
             yield before
-            yield from _data_json_chunks(columns, files_by_url)
+            yield from _data_json_chunks(data)
             yield after
         else:
             yield str(chunk)

@@ -22,7 +22,7 @@ One module per job:
 
 from __future__ import annotations
 
-from crawler.seeds.extraction import Occurrence, extract_text, scan_seeds
+from crawler.seeds.extraction import Occurrence, extract_text, scan_seeds, seed_texts
 from crawler.seeds.files import SEED_SUFFIXES, SeedProblem, iter_seed_files, read_seed_file
 
 __all__ = [
@@ -33,4 +33,5 @@ __all__ = [
     "iter_seed_files",
     "read_seed_file",
     "scan_seeds",
+    "seed_texts",
 ]

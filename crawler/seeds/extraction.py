@@ -41,6 +41,7 @@ import bisect
 import functools
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -89,20 +90,27 @@ def scan_seeds(path: Path) -> tuple[list[Occurrence], list[SeedProblem]]:
     File names are relative to the root (``path`` if it is a directory, else its parent).
     Raises FileNotFoundError when ``path`` does not exist.
     """
-    root = path if path.is_dir() else path.parent
     occurrences: list[Occurrence] = []
     problems: list[SeedProblem] = []
+    for name, text, problem in seed_texts(path):
+        if problem is not None:
+            problems.append(problem)
+        if text is not None:
+            occurrences.extend(extract_text(text, name))
+    return occurrences, problems
+
+
+def seed_texts(path: Path) -> Iterator[tuple[str, str | None, SeedProblem | None]]:
+    """Each seed file under ``path`` (as :func:`scan_seeds` finds them), one at a time: its
+    name relative to the root, its text (None: not usable) and its problem, if any."""
+    root = path if path.is_dir() else path.parent
     for file in iter_seed_files(path):
         try:
             name = file.relative_to(root).as_posix()
         except ValueError:
             name = file.name
         text, problem = read_named_seed_file(file, name)
-        if problem is not None:
-            problems.append(problem)
-        if text is not None:
-            occurrences.extend(extract_text(text, name))
-    return occurrences, problems
+        yield name, text, problem
 
 
 def extract_text(text: str, file: str) -> list[Occurrence]:

@@ -46,6 +46,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: links to fetch read back from the store at a time
+_QUEUE_BATCH = 1000
+
 
 @dataclass(frozen=True)
 class Finished:
@@ -104,14 +107,13 @@ class LocalSink:
             for x in links.values()
             if x.preset is not None and x.identity not in done
         ]
-        # From here on a link is three strings: its occurrences are in the store (the reports
-        # and the fixes read them there or from the seeds), not held through the crawl.
-        ordered = list(fetch_order(links.values()))
-        queue = deque(
-            QueuedLink(x.identity, x.fetch_url or "", x.host)
-            for x in ordered
-            if x.identity not in done
-        )  # (fetch_order gives only links with a fetch_url)
+        # From here on the links to fetch wait in the store (three strings each, read back a
+        # batch at a time), and their occurrences are in the store too (the reports and the
+        # fixes read them there or from the seeds): nothing per link is held through the crawl.
+        ordered = list(fetch_order(links.values()))  # (only links with a fetch_url)
+        n_queued = store.queue_fetches(
+            (x.identity, x.fetch_url or "", x.host) for x in ordered if x.identity not in done
+        )
         logger.info(
             "%d link occurrences, %d distinct links, %d to fetch, %d already checked in this run",
             n_occurrences,
@@ -119,24 +121,27 @@ class LocalSink:
             len(ordered),
             len(done),
         )
-        del links, ordered
-        self.handed = len(presets) + len(queue)
+        del links, ordered, done
+        self.handed = len(presets) + n_queued
         for check in presets:
             yield check
         del presets
-        if queue and config.network.canaries:
+        if n_queued and config.network.canaries:
             self.degraded = await self._probe_canaries()
-        if not self.degraded and (processes := self._processes(len(queue))) > 1:
+        if not self.degraded and (processes := self._processes(n_queued)) > 1:
+            queue = deque(QueuedLink(*row[1:]) for row in store.queued_fetches(0, n_queued))
             async for check in self._in_children(queue, processes):
                 yield check
             return
-        while queue:
-            link = queue.popleft()
-            if self.degraded:
-                offline = Verdict(ERROR, "offline", detail="not fetched: no usable network")
-                yield LinkCheck(link.identity, config.now_iso, offline)
-            else:
-                yield link
+        after = 0
+        while batch := store.queued_fetches(after, _QUEUE_BATCH):
+            after = batch[-1][0]
+            for _pos, identity, fetch_url, host in batch:
+                if self.degraded:
+                    offline = Verdict(ERROR, "offline", detail="not fetched: no usable network")
+                    yield LinkCheck(identity, config.now_iso, offline)
+                else:
+                    yield QueuedLink(identity, fetch_url, host)
 
     def _processes(self, links: int) -> int:
         """How many processes fetch ``links`` links (more than 1: child processes)."""
