@@ -129,7 +129,7 @@ http {{
     server {{
 {listens}
         root {prefix};
-        location ~ "^/page/\\d*?(\\d{{1,4}})$" {{
+        location ~ "^/page/\\d*?0*(\\d{{1,4}})$" {{
             set $page $1;
             echo_sleep {latency:.3f};
             echo_exec /pages/$page.html;

@@ -61,6 +61,12 @@ def test_serves_a_page_and_a_404_after_the_latency(tmp_path: Path) -> None:
         assert response.getheader("Content-Type") == "text/html; charset=utf-8"
         assert elapsed >= 0.15, f"answered in {elapsed:.3f} s: no latency"
 
+        # past 10,000 links the pages repeat: n's last four digits, leading zeros too
+        for n, page in (("10005", 5), ("20040", 40), ("30000", 0)):
+            response, body, _ = _get(conn, f"/page/{n}")
+            assert response.status == 200, n
+            assert f"<title>Benchmark page {page}</title>".encode() in body
+
         response, body, elapsed = _get(conn, "/page/49")  # n % 10 == 9, same connection
         assert response.status == 404
         assert body == b"".join(site.page(49)[1])
