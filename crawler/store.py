@@ -367,6 +367,11 @@ class Store:
         ).fetchall()
         return rows
 
+    def queued_hosts(self) -> dict[str, int]:
+        """How many of the links of :meth:`queue_fetches` each host has."""
+        rows = self.db.execute("SELECT host, count(*) FROM temp.fetch_queue GROUP BY host")
+        return {str(host): int(n) for host, n in rows}
+
     # checks -----------------------------------------------------------------------------------
 
     def record_check(self, run_id: int, check: CheckRow) -> None:

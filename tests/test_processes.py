@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 
 from crawler.hostlocks import HostLocks
-from crawler.sinks import QueuedLink
 from crawler.sinks.processes import (
     LINKS_PER_PROCESS,
     auto_processes,
@@ -72,17 +71,21 @@ def _wait_for_children(proc: subprocess.Popen[bytes], n: int, timeout: float = 6
 
 
 def test_a_registrable_domain_goes_to_one_shard_and_the_shards_are_balanced():
-    hosts = ["a.example.com", "b.example.com", "example.com", "x.example.co.uk", "y.test"]
-    links = [QueuedLink(f"id{i}{h}", f"http://{h}/{i}", h) for h in hosts for i in range(3)]
-    groups = shard(links, 3)
-    assert sorted(len(g) for g in groups) == [3, 3, 9]
-    by_domain = {registrable_domain(link.host): i for i, g in enumerate(groups) for link in g}
-    assert sorted(by_domain.values()) == [0, 1, 2]  # three domains, one group each
+    hosts = {"a.example.com": 3, "b.example.com": 3, "example.com": 3, "x.example.co.uk": 3}
+    hosts["y.test"] = 3
+    group_of, sizes = shard(hosts, 3)
+    assert sorted(sizes) == [3, 3, 9]
+    assert len({group_of[h] for h in ("a.example.com", "b.example.com", "example.com")}) == 1
+    assert sorted(set(group_of.values())) == [0, 1, 2]  # three domains, one group each
+    assert sizes[group_of["example.com"]] == 9
     assert registrable_domain("x.example.co.uk") == "example.co.uk"
-    assert [link.fetch_url for link in groups[0]] == [
-        link.fetch_url for link in links if "example.com" in link.host
-    ]  # the order of the links kept
-    assert len(shard(links[:3], 8)) == 1  # no empty group
+    # no empty group; the groups are numbered from 0
+    assert shard({"a.test": 5}, 8) == ({"a.test": 0}, [5])
+    # the largest domain first, each in the group with the fewest links so far
+    assert shard({"big.test": 10, "mid.test": 6, "s1.test": 3, "s2.test": 2}, 2) == (
+        {"big.test": 0, "mid.test": 1, "s1.test": 1, "s2.test": 1},
+        [10, 11],
+    )
 
 
 def test_the_settings_of_a_command_line_are_read_as_given():

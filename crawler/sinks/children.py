@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from crawler.items import LinkCheck
@@ -34,10 +34,23 @@ class _Exited:
     code: int
 
 
+#: the links are written to the children this many at a time, each child's pipe drained after
+_FEED_BATCH = 1000
+
+
 class Children:
-    def __init__(self, argvs: Sequence[list[str]], shards: Sequence[list[QueuedLink]]) -> None:
+    def __init__(
+        self,
+        argvs: Sequence[list[str]],
+        sizes: Sequence[int],
+        links: Callable[[], Iterable[tuple[int, QueuedLink]]],
+    ) -> None:
+        """``argvs[i]`` starts child ``i``, which gets ``sizes[i]`` links; ``links()`` gives
+        every link with its child's number, in the order they are to be fetched (read as they
+        are written: the parent holds no list of them)."""
         self.argvs = argvs
-        self.shards = shards
+        self.sizes = sizes
+        self.links = links
         self.procs: list[asyncio.subprocess.Process] = []
         #: why the run is incomplete, once a child failed
         self.failed: str | None = None
@@ -46,7 +59,7 @@ class Children:
         """Every child's verdicts and fetch outcomes, as they arrive, until every child ends."""
         queue: asyncio.Queue[LinkCheck | Saw | _Exited] = asyncio.Queue()
         tasks = []
-        for argv, links in zip(self.argvs, self.shards, strict=True):
+        for argv, size in zip(self.argvs, self.sizes, strict=True):
             proc = await asyncio.create_subprocess_exec(
                 *argv,
                 stdin=asyncio.subprocess.PIPE,
@@ -54,9 +67,9 @@ class Children:
                 limit=_LINE_LIMIT,
             )
             self.procs.append(proc)
-            logger.info("child process %d started: %d links", proc.pid, len(links))
-            tasks.append(asyncio.ensure_future(self._feed(proc, links)))
+            logger.info("child process %d started: %d links", proc.pid, size)
             tasks.append(asyncio.ensure_future(self._read(proc, queue)))
+        tasks.append(asyncio.ensure_future(self._feed()))
         running = len(self.procs)
         try:
             while running:
@@ -72,15 +85,28 @@ class Children:
             for task in tasks:
                 task.cancel()
 
-    async def _feed(self, proc: asyncio.subprocess.Process, links: list[QueuedLink]) -> None:
-        assert proc.stdin is not None
-        try:
-            for link in links:
-                proc.stdin.write(encode_link(link).encode())
-                await proc.stdin.drain()
+    async def _feed(self) -> None:
+        """Every link to its child's stdin, a batch at a time; then every stdin closed."""
+        pending = 0
+        for index, link in self.links():
+            stdin = self.procs[index].stdin
+            assert stdin is not None
+            if not stdin.is_closing():
+                stdin.write(encode_link(link).encode())
+            pending += 1
+            if pending >= _FEED_BATCH:
+                pending = 0
+                await self._drain()
+        await self._drain()
+        for proc in self.procs:
+            assert proc.stdin is not None
             proc.stdin.close()
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the child is gone: its exit status says so
+
+    async def _drain(self) -> None:
+        for proc in self.procs:
+            assert proc.stdin is not None
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                await proc.stdin.drain()  # (a child gone: its exit status says so)
 
     async def _read(
         self, proc: asyncio.subprocess.Process, queue: asyncio.Queue[LinkCheck | Saw | _Exited]

@@ -20,8 +20,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections import deque
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
@@ -129,19 +128,23 @@ class LocalSink:
         if n_queued and config.network.canaries:
             self.degraded = await self._probe_canaries()
         if not self.degraded and (processes := self._processes(n_queued)) > 1:
-            queue = deque(QueuedLink(*row[1:]) for row in store.queued_fetches(0, n_queued))
-            async for check in self._in_children(queue, processes):
+            async for check in self._in_children(processes):
                 yield check
             return
+        for link in self._queued():
+            if self.degraded:
+                offline = Verdict(ERROR, "offline", detail="not fetched: no usable network")
+                yield LinkCheck(link.identity, config.now_iso, offline)
+            else:
+                yield link
+
+    def _queued(self) -> Iterator[QueuedLink]:
+        """The links to fetch, from the store, a batch at a time."""
         after = 0
-        while batch := store.queued_fetches(after, _QUEUE_BATCH):
+        while batch := self.store.queued_fetches(after, _QUEUE_BATCH):
             after = batch[-1][0]
             for _pos, identity, fetch_url, host in batch:
-                if self.degraded:
-                    offline = Verdict(ERROR, "offline", detail="not fetched: no usable network")
-                    yield LinkCheck(identity, config.now_iso, offline)
-                else:
-                    yield QueuedLink(identity, fetch_url, host)
+                yield QueuedLink(identity, fetch_url, host)
 
     def _processes(self, links: int) -> int:
         """How many processes fetch ``links`` links (more than 1: child processes)."""
@@ -158,9 +161,7 @@ class LocalSink:
             )
         return n
 
-    async def _in_children(
-        self, queue: deque[QueuedLink], processes: int
-    ) -> AsyncIterator[LinkCheck]:
+    async def _in_children(self, processes: int) -> AsyncIterator[LinkCheck]:
         """The links fetched by ``LINKHEALTH_PROCESSES`` child processes, sharded by
         registrable domain; their verdicts come back here to be recorded (and archived)."""
         import tempfile  # noqa: PLC0415 - only with child processes
@@ -170,10 +171,9 @@ class LocalSink:
 
         assert self.crawler is not None
         config, settings = self.config, self.crawler.settings
-        shards = shard(queue, processes)
-        queue.clear()
+        group_of, sizes = shard(self.store.queued_hosts(), processes)
         given = _command_line_settings(settings)
-        totals = split_total(settings.getint("CONCURRENT_REQUESTS"), len(shards))
+        totals = split_total(settings.getint("CONCURRENT_REQUESTS"), len(sizes))
         with tempfile.TemporaryDirectory(prefix="linkhealth-hosts-") as locks:
             argvs = [
                 child_argv(
@@ -191,11 +191,10 @@ class LocalSink:
                 )
                 for total in totals
             ]
-            logger.info(
-                "%d links to fetch in %d child processes", sum(map(len, shards)), len(shards)
+            logger.info("%d links to fetch in %d child processes", sum(sizes), len(sizes))
+            self.children = Children(
+                argvs, sizes, lambda: ((group_of[x.host], x) for x in self._queued())
             )
-            self.children = Children(argvs, shards)
-            del shards
             async for message in self.children.messages():
                 if isinstance(message, Saw):
                     self.saw(message.host, message.reason, answered=message.answered)

@@ -15,7 +15,7 @@ import argparse
 import json
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import NamedTuple
 
@@ -65,18 +65,23 @@ def registrable_domain(host: str) -> str:
     return domain or host
 
 
-def shard(links: Iterable[QueuedLink], n: int) -> list[list[QueuedLink]]:
-    """The links in ``n`` groups (no empty one), a registrable domain in one group only; the
-    largest domains placed first, each in the smallest group so far. Each group keeps the
-    links' order."""
-    by_domain: dict[str, list[QueuedLink]] = defaultdict(list)
-    for link in links:
-        by_domain[registrable_domain(link.host)].append(link)
-    groups: list[list[QueuedLink]] = [[] for _ in range(max(1, n))]
-    for domain in sorted(by_domain, key=lambda d: (-len(by_domain[d]), d)):
-        smallest = min(groups, key=len)
-        smallest.extend(by_domain[domain])
-    return [g for g in groups if g]
+def shard(host_links: Mapping[str, int], n: int) -> tuple[dict[str, int], list[int]]:
+    """Up to ``n`` groups of hosts, from how many links each host has: a registrable domain in
+    one group only, the largest domains placed first, each in the group with the fewest links
+    so far. Returns each host's group (0, 1…) and each group's links (no empty group)."""
+    by_domain: dict[str, list[str]] = defaultdict(list)
+    for host in host_links:
+        by_domain[registrable_domain(host)].append(host)
+    size = {d: sum(host_links[h] for h in hosts) for d, hosts in by_domain.items()}
+    sizes = [0] * max(1, n)
+    group_of: dict[str, int] = {}
+    for domain in sorted(by_domain, key=lambda d: (-size[d], d)):
+        group = min(range(len(sizes)), key=sizes.__getitem__)
+        sizes[group] += size[domain]
+        group_of.update(dict.fromkeys(by_domain[domain], group))
+    used = [i for i, links in enumerate(sizes) if links]
+    renumber = {old: new for new, old in enumerate(used)}
+    return {h: renumber[g] for h, g in group_of.items()}, [sizes[i] for i in used]
 
 
 def encode_link(link: QueuedLink) -> str:
