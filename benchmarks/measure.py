@@ -26,7 +26,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 INTERVAL = 0.1
@@ -46,6 +46,8 @@ class Usage:
     root_maxrss_mb: float  # ru_maxrss of the command's process alone
     processes: int  # distinct processes seen in the tree
     samples: int
+    #: each process's own peak RSS (sampled), largest first
+    process_peaks_mb: list[float] = field(default_factory=list)
 
 
 def _prctl(option: int, value: int) -> None:
@@ -129,6 +131,8 @@ class _Sampler(threading.Thread):
         self.peak = 0
         self.samples = 0
         self.seen: set[int] = set()
+        #: pid → its largest sampled RSS
+        self.own_peaks: dict[int, int] = {}
         self._done = threading.Event()
 
     def sample(self) -> None:
@@ -137,7 +141,10 @@ class _Sampler(threading.Thread):
         # theirs.
         alive = descendants([self.root, *self.orphans(parents)], parents)
         self.seen.update(alive)
-        self.peak = max(self.peak, sum(_rss(pid) for pid in alive))
+        sizes = {pid: _rss(pid) for pid in alive}
+        for pid, size in sizes.items():
+            self.own_peaks[pid] = max(self.own_peaks.get(pid, 0), size)
+        self.peak = max(self.peak, sum(sizes.values()))
         self.samples += 1
 
     def orphans(self, parents: dict[int, int]) -> list[int]:
@@ -207,4 +214,5 @@ def run_tree(cmd: Sequence[str], **popen: Any) -> Usage:
         root_maxrss_mb=usage.ru_maxrss / 1024,
         processes=len(sampler.seen),
         samples=sampler.samples,
+        process_peaks_mb=sorted((b / 2**20 for b in sampler.own_peaks.values()), reverse=True),
     )

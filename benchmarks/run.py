@@ -502,6 +502,13 @@ def print_table(table: list[dict[str, object]], limit: float) -> None:
                 )
 
 
+def _peaks(usage: Usage) -> str:
+    """Each process's own peak RSS, when there are several."""
+    if len(usage.process_peaks_mb) < 2:
+        return ""
+    return "; each: " + ", ".join(f"{mb:.0f}" for mb in usage.process_peaks_mb) + " MB"
+
+
 def run_one(
     name: str, i: int, inputs: dict[str, Path], root: Path, web: Web, args: argparse.Namespace
 ) -> Result:
@@ -519,7 +526,8 @@ def run_one(
     r.server_cpu = web.cpu() - before
     print(
         f"  run {i + 1} {r.tool}: {r.wall:.2f} s wall, {r.cpu:.2f} s CPU, {r.rss_mb:.0f} MB "
-        f"(own ru_maxrss {r.usage.root_maxrss_mb:.0f} MB, {r.usage.processes} processes), "
+        f"(own ru_maxrss {r.usage.root_maxrss_mb:.0f} MB, {r.usage.processes} processes"
+        f"{_peaks(r.usage)}), "
         f"exit {r.usage.returncode}, {dict(r.counts)}"
         + (f", {r.titles} titles" if r.titles >= 0 else "")
         + f"; web CPU {r.server_cpu:.2f} s",
@@ -541,7 +549,7 @@ def run_100k(root: Path, web: Web, args: argparse.Namespace) -> dict[str, float]
     print(
         f"\n100k links: {r.wall:.1f} s wall (limit {limit:.1f}), "
         f"{r.cpu:.1f} s CPU, peak RSS {r.rss_mb:.0f} MB (own ru_maxrss "
-        f"{r.usage.root_maxrss_mb:.0f} MB), {dict(r.counts)}, {r.titles} titles; "
+        f"{r.usage.root_maxrss_mb:.0f} MB{_peaks(r.usage)}), {dict(r.counts)}, {r.titles} titles; "
         f"web CPU {server_cpu:.1f} s",
         flush=True,
     )
@@ -550,6 +558,7 @@ def run_100k(root: Path, web: Web, args: argparse.Namespace) -> dict[str, float]
         "cpu": r.cpu,
         "rss_mb": r.rss_mb,
         "root_maxrss_mb": r.usage.root_maxrss_mb,
+        "process_peaks_mb": r.usage.process_peaks_mb,
     }
 
 
