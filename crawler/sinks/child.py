@@ -9,6 +9,7 @@ leaves as soon as its parent is gone (killed included): a thread watches the par
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sys
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: the longest line of a link (asyncio's default is 64 KiB); stdin is read ahead no more than
+#: twice this
+_LINE_LIMIT = 1024 * 1024
 #: seconds between two looks at the parent's id
 _WATCH_EVERY = 0.5
 
@@ -64,11 +68,18 @@ class ChildSink:
         return self.config.now_iso
 
     async def links(self) -> AsyncIterator[LinkCheck | QueuedLink]:
-        links = [decode_link(line) for line in self.links_in if line.strip()]
-        self.handed = len(links)
-        logger.info("child process %d: %d links to fetch", os.getpid(), len(links))
-        for link in links:
-            yield link
+        """The links on stdin, read as the crawl takes them, without blocking the reactor
+        while the parent writes them (a pipe read by the event loop)."""
+        reader = asyncio.StreamReader(limit=_LINE_LIMIT)
+        loop = asyncio.get_running_loop()
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), self.links_in)
+        count = 0
+        while line := await reader.readline():
+            if line.strip():
+                count += 1
+                yield decode_link(line.decode("utf-8"))
+        self.handed = count
+        logger.info("child process %d: %d links to fetch, all read", os.getpid(), count)
 
     def saw(self, host: str, reason: str, *, answered: bool) -> None:
         self._send(encode_saw(host, reason, answered=answered))

@@ -34,7 +34,7 @@ class _Exited:
     code: int
 
 
-#: the links are written to the children this many at a time, each child's pipe drained after
+#: a child's links are written this many at a time, its pipe drained after each batch
 _FEED_BATCH = 1000
 
 
@@ -43,11 +43,11 @@ class Children:
         self,
         argvs: Sequence[list[str]],
         sizes: Sequence[int],
-        links: Callable[[], Iterable[tuple[int, QueuedLink]]],
+        links: Callable[[int], Iterable[QueuedLink]],
     ) -> None:
-        """``argvs[i]`` starts child ``i``, which gets ``sizes[i]`` links; ``links()`` gives
-        every link with its child's number, in the order they are to be fetched (read as they
-        are written: the parent holds no list of them)."""
+        """``argvs[i]`` starts child ``i``, which gets ``sizes[i]`` links: ``links(i)``, in the
+        order they are to be fetched, read as they are written (the parent holds no list of
+        them), each child's as fast as that child takes them."""
         self.argvs = argvs
         self.sizes = sizes
         self.links = links
@@ -59,7 +59,7 @@ class Children:
         """Every child's verdicts and fetch outcomes, as they arrive, until every child ends."""
         queue: asyncio.Queue[LinkCheck | Saw | _Exited] = asyncio.Queue()
         tasks = []
-        for argv, size in zip(self.argvs, self.sizes, strict=True):
+        for index, (argv, size) in enumerate(zip(self.argvs, self.sizes, strict=True)):
             proc = await asyncio.create_subprocess_exec(
                 *argv,
                 stdin=asyncio.subprocess.PIPE,
@@ -69,7 +69,7 @@ class Children:
             self.procs.append(proc)
             logger.info("child process %d started: %d links", proc.pid, size)
             tasks.append(asyncio.ensure_future(self._read(proc, queue)))
-        tasks.append(asyncio.ensure_future(self._feed()))
+            tasks.append(asyncio.ensure_future(self._feed(proc, self.links(index))))
         running = len(self.procs)
         try:
             while running:
@@ -85,28 +85,19 @@ class Children:
             for task in tasks:
                 task.cancel()
 
-    async def _feed(self) -> None:
-        """Every link to its child's stdin, a batch at a time; then every stdin closed."""
-        pending = 0
-        for index, link in self.links():
-            stdin = self.procs[index].stdin
-            assert stdin is not None
-            if not stdin.is_closing():
+    async def _feed(self, proc: asyncio.subprocess.Process, links: Iterable[QueuedLink]) -> None:
+        """A child's links to its stdin, drained every :data:`_FEED_BATCH`; then stdin closed."""
+        stdin = proc.stdin
+        assert stdin is not None
+        try:
+            for n, link in enumerate(links, 1):
                 stdin.write(encode_link(link).encode())
-            pending += 1
-            if pending >= _FEED_BATCH:
-                pending = 0
-                await self._drain()
-        await self._drain()
-        for proc in self.procs:
-            assert proc.stdin is not None
-            proc.stdin.close()
-
-    async def _drain(self) -> None:
-        for proc in self.procs:
-            assert proc.stdin is not None
-            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                await proc.stdin.drain()  # (a child gone: its exit status says so)
+                if n % _FEED_BATCH == 0:
+                    await stdin.drain()
+            await stdin.drain()
+            stdin.close()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the child is gone: its exit status says so
 
     async def _read(
         self, proc: asyncio.subprocess.Process, queue: asyncio.Queue[LinkCheck | Saw | _Exited]

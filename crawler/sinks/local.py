@@ -193,7 +193,7 @@ class LocalSink:
             ]
             logger.info("%d links to fetch in %d child processes", sum(sizes), len(sizes))
             self.children = Children(
-                argvs, sizes, lambda: ((group_of[x.host], x) for x in self._queued())
+                argvs, sizes, lambda i: (x for x in self._queued() if group_of[x.host] == i)
             )
             async for message in self.children.messages():
                 if isinstance(message, Saw):
