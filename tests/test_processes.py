@@ -174,6 +174,20 @@ def test_by_default_a_run_of_4000_links_takes_a_process_per_usable_cpu(tmp_path,
         assert sum(1 for row in csv.DictReader(f) if row["status"] == "alive") == 4000
 
 
+def test_links_of_one_registrable_domain_stay_in_one_process(tmp_path):
+    """Sharded by registrable domain, one domain is one group: no child would share the work,
+    so the run fetches in its own process (not in one child beside an idle parent)."""
+    urls = [f"http://one.test/page?n={i}" for i in range(6)]
+    with FakeWeb(workdir=tmp_path / "fakeweb") as web:
+        result = run_crawl(
+            _seeds(tmp_path, urls), tmp_path, env=web.env(), settings={"LINKHEALTH_PROCESSES": "2"}
+        )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "every link to fetch is of one registrable domain: one process" in result.stderr
+    assert "child process" not in result.stderr
+    assert [row["status"] for row in result.links()] == ["alive"] * 6
+
+
 def test_verdicts_and_titles_are_those_of_one_process(tmp_path):
     fixture = ROOT / "tests" / "data" / "e2e"
     results: dict[int, CrawlResult] = {}

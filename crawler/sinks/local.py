@@ -127,8 +127,8 @@ class LocalSink:
         del presets
         if n_queued and config.network.canaries:
             self.degraded = await self._probe_canaries()
-        if not self.degraded and (processes := self._processes(n_queued)) > 1:
-            async for check in self._in_children(processes):
+        if not self.degraded and (shards := self._shards(n_queued)) is not None:
+            async for check in self._in_children(*shards):
                 yield check
             return
         for link in self._queued():
@@ -146,32 +146,40 @@ class LocalSink:
             for _pos, identity, fetch_url, host in batch:
                 yield QueuedLink(identity, fetch_url, host)
 
-    def _processes(self, links: int) -> int:
-        """How many processes fetch ``links`` links (more than 1: child processes)."""
-        from crawler.sinks.processes import auto_processes, usable_cpus  # noqa: PLC0415
+    def _shards(self, links: int) -> tuple[dict[str, int], list[int]] | None:
+        """Each host's child process and each child's links, when the ``links`` links to fetch
+        go to more than one child (None: this process fetches them)."""
+        from crawler.sinks.processes import auto_processes, shard, usable_cpus  # noqa: PLC0415
 
         given = self.config.processes
         n = auto_processes(links, usable_cpus()) if given is None else min(given, links)
-        if given is None and n > 1:
+        if n < 2:
+            return None
+        group_of, sizes = shard(self.store.queued_hosts(), n)
+        if len(sizes) < 2:
+            logger.info("every link to fetch is of one registrable domain: one process")
+            return None
+        if given is None:
             logger.info(
                 "LINKHEALTH_PROCESSES=auto: %d processes for %d links on %d usable CPUs",
-                n,
+                len(sizes),
                 links,
                 usable_cpus(),
             )
-        return n
+        return group_of, sizes
 
-    async def _in_children(self, processes: int) -> AsyncIterator[LinkCheck]:
+    async def _in_children(
+        self, group_of: Mapping[str, int], sizes: list[int]
+    ) -> AsyncIterator[LinkCheck]:
         """The links fetched by ``LINKHEALTH_PROCESSES`` child processes, sharded by
         registrable domain; their verdicts come back here to be recorded (and archived)."""
         import tempfile  # noqa: PLC0415 - only with child processes
 
         from crawler.sinks.children import Children  # noqa: PLC0415
-        from crawler.sinks.processes import Saw, child_argv, shard, split_total  # noqa: PLC0415
+        from crawler.sinks.processes import Saw, child_argv, split_total  # noqa: PLC0415
 
         assert self.crawler is not None
         config, settings = self.config, self.crawler.settings
-        group_of, sizes = shard(self.store.queued_hosts(), processes)
         given = _command_line_settings(settings)
         totals = split_total(settings.getint("CONCURRENT_REQUESTS"), len(sizes))
         with tempfile.TemporaryDirectory(prefix="linkhealth-hosts-") as locks:
