@@ -102,6 +102,8 @@ class PoliteDownloader(Downloader):
             return
         for request in [r for r in held if r not in slot.transferring]:
             HostLocks.give_back(held.pop(request))
+        if not held:
+            del self._held[slot]  # (Scrapy drops an idle slot after a while: so does this map)
 
     def close(self) -> None:
         for held in self._held.values():

@@ -151,8 +151,8 @@ class LocalSink:
         go to more than one child (None: this process fetches them)."""
         from crawler.sinks.processes import auto_processes, shard, usable_cpus  # noqa: PLC0415
 
-        given = self.config.processes
-        n = auto_processes(links, usable_cpus()) if given is None else min(given, links)
+        given, cpus = self.config.processes, usable_cpus()
+        n = auto_processes(links, cpus) if given is None else min(given, links)
         if n < 2:
             return None
         group_of, sizes = shard(self.store.queued_hosts(), n)
@@ -164,7 +164,7 @@ class LocalSink:
                 "LINKHEALTH_PROCESSES=auto: %d processes for %d links on %d usable CPUs",
                 len(sizes),
                 links,
-                usable_cpus(),
+                cpus,
             )
         return group_of, sizes
 
