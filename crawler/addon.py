@@ -4,8 +4,9 @@ Both profiles are wired here. Embedded (the default): the polite downloader, the
 download handler, the retry, meta-refresh, redirect (no Referer) and size middlewares, the proxy
 routing, the head reader, the archive and progress extensions and the store pipeline. With
 ``LINKHEALTH_REDIS_URL`` set (``-s`` or environment), the spider also runs on scrapy-redis: the
-Redis scheduler and dupefilter, a queue per worker, and the global per-host limit (see
-:mod:`crawler.distributed` and README, "Past one machine").
+Redis scheduler and dupefilter and a queue per worker, and the polite downloader shares its host
+slots with the other workers through Redis (:mod:`crawler.hostslots`; README, "Past one
+machine").
 
 Add-ons run after every other source of settings, so what a user gave stays as given: an entry of
 a component dictionary (``DOWNLOADER_MIDDLEWARES``…) is only added when the user's dictionary does
@@ -52,8 +53,6 @@ _EMBEDDED: tuple[tuple[str, type, int | None], ...] = (
     ("EXTENSIONS", Progress, 600),
     ("ITEM_PIPELINES", StorePipeline, 300),
 )
-#: after the retry middleware (550): a retried request takes a host slot again
-_HOST_LIMIT_ORDER = 560
 
 
 class LinkhealthAddon:
@@ -65,17 +64,13 @@ class LinkhealthAddon:
         for scheme in ("http", "https"):
             _setdefault_in_dict(settings, "DOWNLOAD_HANDLERS", scheme, KeepAliveDownloadHandler)
         # per-host concurrency that holds with DOWNLOAD_DELAY=0 too, and across the crawl
-        # processes of one machine (see crawler/downloader.py)
+        # processes of one machine or the workers on one Redis (see crawler/downloader.py)
         settings.set("DOWNLOADER", PoliteDownloader, "addon")
         if settings.get("LINKHEALTH_REDIS_URL"):
             _distributed(settings)
 
 
 def _distributed(settings: BaseSettings) -> None:
-    from crawler.distributed.hostlimit import (  # noqa: PLC0415 - optional extra (redis)
-        GlobalHostLimitMiddleware,
-    )
-
     settings.set("REDIS_URL", settings.get("LINKHEALTH_REDIS_URL"), "addon")
     settings.set("SCHEDULER", "scrapy_redis.scheduler.Scheduler", "addon")
     settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", "addon")
@@ -85,9 +80,6 @@ def _distributed(settings: BaseSettings) -> None:
         # that holds the link's lease
         worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         settings.set("SCHEDULER_QUEUE_KEY", f"%(spider)s:requests:{worker}", "addon")
-    settings.setdefault_in_component_priority_dict(
-        "DOWNLOADER_MIDDLEWARES", GlobalHostLimitMiddleware, _HOST_LIMIT_ORDER
-    )
 
 
 def _setdefault_in_dict(settings: BaseSettings, name: str, key: str, value: object) -> None:

@@ -1,5 +1,5 @@
 """Scrapy's downloader, with per-host concurrency that holds when there is no download delay,
-and across the crawl processes of one machine.
+and across every crawl that shares the host slots.
 
 In Scrapy 2.19 ``Downloader._process_queue`` schedules each queued request as a coroutine and
 counts it as transferring only once that coroutine runs; with ``DOWNLOAD_DELAY = 0`` the loop
@@ -8,70 +8,78 @@ one host with ``CONCURRENT_REQUESTS_PER_DOMAIN = 1``). Here a request counts as 
 from the moment it is taken off the queue; ``Downloader._download`` adds it again (a set) and
 removes it when the download ends, as before.
 
-With ``LINKHEALTH_HOST_LOCKS`` (the directory the parent of ``LINKHEALTH_PROCESSES`` children
-gives them), a request taken off its slot's queue also takes one of its host's
-``CONCURRENT_REQUESTS_PER_DOMAIN`` slots shared by every process of the machine, and the host's
-turn after ``DOWNLOAD_DELAY`` (:mod:`crawler.hostlocks`); it holds the slot while it transfers.
-When another process holds them all, or the turn has not come, the slot's queue waits and asks
-again (:data:`ASK_AGAIN`, or when the turn comes). Asked here, where a request is about to be
-sent, a request never waits for a host slot while it could be sent to another host (a
-downloader middleware asks before the request reaches its slot's queue, for every request the
-engine hands over).
-
-In the distributed profile ``DOWNLOAD_DELAY`` is kept across workers by the global host limit
-(:mod:`crawler.distributed.hostlimit`), which takes a host's turn before the request reaches
-this queue: a local delay on top (randomized 0.5–1.5×) would send it at another moment than
-its turn, so two workers' requests could leave 0.1 s apart. There, and with the shared host
-locks (which take the host's turn), the local queue has no delay of its own.
+When the crawl shares its host slots (:mod:`crawler.hostslots`: the directory the parent of
+``LINKHEALTH_PROCESSES`` children gives them, ``LINKHEALTH_HOST_LOCKS``, or the workers' Redis,
+``LINKHEALTH_REDIS_URL``), a request taken off its slot's queue also takes one of its host's
+``CONCURRENT_REQUESTS_PER_DOMAIN`` shared slots, and the host's turn after ``DOWNLOAD_DELAY``;
+it holds the slot while it transfers. When others hold them all, or the turn has not come, the
+slot's queue waits and asks again (:data:`ASK_AGAIN`, or when the turn comes). Asked here, where
+a request is about to be sent, a request never waits for a host slot while it could be sent to
+another host, and a retried or redirected request takes a slot again like any other. The shared
+slots keep the delay, so the local queue has no delay of its own then (a local delay on top,
+randomized 0.5–1.5×, would send a request at another moment than its turn).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 from time import monotonic
+from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.core.downloader import Downloader, Slot
 from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
 from scrapy.utils.asyncio import call_later
 from scrapy.utils.defer import _schedule_coro
 
-from crawler.hostlocks import HostLocks
+from crawler.hostslots import FileHostSlots, HostSlots
 from crawler.registry import value
 
-#: seconds before a slot's queue asks again for a host slot another process holds
+#: seconds before a slot's queue asks again for a host slot others hold
 ASK_AGAIN = 0.05
+
+
+def shared_host_slots(settings: BaseSettings) -> HostSlots[Any] | None:
+    """The host slots this crawl shares with others, if any (the Redis workers' or the
+    machine's processes')."""
+    limit = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") or 1
+    delay = settings.getfloat("DOWNLOAD_DELAY")
+    url = settings.get("LINKHEALTH_REDIS_URL")
+    if url:
+        from crawler.distributed.hostslots import (  # noqa: PLC0415 - optional extra (redis)
+            RedisHostSlots,
+        )
+
+        return RedisHostSlots(
+            str(url),
+            prefix=str(value(settings.get, "LINKHEALTH_REDIS_PREFIX")),
+            limit=limit,
+            delay=delay,
+            ttl=float(value(settings.get, "LINKHEALTH_REDIS_HOST_TTL")),
+        )
+    directory = value(settings.get, "LINKHEALTH_HOST_LOCKS")
+    if directory:
+        return FileHostSlots(Path(directory), limit=limit, delay=delay)
+    return None
 
 
 class PoliteDownloader(Downloader):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        settings = crawler.settings
-        directory = value(settings.get, "LINKHEALTH_HOST_LOCKS")
-        #: the host slots shared by the crawl processes of this machine, if any
-        self.host_locks = (
-            HostLocks(
-                Path(directory),
-                limit=settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") or 1,
-                delay=settings.getfloat("DOWNLOAD_DELAY"),
-            )
-            if directory
-            else None
-        )
-        #: the delay is kept across workers by the global host limit (the Redis profile) or
-        #: across the processes of one machine by the shared host locks
-        self.spaced_globally = bool(settings.get("LINKHEALTH_REDIS_URL") or self.host_locks)
-        #: slot → its transferring requests that hold a shared host slot (a file descriptor)
-        self._held: dict[Slot, dict[Request, int]] = {}
+        #: the host slots shared with other crawls, if any
+        self.host_slots = shared_host_slots(crawler.settings)
+        #: slot → its transferring requests that hold a shared host slot
+        self._held: dict[Slot, dict[Request, Any]] = {}
 
     def _process_queue(self, slot: Slot) -> None:
-        if self.host_locks is not None:
+        if self.host_slots is not None:
             self._give_back_finished(slot)
         if slot.latercall:
             return
         now = monotonic()
-        delay = 0.0 if self.spaced_globally else slot.download_delay()
+        delay = 0.0 if self.host_slots is not None else slot.download_delay()
         if delay:
             penalty = delay - now + slot.lastseen
             if penalty > 0:
@@ -79,8 +87,8 @@ class PoliteDownloader(Downloader):
                 return
         while slot.queue and slot.free_transfer_slots() > 0:
             held = None
-            if self.host_locks is not None:
-                held, wait = self.host_locks.take(urlsplit(slot.queue[0][0].url).hostname or "")
+            if self.host_slots is not None:
+                held, wait = self.host_slots.take(urlsplit(slot.queue[0][0].url).hostname or "")
                 if held is None:
                     slot.latercall = call_later(max(wait, ASK_AGAIN), self._latercall, slot)
                     return
@@ -98,16 +106,15 @@ class PoliteDownloader(Downloader):
         """Give back the shared host slots of the slot's requests that no longer transfer
         (``Downloader._download`` removes a finished one, then asks for the next)."""
         held = self._held.get(slot)
-        if not held:
+        if not held or self.host_slots is None:
             return
         for request in [r for r in held if r not in slot.transferring]:
-            HostLocks.give_back(held.pop(request))
+            self.host_slots.give_back(held.pop(request))
         if not held:
             del self._held[slot]  # (Scrapy drops an idle slot after a while: so does this map)
 
     def close(self) -> None:
-        for held in self._held.values():
-            for fd in held.values():
-                HostLocks.give_back(fd)
+        if self.host_slots is not None:
+            self.host_slots.close()
         self._held.clear()
         super().close()

@@ -19,7 +19,6 @@ REDIS = {"LINKHEALTH_REDIS_URL": "redis://127.0.0.1:1/0"}
 PROXY = {"LINKHEALTH_PROXY_HOSTS": "slow.example=http://127.0.0.1:1"}
 
 RETRY = "crawler.middlewares.retry.BackoffRetryMiddleware"
-HOST_LIMIT = "crawler.distributed.hostlimit.GlobalHostLimitMiddleware"
 HEAD_SIZE = "crawler.middlewares.bodysize.HeadSizeMiddleware"
 KEEP_ALIVE = "crawler.downloadhandlers.keepalive.KeepAliveDownloadHandler"
 ARCHIVE = "crawler.archive.extension.ArchiveExtension"
@@ -74,12 +73,12 @@ def test_the_embedded_profile_builds_linkhealths_components() -> None:
     assert got["scheduler"] == "scrapy.core.scheduler.Scheduler"
 
 
-def test_the_redis_profile_adds_the_global_host_limit_and_the_redis_scheduler() -> None:
+def test_the_redis_profile_adds_the_redis_scheduler_and_keeps_the_components() -> None:
+    """The host slots shared through Redis are the downloader's (crawler/hostslots.py): the
+    middleware chain is the embedded one."""
     embedded = built(**PROXY)
     got = built(**PROXY, **REDIS)
-    chain = list(EMBEDDED_CHAIN)
-    chain.insert(chain.index(RETRY) + 1, HOST_LIMIT)  # a retry takes a host slot again
-    assert got["downloader_middlewares"] == chain
+    assert got["downloader_middlewares"] == EMBEDDED_CHAIN
     assert got["scheduler"] == "scrapy_redis.scheduler.Scheduler"
     same = ("downloader", "handlers", "pipelines", "spider_middlewares")
     assert {k: got[k] for k in same} == {k: embedded[k] for k in same}
@@ -90,14 +89,13 @@ def test_what_a_user_disables_stays_disabled_and_the_rest_is_still_wired() -> No
     what they change: the add-on wires the rest, and leaves a ``None`` as ``None``."""
     got = built(
         **REDIS,
-        DOWNLOADER_MIDDLEWARES={HEAD_SIZE: None, HOST_LIMIT: None},
+        DOWNLOADER_MIDDLEWARES={HEAD_SIZE: None},
         EXTENSIONS={ARCHIVE: None},
         DOWNLOAD_HANDLERS={"https": None},
         DOWNLOADER="scrapy.core.downloader.Downloader",
     )
     chain = got["downloader_middlewares"]
     assert HEAD_SIZE not in chain
-    assert HOST_LIMIT not in chain
     assert RETRY in chain
     assert "crawler.middlewares.metarefresh.HeadMetaRefreshMiddleware" in chain
     # the built-ins ours replace stay off

@@ -24,6 +24,7 @@ import redis
 
 from crawler.config import parse_now
 from crawler.distributed.frontier import LEASE, RECORD, Keys, message
+from crawler.distributed.hostslots import RedisHostSlots
 from tests.conftest import FAST, ROOT, CrawlResult, run_crawl
 from tests.fakeweb import FakeWeb
 
@@ -428,6 +429,48 @@ def _run_three(d: Distributed, *, requests: int, **settings: str) -> None:
     assert merge.returncode == 0, merge.stderr[-3000:]
     shares = [int(_stat(d.log(n), "recorded")) for n in range(3)]
     assert all(s > 0 for s in shares), shares
+
+
+def test_redis_host_slots_hold_the_limit_and_a_dead_holders_token_expires(
+    redis_server: RedisServer,
+) -> None:
+    """The Redis backend of the host slots (crawler/hostslots.py): the limit across holders,
+    and the slot of a worker that stopped extending its token comes back after the TTL."""
+    mine = RedisHostSlots(redis_server.url, prefix="lhslots:", limit=2, delay=0, ttl=30)
+    dying = RedisHostSlots(redis_server.url, prefix="lhslots:", limit=2, delay=0, ttl=0.3)
+    try:
+        first, _ = mine.take("a.test")
+        second, _ = dying.take("a.test")
+        assert first is not None
+        assert second is not None
+        assert mine.take("a.test") == (None, 0.0)
+        assert mine.take("b.test")[0] is not None  # another host has its own slots
+        mine.give_back(first)
+        again, _ = mine.take("a.test")
+        assert again is not None  # a slot given back is free at once
+        dying._stop.set()  # a killed worker: its token is no longer extended
+        time.sleep(0.6)
+        assert mine.take("a.test")[0] is not None
+    finally:
+        mine.close()
+        dying.close()
+
+
+def test_redis_host_slots_space_the_starts_by_the_delay(redis_server: RedisServer) -> None:
+    one, other = (
+        RedisHostSlots(redis_server.url, prefix="lhturn:", limit=4, delay=30, ttl=30)
+        for _ in range(2)
+    )
+    try:
+        held, wait = one.take("a.test")
+        assert held is not None
+        assert wait == 0
+        refused, wait2 = other.take("a.test")
+        assert refused is None
+        assert 25 < wait2 <= 30
+    finally:
+        one.close()
+        other.close()
 
 
 def test_the_per_host_limit_holds_across_workers(

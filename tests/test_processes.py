@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from crawler.hostlocks import HostLocks
+from crawler.hostslots import FileHostSlots
 from crawler.sinks.processes import (
     LINKS_PER_PROCESS,
     auto_processes,
@@ -94,8 +94,8 @@ def test_the_settings_of_a_command_line_are_read_as_given():
     assert given_settings(argv) == {"A": "1", "B": '{"k": 2}', "C": "3", "D": "a=b"}
 
 
-def test_host_locks_hold_the_limit_across_holders_and_a_killed_holder_frees_its_slot(tmp_path):
-    mine, theirs = (HostLocks(tmp_path, limit=2, delay=0) for _ in range(2))
+def test_file_host_slots_hold_the_limit_across_holders_and_a_killed_holder_frees_its_slot(tmp_path):
+    mine, theirs = (FileHostSlots(tmp_path, limit=2, delay=0) for _ in range(2))
     first, _ = mine.take("a.test")
     second, _ = theirs.take("a.test")
     assert first is not None
@@ -104,8 +104,8 @@ def test_host_locks_hold_the_limit_across_holders_and_a_killed_holder_frees_its_
     assert mine.take("b.test")[0] is not None  # another host has its own slots
     # a process holding a slot is killed: the kernel gives the slot back
     code = (
-        "import time; from pathlib import Path; from crawler.hostlocks import HostLocks;"
-        f"fd,_ = HostLocks(Path({str(tmp_path)!r}), limit=2, delay=0).take('c.test');"
+        "import time; from pathlib import Path; from crawler.hostslots import FileHostSlots;"
+        f"fd,_ = FileHostSlots(Path({str(tmp_path)!r}), limit=2, delay=0).take('c.test');"
         "print(fd is not None, flush=True); time.sleep(60)"
     )
     with subprocess.Popen(
@@ -119,12 +119,12 @@ def test_host_locks_hold_the_limit_across_holders_and_a_killed_holder_frees_its_
     assert mine.take("c.test")[0] is not None
 
 
-def test_host_locks_space_the_starts_by_the_delay(tmp_path):
-    locks = HostLocks(tmp_path, limit=4, delay=30)
+def test_file_host_slots_space_the_starts_by_the_delay(tmp_path):
+    locks = FileHostSlots(tmp_path, limit=4, delay=30)
     fd, wait = locks.take("a.test")
     assert fd is not None
     assert wait == 0
-    fd2, wait2 = HostLocks(tmp_path, limit=4, delay=30).take("a.test")
+    fd2, wait2 = FileHostSlots(tmp_path, limit=4, delay=30).take("a.test")
     assert fd2 is None
     assert 25 < wait2 <= 30
 

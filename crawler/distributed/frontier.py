@@ -82,7 +82,8 @@ redis.call('ZREM', KEYS[1], ARGV[1])
 return new
 """
 
-#: KEYS holders, next; ARGV limit, token, ttl_ms, delay_ms. 1 if the token now holds a slot.
+#: KEYS holders, next; ARGV limit, token, ttl_ms, delay_ms. 1 if the token now holds a slot,
+#: 0 if every slot is held, minus the milliseconds until the host's turn if that has not come.
 ACQUIRE = (
     _NOW
     + """
@@ -91,7 +92,7 @@ if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
 local delay = tonumber(ARGV[4])
 if delay > 0 then
   local nxt = tonumber(redis.call('GET', KEYS[2]) or '0')
-  if now < nxt then return 0 end
+  if now < nxt then return -math.max(1, nxt - now) end
   redis.call('SET', KEYS[2], now + delay, 'PX', delay + 1000)
 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[2])
