@@ -7,6 +7,7 @@ environment outside the repository.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -321,3 +322,44 @@ def test_a_built_wheel_checks_another_repository_like_scrapy_crawl_seeds(
         == json.loads((reference.reports / "links.json").read_text(encoding="utf-8"))["links"]
     )
     shutil.rmtree(repo / "out")
+
+
+@pytest.mark.e2e
+def test_without_paths_the_tracked_lists_and_several_paths_keep_their_repository_paths(
+    tmp_path: Path, fakeweb: FakeWeb
+) -> None:
+    repo = other_repository(tmp_path)
+    (repo / "README.md").write_text("[home](http://plain.test/home)\n", encoding="utf-8")
+    (repo / "untracked.md").write_text("[x](http://plain.test/untracked)\n", encoding="utf-8")
+    _git(repo, "add", "README.md")
+    _git(repo, "commit", "-q", "-m", "readme")
+    first = check_command(repo, fakeweb)
+    assert first.returncode == 0, first.stderr
+    sources = {row["url"]: row["sources"] for row in _links(repo / "reports")}
+    assert sources == {
+        "http://plain.test/home": "README.md:1",
+        "http://plain.test/ok": "lists/list.md:3",
+        "http://plain.test/status/404": "lists/list.md:4",
+        "lists/notes.txt": "lists/list.md:5",
+    }
+    # the reports of the first run (summary.md, fixes.md) are not read as lists
+    (repo / "reports" / "summary.md").rename(repo / "reports" / "kept.md")
+    _git(repo, "add", "-f", "reports/kept.md")
+    second = check_command(repo, fakeweb, "lists/list.md", "untracked.md")
+    assert second.returncode == 0, second.stderr
+    sources = {row["url"]: row["sources"] for row in _links(repo / "reports")}
+    assert sources == {
+        "http://plain.test/ok": "lists/list.md:3",
+        "http://plain.test/status/404": "lists/list.md:4",
+        "lists/notes.txt": "lists/list.md:5",
+        "http://plain.test/untracked": "untracked.md:1",
+    }
+    third = check_command(repo, fakeweb)
+    assert third.returncode == 0, third.stderr
+    assert "http://plain.test/untracked" not in {r["url"] for r in _links(repo / "reports")}
+    assert not any(r["sources"].startswith("reports/") for r in _links(repo / "reports"))
+
+
+def _links(reports: Path) -> list[dict[str, str]]:
+    with (reports / "links.csv").open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
