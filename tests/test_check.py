@@ -100,7 +100,7 @@ def test_workflow_annotations_escape_and_pick_the_statuses(tmp_path: Path) -> No
                 "reason": "http-404",
                 "detail": "HTTP: 404\nmore",
                 "occurrences": [
-                    {"file": "docs/a,b.md", "line": 3, "link_text": "t"},
+                    {"file": "lists/a,b.md", "line": 3, "link_text": "t"},
                     {"file": "c.md", "line": 9, "link_text": ""},
                 ],
             },
@@ -117,7 +117,7 @@ def test_workflow_annotations_escape_and_pick_the_statuses(tmp_path: Path) -> No
     path.write_text(json.dumps(document), encoding="utf-8")
     lines = list(workflow_annotations(path, ["dead"]))
     assert lines == [
-        "::error file=docs/a%2Cb.md,line=3,title=linkhealth%3A dead link (http-404)::dead link "
+        "::error file=lists/a%2Cb.md,line=3,title=linkhealth%3A dead link (http-404)::dead link "
         "http://a.test/x,y: the server says the page does not exist (404) (HTTP: 404%0Amore)",
         "::error file=c.md,line=9,title=linkhealth%3A dead link (http-404)::dead link "
         "http://a.test/x,y: the server says the page does not exist (404) (HTTP: 404%0Amore)",
