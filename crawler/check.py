@@ -119,9 +119,11 @@ def check(
             given = _pairs(settings_args)
             from_file = _file_settings(repo)
             settings = get_project_settings()
+            # the file's values as if given with -s (so the child processes get them too),
+            # but not over the environment; the real -s come after and win
             for name, text in from_file.items():
-                if name not in os.environ:  # the environment wins over the file
-                    settings.set(name, text, priority="project")
+                if name not in os.environ:
+                    settings.set(name, text, priority="cmdline")
             for name, text in given.items():
                 settings.set(name, text, priority="cmdline")
             seeds, extra = _seeds(
