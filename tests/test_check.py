@@ -153,6 +153,7 @@ def other_repository(root: Path) -> Path:
     (repo / "lists").mkdir(parents=True)
     (repo / "lists" / "list.md").write_text(LIST, encoding="utf-8")
     (repo / "lists" / "notes.txt").write_text("no links here\n", encoding="utf-8")
+    (repo / "LICENSE").write_text("MIT\n", encoding="utf-8")
     _git(repo, "init", "-q", "-b", "main")
     _git(repo, "add", ".")
     _git(repo, "commit", "-q", "-m", "lists")
@@ -205,6 +206,8 @@ def test_pull_request_mode_checks_and_annotates_only_what_the_change_adds(
     _git(repo, "checkout", "-q", "-b", "change")
     text = LIST.replace("[alive](http://plain.test/ok)", "[alive](http://plain.test/ok-moved)")
     text += "- [new and gone](http://plain.test/status/410)\n- [new](http://plain.test/new)\n"
+    # relative links on added lines still reach the repository's files (a list, another file)
+    text += "- [notes](notes.txt) and the [licence](../LICENSE)\n"
     (repo / "lists" / "list.md").write_text(text, encoding="utf-8")
     (repo / "README.md").write_text("[elsewhere](http://plain.test/status/404)\n", "utf-8")
     _git(repo, "commit", "-q", "-am", "change")
@@ -227,10 +230,13 @@ def test_pull_request_mode_checks_and_annotates_only_what_the_change_adds(
             "links"
         ]
     }
-    assert set(links) == {
-        "http://plain.test/ok-moved",
-        "http://plain.test/status/410",
-        "http://plain.test/new",
+    assert {url: link["status"] for url, link in links.items()} == {
+        "http://plain.test/ok-moved": "alive",
+        "http://plain.test/status/410": "dead",
+        "http://plain.test/new": "alive",
+        "lists/notes.txt": "alive",
+        # reached through the staged folder's link to the repository: shown as written
+        "lists/../LICENSE": "alive",
     }
     # nothing changed since HEAD: nothing to check, exit 0, nothing fetched
     again = check_command(repo, fakeweb, "--changed-since", "HEAD")
