@@ -138,8 +138,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         capture_output=True,
         check=True,
     ).stdout.decode()
+    # what the build reads: the project's metadata and the package (not the tests' data)
     for name in filter(None, names.split("\0")):
-        if (ROOT / name).is_file():
+        if (name in ("pyproject.toml", "README.md") or name.startswith("crawler/")) and (
+            ROOT / name
+        ).is_file():
             (src / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, src / name)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
@@ -150,10 +153,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         )
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
 
-    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(root / "dist"), str(src))
-    run(sys.executable, "-m", "venv", "--system-site-packages", str(root / "venv"))
+    pip = (sys.executable, "-m", "pip")
+    run(*pip, "wheel", "--no-deps", "-q", "-w", str(root / "dist"), str(src))
+    venv = root / "venv"
+    # no pip of its own (bootstrapping one takes seconds): this interpreter's pip installs into it
+    run(sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv))
     (wheel,) = (root / "dist").glob("linkhealth-*.whl")
-    run(
-        str(root / "venv" / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps", str(wheel)
-    )
-    return root / "venv"
+    run(*pip, "--python", str(venv / "bin" / "python"), "install", "-q", "--no-deps", str(wheel))
+    return venv
