@@ -369,3 +369,23 @@ def test_without_paths_the_tracked_lists_and_several_paths_keep_their_repository
 def _links(reports: Path) -> list[dict[str, str]]:
     with (reports / "links.csv").open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
+
+
+@pytest.mark.e2e
+def test_the_config_file_reaches_the_child_processes(tmp_path: Path, fakeweb: FakeWeb) -> None:
+    repo = other_repository(tmp_path)
+    (repo / "lists" / "more.md").write_text(
+        "".join(f"- [p{i}](http://host{i}.test/ok)\n" for i in range(6)), encoding="utf-8"
+    )
+    (repo / "linkhealth.toml").write_text(
+        'LINKHEALTH_PROCESSES = 2\nUSER_AGENT = "agent-from-linkhealth.toml"\n', encoding="utf-8"
+    )
+    result = check_command(repo, fakeweb, "lists")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("child process") >= 2, result.stderr[-3000:]
+    agents = {
+        str(r["headers"].get("user-agent"))
+        for r in fakeweb.requests()
+        if ".test" in r["url"] and r["method"] == "GET"
+    }
+    assert agents == {"agent-from-linkhealth.toml"}
