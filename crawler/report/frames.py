@@ -337,6 +337,28 @@ def links_at(
         ]
 
 
+def links_with_occurrences(
+    data: ReportData, names: Sequence[str], where: str = ""
+) -> Iterator[list[tuple[tuple[Any, ...], list[tuple[str, int, str]]]]]:
+    """The links' ``names`` columns (as :func:`link_blocks` gives them, missing values as
+    None), each with its occurrences ``(file, line, link text)`` in the seeds' order,
+    :data:`BLOCK` links at a time."""
+    condition = f"AND ({where})" if where else ""
+    query = (
+        f"SELECT pos, {', '.join(names)} FROM {_LINKS} "  # noqa: S608 (our names)
+        f"WHERE pos > ? {condition} ORDER BY pos LIMIT ?"
+    )
+    after = 0
+    while rows := _tuples(data.db, query, (after, BLOCK)).fetchall():
+        found: dict[int, list[tuple[str, int, str]]] = {row[0]: [] for row in rows}
+        span = (rows[0][0] - 1, rows[-1][0])
+        for pos, _seq, file, line, text in _tuples(data.db, _OCCURRENCES_SQL, (data.run_id, *span)):
+            if pos in found:
+                found[pos].append((file, line, text or ""))
+        after = rows[-1][0]
+        yield [(row[1:], found[row[0]]) for row in rows]
+
+
 def link_frames(data: ReportData) -> Iterator[pd.DataFrame]:
     """links.csv's rows (``columns.LINKS``), a DataFrame per block."""
     for rows in link_blocks(data, LINK_COLUMNS):
