@@ -133,27 +133,42 @@ class _Warnings(logging.Handler):
         self.messages: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(f"{record.name}: {record.getMessage()}")
+        line = f"{record.name}: {record.getMessage()}"
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            line += f" ({type(error).__name__}: {error})"
+        self.messages.append(line)
+
+
+async def run(spidercls: type, settings: dict[str, Any], **kwargs: Any) -> tuple[Any, list[str]]:
+    """A crawl of ``spidercls`` (``kwargs`` to the spider) built by ``get_crawler`` with
+    ``settings`` over :data:`BASE`: the crawler once the crawl ended, and the WARNING (and
+    worse) lines it logged."""
+    from scrapy.utils.defer import maybe_deferred_to_future  # noqa: PLC0415
+    from scrapy.utils.test import get_crawler  # noqa: PLC0415
+
+    crawler = get_crawler(spidercls, {**BASE, **settings})
+    warnings = _Warnings()
+    logging.getLogger().addHandler(warnings)
+    try:
+        await maybe_deferred_to_future(crawler.crawl(**kwargs))
+    finally:
+        logging.getLogger().removeHandler(warnings)
+    return crawler, warnings.messages
+
+
+def stats_of(crawler: Any) -> dict[str, int | float]:
+    """The crawl's numeric stats."""
+    stats = crawler.stats.get_stats().items()
+    return {k: v for k, v in stats if isinstance(v, int | float) and not isinstance(v, bool)}
 
 
 async def crawl(settings: dict[str, Any], requests: list[dict[str, Any]]) -> dict[str, Any]:
     """A Recorder crawl of ``requests`` (``{"url", "meta", "headers"}``, ``meta["asked"]`` a
     name for it) with ``settings`` over :data:`BASE`: what reached the spider (in the order it
     came), the crawl's stats and its WARNING (and worse) log lines."""
-    from scrapy.utils.defer import maybe_deferred_to_future  # noqa: PLC0415
-    from scrapy.utils.test import get_crawler  # noqa: PLC0415
-
-    crawler = get_crawler(_spider_class(), {**BASE, **settings})
-    warnings = _Warnings()
-    logging.getLogger().addHandler(warnings)
-    try:
-        await maybe_deferred_to_future(crawler.crawl(requests=requests))
-    finally:
-        logging.getLogger().removeHandler(warnings)
-    assert crawler.spider is not None
-    assert crawler.stats is not None
-    stats = {k: v for k, v in crawler.stats.get_stats().items() if isinstance(v, int | float)}
-    return {"seen": crawler.spider.seen, "stats": stats, "warnings": warnings.messages}
+    crawler, warnings = await run(_spider_class(), settings, requests=requests)
+    return {"seen": crawler.spider.seen, "stats": stats_of(crawler), "warnings": warnings}
 
 
 def _main(target: str, kwargs: dict[str, Any]) -> None:
