@@ -222,7 +222,9 @@ def test_only_confirmed_captures_are_recorded(tmp_path: Path) -> None:
         assert rows[bad]["archive_status"] == "failed:capture-soft-time-limit-exceeded"
         assert rows[bad]["archive_url"] is None
         polls = [r for r in wayback_requests(web) if "/save/status/" in str(r.get("path"))]
-        assert len(polls) >= 3 * 3  # pending, pending, then the answer
+        # at least: pending, pending, then the answer; whether /new's capture is polled too
+        # varies from run to run (9 and 12 polls seen)
+        assert len(polls) >= 3 * 3
 
 
 def test_unconfirmed_job_is_not_a_capture(tmp_path: Path) -> None:
@@ -313,7 +315,10 @@ def test_time_budget_carries_work_over(tmp_path: Path) -> None:
         )
         assert result.returncode == 0, result.stderr[-3000:]
         done = len(archives(result))
-        assert 1 <= done < 15
+        # 15 links, a lookup each first, 1.01 s apart: only the turns given within the 3 s (at
+        # 0, ~0, 1.01, 2.02 s: a turn is given when the last lookup ends, the downloader sends
+        # it at its time) can finish; at least the first, unless the machine stalls for 3 s
+        assert 1 <= done <= 4
         assert "carry over" in result.stderr
 
 
