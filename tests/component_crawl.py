@@ -127,6 +127,76 @@ def _spider_class() -> type:
     return Recorder
 
 
+def _verdicts_class() -> type:
+    from scrapy import Spider, signals  # noqa: PLC0415
+
+    from crawler import sinks  # noqa: PLC0415
+    from crawler.config import load_config  # noqa: PLC0415
+    from crawler.items import LinkCheck  # noqa: PLC0415
+    from crawler.sinks.local import LocalSink  # noqa: PLC0415
+    from crawler.verdict import Verdict  # noqa: PLC0415
+
+    class Verdicts(Spider):
+        """Yields the verdict it is given (``{fetch URL: [status, reason]}``) for every link of
+        its seeds, fetching nothing, then one item that is not a verdict; records every item
+        that came through the pipelines. The run's sink is a real LocalSink (``with_sink``)."""
+
+        name = "verdicts"
+
+        @classmethod
+        def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Any:
+            spider = super().from_crawler(crawler, *args, **kwargs)
+            spider.sink = None
+            if spider.with_sink:
+                config = load_config(crawler.settings.get, seeds=spider.seeds)
+                spider.sink = sinks.attach(crawler, LocalSink.from_crawler(crawler, config))
+            spider.passed = []
+            crawler.signals.connect(spider.item_scraped, signal=signals.item_scraped)
+            return spider
+
+        def item_scraped(self, item: Any) -> None:
+            self.passed.append(item)
+
+        async def start(self) -> AsyncIterator[Any]:
+            if self.sink is None:
+                yield LinkCheck("no-sink", "2026-01-01T00:00:00Z", Verdict("alive", "ok"))
+            else:
+                async for link in self.sink.links():
+                    status, reason = self.verdicts[link.fetch_url]
+                    yield LinkCheck(link.identity, self.sink.now_iso, Verdict(status, reason))
+            yield {"not": "a verdict"}
+
+        def closed(self, reason: str) -> None:
+            if self.sink is not None:
+                self.sink.close(reason)
+
+    return Verdicts
+
+
+async def verdict_crawl(
+    settings: dict[str, Any], seeds: str, verdicts: dict[str, list[str]], *, with_sink: bool = True
+) -> dict[str, Any]:
+    """A crawl that fetches nothing: each link of ``seeds`` gets its verdict from ``verdicts``
+    and goes through the pipelines and signals (the components under test in ``settings``):
+    the stats, the WARNING (and worse) log lines, and the items that came through (the
+    non-verdicts as they are, the verdicts counted)."""
+    base = {
+        "LINKHEALTH_PROCESSES": 1,
+        "LINKHEALTH_CANARY_URLS": "",
+        "LINKHEALTH_REPORTS_ENABLED": False,
+    }
+    crawler, warnings = await run(
+        _verdicts_class(), {**base, **settings}, seeds=seeds, verdicts=verdicts, with_sink=with_sink
+    )
+    passed = crawler.spider.passed
+    return {
+        "stats": stats_of(crawler),
+        "warnings": warnings,
+        "passed": [item for item in passed if isinstance(item, dict)],
+        "verdicts_passed": sum(1 for item in passed if not isinstance(item, dict)),
+    }
+
+
 class _Warnings(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)

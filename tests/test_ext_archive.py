@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -16,16 +15,13 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
 from crawler.archive.extension import ArchiveExtension
-from tests.component_crawl import run, run_case, stats_of
+from tests.component_crawl import run_case, verdict_crawl
 from tests.fakeweb import FakeWeb
 
 KEYS = {"LINKHEALTH_WAYBACK_ACCESS_KEY": "ACC", "LINKHEALTH_WAYBACK_SECRET_KEY": "SEC"}
 SETTINGS = {
     "ITEM_PIPELINES": {"crawler.pipelines.store.StorePipeline": 300},
     "EXTENSIONS": {"crawler.archive.extension.ArchiveExtension": 500},
-    "LINKHEALTH_PROCESSES": 1,
-    "LINKHEALTH_CANARY_URLS": "",
-    "LINKHEALTH_REPORTS_ENABLED": False,
     "LINKHEALTH_ARCHIVE_ENABLED": True,
     "LINKHEALTH_ARCHIVE_LOOKUPS_PER_MINUTE": 600,
     "LINKHEALTH_ARCHIVE_CAPTURES_PER_MINUTE": 120,
@@ -36,48 +32,12 @@ SETTINGS = {
 }
 
 
-def _spider_class() -> type:
-    from scrapy import Spider  # noqa: PLC0415
-
-    from crawler import sinks  # noqa: PLC0415
-    from crawler.config import load_config  # noqa: PLC0415
-    from crawler.items import LinkCheck  # noqa: PLC0415
-    from crawler.sinks.local import LocalSink  # noqa: PLC0415
-    from crawler.verdict import Verdict  # noqa: PLC0415
-
-    class Verdicts(Spider):
-        """Yields the verdict it is given for every link of its seeds (nothing is fetched)."""
-
-        name = "verdicts"
-
-        @classmethod
-        def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Any:
-            spider = super().from_crawler(crawler, *args, **kwargs)
-            config = load_config(crawler.settings.get, seeds=spider.seeds)
-            spider.sink = sinks.attach(crawler, LocalSink.from_crawler(crawler, config))
-            return spider
-
-        async def start(self) -> AsyncIterator[Any]:
-            async for link in self.sink.links():
-                status, reason = self.verdicts[link.fetch_url]
-                yield LinkCheck(link.identity, self.sink.now_iso, Verdict(status, reason))
-
-        def closed(self, reason: str) -> None:
-            self.sink.close(reason)
-
-    return Verdicts
-
-
 async def case(
     state_db: str, seeds: str, verdicts: dict[str, list[str]], settings: dict[str, Any]
 ) -> dict[str, Any]:
-    crawler, warnings = await run(
-        _spider_class(),
-        {**SETTINGS, "LINKHEALTH_STATE_DB": state_db, **settings},
-        seeds=seeds,
-        verdicts=verdicts,
+    return await verdict_crawl(
+        {**SETTINGS, "LINKHEALTH_STATE_DB": state_db, **settings}, seeds, verdicts
     )
-    return {"stats": stats_of(crawler), "warnings": warnings}
 
 
 def _recent(days: float) -> str:
