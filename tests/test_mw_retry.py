@@ -89,3 +89,20 @@ def test_a_connection_error_is_retried_with_backoff(web):
     assert seen["retry_times"] == 1
     first, second = _times(web, "/x")
     assert second - first >= 0.3
+
+
+def test_a_request_that_says_dont_retry_is_not_retried(web):
+    out = run_case(
+        case,
+        env=web.env(),
+        requests=[
+            {"url": "http://busy.test/always-503?no", "meta": {"dont_retry": True}},
+            {"url": "http://reset.test/no", "meta": {"dont_retry": True}},
+        ],
+        settings={"LINKHEALTH_RETRY_BACKOFF": 0.05},
+    )
+    seen = {s["url"]: s for s in out["seen"]}
+    assert seen["http://busy.test/always-503?no"]["status"] == 503
+    assert "error" in seen["http://reset.test/no"]
+    assert len(_times(web, "/always-503")) == 1
+    assert len(_times(web, "/no")) == 1
