@@ -182,7 +182,8 @@ def test_lookup_rate_holds_and_429_stops_the_hammering(tmp_path: Path, processes
             if status == 429:
                 assert statuses[i + 1][0] - t >= 2.9, statuses
         rows = archives(result)
-        assert sum(1 for r in rows.values() if r["archive_status"] == "none") >= 20
+        # the 20 pages, /new (no keys: no capture) and the blocked page: no snapshot anywhere
+        assert sum(1 for r in rows.values() if r["archive_status"] == "none") == 22
         assert not any(str(r.get("path", "")).startswith("/save") for r in wayback_requests(web))
         # one process asked: every link answered once (a child asking too would double them)
         answered = Counter(str(r.get("query", "")) for r in cdx if int(r.get("status", 0)) == 200)
@@ -221,7 +222,9 @@ def test_only_confirmed_captures_are_recorded(tmp_path: Path) -> None:
         assert rows[bad]["archive_status"] == "failed:capture-soft-time-limit-exceeded"
         assert rows[bad]["archive_url"] is None
         polls = [r for r in wayback_requests(web) if "/save/status/" in str(r.get("path"))]
-        assert len(polls) >= 3 * 3  # pending, pending, then the answer
+        # at least: pending, pending, then the answer; whether /new's capture is polled too
+        # varies from run to run (9 and 12 polls seen)
+        assert len(polls) >= 3 * 3
 
 
 def test_unconfirmed_job_is_not_a_capture(tmp_path: Path) -> None:
@@ -312,7 +315,10 @@ def test_time_budget_carries_work_over(tmp_path: Path) -> None:
         )
         assert result.returncode == 0, result.stderr[-3000:]
         done = len(archives(result))
-        assert 1 <= done < 15
+        # 15 links, a lookup each first, 1.01 s apart: only the turns given within the 3 s (at
+        # 0, ~0, 1.01, 2.02 s: a turn is given when the last lookup ends, the downloader sends
+        # it at its time) can finish; at least the first, unless the machine stalls for 3 s
+        assert 1 <= done <= 4
         assert "carry over" in result.stderr
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
+from crawler import registry
 from crawler.config import ConfigError, load_config
 from crawler.fixes import STYLES
 from crawler.registry import SETTINGS, value
@@ -177,6 +180,11 @@ def test_missing_seeds_path(tmp_path):
 
 
 def test_the_registry_declares_every_setting_once_with_a_working_default():
+    # once: read at the declarations themselves (SETTINGS, a dict by name, keeps only the last
+    # of two declarations of one name)
+    declared = Counter(setting.name for setting in registry._SETTINGS)
+    assert [name for name, n in declared.items() if n > 1] == []
+    assert list(SETTINGS) == list(declared)
     # each default passes its own check; the fix styles are the ones `linkhealth fix` knows
     for name, setting in SETTINGS.items():
         assert name.startswith("LINKHEALTH_")

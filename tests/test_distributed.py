@@ -362,7 +362,7 @@ def test_three_workers_check_every_link_once_politely(
     # the work was shared
     shares = [int(_stat(d.log(n), "recorded")) for n in range(3)]
     assert sum(shares) == len(wanted)
-    assert all(s > 0 for s in shares), shares
+    assert all(s > 0 for s in shares), shares  # how the leases split among workers varies
 
 
 def test_a_worker_killed_half_way_still_yields_a_complete_report(
@@ -428,7 +428,7 @@ def _run_three(d: Distributed, *, requests: int, **settings: str) -> None:
     merge = d.merge()
     assert merge.returncode == 0, merge.stderr[-3000:]
     shares = [int(_stat(d.log(n), "recorded")) for n in range(3)]
-    assert all(s > 0 for s in shares), shares
+    assert all(s > 0 for s in shares), shares  # how the leases split among workers varies
 
 
 def test_redis_host_slots_hold_the_limit_and_a_dead_holders_token_expires(

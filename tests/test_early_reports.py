@@ -174,6 +174,7 @@ def test_the_rolling_issue_leaves_a_running_run_alone(
 
 def test_progress_lines_count_links_and_archive_work(archiving_run: Watched) -> None:
     lines = [m.groups() for m in PROGRESS.finditer(archiving_run.stderr)]
+    # at least: how many progress lines a run writes depends on how long it takes
     assert len(lines) >= 3, archiving_run.stderr[-3000:]
     counts = [tuple(int(n) for n in groups[:5]) for groups in lines]
     for checked, total, share, archived, planned in counts:
@@ -234,6 +235,7 @@ def test_a_bar_is_redrawn_on_a_terminal(tmp_path: Path) -> None:
     text = out.decode("utf-8", "replace")
     assert proc.returncode == 0, text[-3000:]
     drawn = BAR.findall(text)
+    # at least: how often the bar is drawn depends on how long the run takes
     assert len(drawn) >= 2, text[-3000:]
     assert all(d.endswith("/4 links") for d in drawn), drawn
     # the bar's line is cleared before each log record: none is written on after a bar

@@ -3,6 +3,8 @@ that cannot declare one."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from scrapy import Request
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
@@ -10,6 +12,8 @@ from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
 from crawler.middlewares.metarefresh import PEEK_BYTES, HeadMetaRefreshMiddleware
+from tests.component_crawl import crawl, run_case
+from tests.fakeweb import FakeWeb
 
 URL = "http://plain.test/start"
 FILLER = "<script>" + "x" * 40_000 + "</script>"
@@ -67,3 +71,48 @@ def test_a_page_that_cannot_declare_a_refresh_is_handed_on_as_it_came():
     assert len(response.body) > PEEK_BYTES
     ours, _ = _answers(response)
     assert ours == "stays"
+
+
+# ------------------------------------------------------------------ in a crawl of its own
+
+MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.metarefresh.HeadMetaRefreshMiddleware": 580,
+}
+
+
+async def case(requests: list[dict[str, Any]]) -> dict[str, Any]:
+    return await crawl({"DOWNLOADER_MIDDLEWARES": MIDDLEWARES}, requests)
+
+
+def test_in_a_crawl_the_refresh_is_followed_and_other_pages_come_whole(tmp_path):
+    with FakeWeb(workdir=tmp_path / "web") as web:
+        out = run_case(
+            case,
+            env=web.env(),
+            requests=[
+                # the refresh first in the head, 40 KB of script after it
+                {"url": "http://r.test/meta-refresh", "headers": {"Referer": "http://a.test/"}},
+                # the refresh after Scrapy's first 4096 characters
+                {"url": "http://r.test/meta-refresh/late"},
+                {"url": "http://r.test/big/100000"},
+            ],
+        )
+        referers = {
+            r["path"]: {k.lower(): v for k, v in r["headers"].items()}.get("referer")
+            for r in web.requests()
+        }
+    seen = {s["redirect_urls"][0] if s["redirect_urls"] else s["url"]: s for s in out["seen"]}
+    assert set(seen) == {
+        "http://r.test/meta-refresh",
+        "http://r.test/meta-refresh/late",
+        "http://r.test/big/100000",
+    }
+    followed = seen["http://r.test/meta-refresh"]
+    assert (followed["url"], followed["status"]) == ("http://r.test/status/404", 404)
+    assert referers["/status/404"] is None  # followed without a Referer
+    late = seen["http://r.test/meta-refresh/late"]
+    assert (late["url"], late["status"]) == ("http://r.test/meta-refresh/late", 200)
+    # the spider gets the whole page, not the 16 KB the refresh was looked for in
+    assert late["body_length"] > 40_000
+    assert seen["http://r.test/big/100000"]["body_length"] == 100_000

@@ -83,4 +83,6 @@ def test_links_wait_in_the_spider_not_in_the_scheduler(tmp_path):
     db = sqlite3.connect(result.state)
     (stats,) = db.execute("SELECT stats FROM runs").fetchone()
     db.close()
+    # a range: how far past its backlog the queue fills before the spider holds back depends
+    # on when the engine asks it, which the machine's speed decides
     assert 900 <= json.loads(stats)["linkhealth/scheduler_max_queued"] <= 1000

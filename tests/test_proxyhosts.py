@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import os
+from typing import Any
 
 import pytest
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.test import get_crawler
 
+from crawler.middlewares.proxyhosts import ProxyHostsMiddleware
 from crawler.registry import ConfigError, proxy_hosts
+from tests.component_crawl import crawl, run_case
 from tests.conftest import run_crawl
 from tests.fakeweb import FakeWeb
 
@@ -57,3 +63,49 @@ def test_only_the_chosen_hosts_go_through_the_proxy(tmp_path):
         direct: False,
         web.url("canary.test", "/"): False,
     }
+
+
+# ------------------------------------------------------------------ in a crawl of its own
+
+
+async def case(requests: list[dict[str, Any]], routes: str) -> dict[str, Any]:
+    settings = {
+        "DOWNLOADER_MIDDLEWARES": {"crawler.middlewares.proxyhosts.ProxyHostsMiddleware": 740},
+        "LINKHEALTH_PROXY_HOSTS": routes,
+    }
+    return await crawl(settings, requests)
+
+
+def test_in_a_crawl_the_chosen_hosts_go_through_their_proxy(tmp_path):
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    with FakeWeb(workdir=tmp_path / "fakeweb") as web:
+        direct = f"{web.proxy_url}/direct"  # the fake web as an origin server
+        routed = web.proxy_url.replace("http://", "http://user:pass@")
+        out = run_case(
+            case,
+            env=env,
+            requests=[
+                {"url": "http://routed.test/page"},
+                {"url": "http://sub.routed.test/x"},
+                {"url": direct},
+            ],
+            routes=f"routed.test={routed}",
+        )
+        sent = {
+            r["url"]: (r["via_proxy"], r["headers"].get("proxy-authorization"))
+            for r in web.requests()
+        }
+    assert sorted((s["url"], s["status"]) for s in out["seen"]) == sorted(
+        [("http://routed.test/page", 200), ("http://sub.routed.test/x", 200), (direct, 200)]
+    )
+    basic = "Basic " + base64.b64encode(b"user:pass").decode()
+    assert sent == {
+        "http://routed.test/page": (True, basic),
+        "http://sub.routed.test/x": (True, basic),
+        direct: (False, None),
+    }
+
+
+def test_off_without_routes():
+    with pytest.raises(NotConfigured):
+        ProxyHostsMiddleware.from_crawler(get_crawler(settings_dict={"LINKHEALTH_PROXY_HOSTS": ""}))

@@ -76,15 +76,17 @@ def test_the_links_to_fetch_wait_in_the_store_and_come_back_in_order(tmp_path):
     store, run_id = _store_with_links(tmp_path / "state.sqlite", links)
     assert store.queue_fetches((i, i + "?f", "example.org") for i in links) == len(links)
     seen: list[str] = []
+    sizes: list[int] = []
     after = 0
     while batch := store.queued_fetches(after, 2):
-        assert len(batch) <= 2
+        sizes.append(len(batch))
         after = batch[-1][0]
         for _pos, identity, fetch_url, host in batch:
             assert (fetch_url, host) == (identity + "?f", "example.org")
             seen.append(identity)
             store.record_check(run_id, CheckRow(identity, NOW, "alive", "ok"))
     assert seen == links
+    assert sizes == [2, 2, 1]  # a batch at a time, in order
     assert store.unchecked_identities(run_id) == []
     # queued again (a second start in one process): the first queue is gone
     assert store.queue_fetches([(links[0], links[0], "example.org")]) == 1

@@ -478,5 +478,5 @@ def test_the_corpus_crawled_end_to_end(tmp_path):
         if reason in (UNKNOWN, "anti-bot") or reason.endswith(VERIFY):
             assert wording in rows[url]["detail"], (url, rows[url]["detail"])
     about_us = [url for url, _, _, reason, _ in CORPUS if reason.endswith(VERIFY)]
-    assert len(about_us) >= 10
+    assert len(about_us) == 11
     assert not [url for url in about_us if rows[url]["status"] == "dead"]
