@@ -234,16 +234,18 @@ def _script_parking(page: Selector, base: str, rules: Rules) -> Found | None:
     return None
 
 
-def parking_sign(url: str, page: Selector, little_text: bool, rules: Rules) -> Found | None:
-    """A parked or for-sale domain's page: a parking script, a title that is a parking
-    wording, or, on a page with almost no text, a line that is one. A broker's own pages are
-    not parked domains."""
+def parking_sign(
+    url: str, final: str, page: Selector, little_text: bool, rules: Rules
+) -> Found | None:
+    """A parked or for-sale domain's page (the link ``url``, served at ``final``): a parking
+    script, a title that is a parking wording, or, on a page with almost no text, a line that
+    is one. A broker's own pages are not parked domains."""
     parking = rules.parking
-    if parking.host_is_broker(_host(url)):
+    if parking.host_is_broker(_host(url)) or parking.host_is_broker(_host(final)):
         return None
-    if found := _script_parking(page, url, rules):
+    if found := _script_parking(page, final, rules):
         return found
-    hosts = _host_forms(url)
+    hosts = (*_host_forms(url), *_host_forms(final))
     title = text_of(page, "title") or ""
     if said := _title_parking(title, parking, hosts):
         return f"title {said}", "parking: sale_words + domain_words"

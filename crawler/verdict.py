@@ -290,12 +290,17 @@ def _judge_page(
     needs_body = bool(
         page_type is not None or platform.content_selectors or platform is not generic
     )
-    # an ordinary page is judged by its head (decode and parse no more than that), unless it is
-    # small and read whole: a parking page's wording, a page with almost no text
-    whole = not fetched.truncated and len(fetched.body) <= SMALL_PAGE
-    body = fetched.body if needs_body or whole else _head_bytes(fetched.body)
-    text = decode_html(body, fetched.headers.get("content-type"), truncated=fetched.truncated)
+    # an ordinary page is judged by its head: decode and parse no more than that
+    body = fetched.body if needs_body else _head_bytes(fetched.body)
+    content_type = fetched.headers.get("content-type")
+    text = decode_html(body, content_type, truncated=fetched.truncated)
     page = Selector(text=text or "<html></html>")
+    # ... but a small one read whole is also seen whole, for the signs of a parking page and
+    # for how much text it shows
+    whole = not fetched.truncated and len(fetched.body) <= SMALL_PAGE
+    seen = page
+    if whole and len(body) < len(fetched.body):
+        seen = Selector(text=decode_html(fetched.body, content_type) or "<html></html>")
     http_status = fetched.status
     final_url = fetched.final_url
 
@@ -419,9 +424,9 @@ def _judge_page(
                 title,
             )
         # 5. an ordinary page: parked or for sale, or there (weakly, when it shows almost no text)
-        shown = len(visible_text(page)) if whole else None
+        shown = len(visible_text(seen)) if whole else None
         little = shown is not None and shown < LITTLE_TEXT
-        if not named and (parked := parking_sign(fetched.url, page, little, rules)):
+        if not named and (parked := parking_sign(fetched.url, final_url, seen, little, rules)):
             what, rule = parked
             return made(DEAD, PARKED, evidence("parking", what), rule, title)
         said = str(http_status)
