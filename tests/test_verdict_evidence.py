@@ -364,6 +364,16 @@ def test_a_live_article_that_mentions_the_words_stays_alive(before, word, after)
     assert (verdict.status, verdict.reason) == ("alive", "ok"), (word, verdict.detail)
 
 
+@pytest.mark.parametrize("quoted", ["此域名正在出售", "This domain is for sale", "Buy this domain"])
+def test_an_article_quoting_a_parking_line_on_its_own_stays_alive(quoted):
+    """A line that is a parking wording counts only on a page with almost no text."""
+    url = "http://notes.test/2023/parked-domains"
+    paragraphs = "".join(f"<p>第 {i} 段：域名过期之后，旧链接会发生什么。</p>" for i in range(30))
+    body = _plain("域名过期以后 - Notes", f"<article>{paragraphs}<blockquote>{quoted}</blockquote>")
+    verdict = judge(Fetched(url, url, 200, {}, body), RULES)
+    assert (verdict.status, verdict.reason) == ("alive", "ok"), verdict.detail
+
+
 # --------------------------------------------------------------------------- rules and explain
 
 
