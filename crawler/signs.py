@@ -22,13 +22,14 @@ _TITLE_SEGMENTS_RE = re.compile(r"\s+[-|–—·]\s+|_|｜|\s*\|\s*")
 #: leaves "error"; a CJK character counts two: "安全验证" leaves 安全, "如何验证模型" too much)
 _TITLE_SLACK = 6
 #: what a parking wording may hold besides its vocabulary (a CJK character counts two)
-PARKING_SLACK = 4
+PARKING_SLACK = 2
 #: a page with less visible text than this (script and style left out) has "almost no text"
 LITTLE_TEXT = 200
 #: how much of a 4xx/5xx page a WAF's block wording is looked for in
 _WAF_SPAN = 16384
 _WS_RE = re.compile(r"\s+")
 _DIGITS_RE = re.compile(r"\d+")
+_QUESTION = ("?", "？", "吗")
 
 Found = tuple[str, str]
 
@@ -177,8 +178,10 @@ def _host_forms(url: str) -> tuple[str, ...]:
 def parking_wording(text: str, parking: Parking, hosts: tuple[str, ...]) -> bool:
     """``text`` is a parking wording: a sale word, a domain word (or the site's own name), and
     nothing else but filler words and digits ("此域名正在出售", "example.com is for sale", "Buy
-    this domain"; not "How to buy a domain")."""
+    this domain"; not "How to buy a domain", nor a question: "Is this domain for sale?")."""
     if parking.sale is None or parking.domain is None:
+        return False
+    if text.rstrip().endswith(_QUESTION):  # "Is this domain for sale?" asks, it does not offer
         return False
     lowered = text.lower()
     own = False

@@ -374,6 +374,17 @@ def test_an_article_quoting_a_parking_line_on_its_own_stays_alive(quoted):
     assert (verdict.status, verdict.reason) == ("alive", "ok"), verdict.detail
 
 
+@pytest.mark.parametrize(
+    "title",
+    ["Is this domain for sale? - Quora", "How to buy a domain", "这个域名可以出售吗 - 知乎"],
+)
+def test_a_title_asking_about_a_sale_is_no_parking_page(title):
+    url = "http://qa.test/questions/1"
+    body = _plain(title, "<p>" + "An answer about domains. " * 20 + "</p>")
+    verdict = judge(Fetched(url, url, 200, {}, body), RULES)
+    assert (verdict.status, verdict.reason) == ("alive", "ok"), verdict.detail
+
+
 # --------------------------------------------------------------------------- rules and explain
 
 
