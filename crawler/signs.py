@@ -8,8 +8,10 @@ found as ``(what, rule)`` — what to show in ``detail`` and the rule that decid
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
@@ -43,14 +45,18 @@ def _weight(text: str) -> int:
     return sum(1 if ch.isascii() else 2 for ch in text)
 
 
-def title_says(title: str, markers: Iterable[str]) -> str | None:
+@functools.lru_cache(maxsize=256)
+def _squeezed(markers: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((m, w) for m in markers if (w := _squeeze(m)))
+
+
+def title_says(title: str, markers: tuple[str, ...]) -> str | None:
     """A marker that a segment of the title *is* (give or take a few characters), not one the
     title merely mentions: "页面不存在 - CSDN" says it; "网页打开显示 404 Not Found 是什么原因？"
     (a question about it) does not."""
     segments = [_squeeze(part) for part in _TITLE_SEGMENTS_RE.split(title)]
-    for marker in markers:
-        wanted = _squeeze(marker)
-        if wanted and any(
+    for marker, wanted in _squeezed(markers):
+        if any(
             wanted in seg and _weight(seg) - _weight(wanted) <= _TITLE_SLACK for seg in segments
         ):
             return marker
@@ -153,21 +159,45 @@ def text_of(page: Selector, css: str) -> str | None:
     return None
 
 
+#: elements whose text people do not see
+_HIDDEN = frozenset({"script", "style", "noscript", "template"})
+
+
+def _shown(page: Selector) -> Iterator[str]:
+    """The page's visible text nodes in the order they stand, read lazily from lxml's tree
+    (no parsel object per node: a page holds thousands, and a count may stop early)."""
+    root: Any = page.root
+    try:
+        bodies = root.xpath("//body")
+    except (AttributeError, ValueError):
+        return
+    for body in bodies[:1]:
+        for element in body.iter():
+            if element is not body and element.tail:
+                yield element.tail
+            tag = element.tag
+            if isinstance(tag, str) and tag.lower() not in _HIDDEN and element.text:
+                yield element.text
+
+
 def visible_text(page: Selector) -> str:
     """The text of the page's body people see (scripts and styles left out), one line."""
-    parts = page.xpath(
-        "//body//text()[not(ancestor::script) and not(ancestor::style) "
-        "and not(ancestor::noscript) and not(ancestor::template)]"
-    ).getall()
-    return _WS_RE.sub(" ", " ".join(parts)).strip()
+    return _WS_RE.sub(" ", " ".join(_shown(page))).strip()
+
+
+def shows_little_text(page: Selector) -> int | None:
+    """How many characters of text the page's body shows (whitespace runs count one), when
+    fewer than :data:`LITTLE_TEXT`; ``None`` when it shows more (counting stops there)."""
+    count = 0
+    for node in _shown(page):
+        count += len(" ".join(node.split()))
+        if count >= LITTLE_TEXT:
+            return None
+    return count
 
 
 def _lines(page: Selector) -> list[str]:
-    parts = page.xpath(
-        "//body//text()[not(ancestor::script) and not(ancestor::style) "
-        "and not(ancestor::noscript) and not(ancestor::template)]"
-    ).getall()
-    return [line for p in parts if (line := _WS_RE.sub(" ", p).strip())]
+    return [line for node in _shown(page) if (line := _WS_RE.sub(" ", node).strip())]
 
 
 def _host_forms(url: str) -> tuple[str, ...]:
@@ -206,34 +236,32 @@ def _title_parking(title: str, parking: Parking, hosts: tuple[str, ...]) -> str 
     return None
 
 
-_SCRIPT_PLACES = (
-    "script::attr(src)",
-    "script::text",
-    "iframe::attr(src)",
-    "frame::attr(src)",
-    "meta[http-equiv='refresh' i]::attr(content)",
-    "meta[http-equiv='Refresh']::attr(content)",
-)
+#: where a page names the scripts and frames it loads, and where it refreshes to
+_SOURCES = "//script/@src | //iframe/@src | //frame/@src"
+_REFRESH = "//meta[translate(@http-equiv, 'REFSH', 'refsh') = 'refresh']/@content"
+
+
+def _xpath(page: Selector, query: str) -> list[str]:
+    root: Any = page.root
+    try:
+        return [str(v) for v in root.xpath(query, smart_strings=False)]
+    except (AttributeError, ValueError):
+        return []
 
 
 def _script_parking(page: Selector, base: str, rules: Rules) -> Found | None:
+    """A parking script, frame or refresh target (one lxml query per kind of place)."""
     parking = rules.parking
-    for css in _SCRIPT_PLACES:
-        try:
-            values = page.css(css).getall()
-        except ValueError:
-            continue
-        for value in values:
-            if pattern := next((p for p in parking.script_patterns if p.search(value)), None):
-                shown = pattern.search(value)
-                return f"script {shown.group(0) if shown else pattern.pattern}", (
-                    "parking: script_patterns"
-                )
-            if css.endswith("::attr(src)") or "refresh" in css.lower():
-                target = value.split("url=", 1)[-1].strip(" '\"") if "refresh" in css else value
-                host = _host(urljoin(base, target))
-                if host and parking.host_is_broker(host):
-                    return f"script from {host}", "parking: hosts"
+    sources = _xpath(page, _SOURCES)
+    targets = sources + [v.split("url=", 1)[-1].strip(" '\"") for v in _xpath(page, _REFRESH)]
+    for value in [*sources, *_xpath(page, "//script/text()")]:
+        for pattern in parking.script_patterns:
+            if match := pattern.search(value):
+                return f"script {match.group(0)}", "parking: script_patterns"
+    for target in targets:
+        host = _host(urljoin(base, target))
+        if host and parking.host_is_broker(host):
+            return f"script from {host}", "parking: hosts"
     return None
 
 

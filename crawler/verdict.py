@@ -15,13 +15,12 @@ from parsel import Selector
 
 from crawler.rules import PageType, Platform, Rules
 from crawler.signs import (
-    LITTLE_TEXT,
     challenge_title,
     parking_sign,
     redirect_sign,
+    shows_little_text,
     text_of,
     title_says,
-    visible_text,
     waf_sign,
     word_in,
 )
@@ -294,13 +293,13 @@ def _judge_page(
     body = fetched.body if needs_body else _head_bytes(fetched.body)
     content_type = fetched.headers.get("content-type")
     text = decode_html(body, content_type, truncated=fetched.truncated)
-    page = Selector(text=text or "<html></html>")
-    # ... but a small one read whole is also seen whole, for the signs of a parking page and
-    # for how much text it shows
+    # ... but a small one read whole is parsed whole, for the signs of a parking page and for
+    # how much text it shows (its markers are still looked for in the head's text)
     whole = not fetched.truncated and len(fetched.body) <= SMALL_PAGE
-    seen = page
+    seen = text
     if whole and len(body) < len(fetched.body):
-        seen = Selector(text=decode_html(fetched.body, content_type) or "<html></html>")
+        seen = decode_html(fetched.body, content_type)
+    page = Selector(text=seen or "<html></html>")
     http_status = fetched.status
     final_url = fetched.final_url
 
@@ -424,9 +423,9 @@ def _judge_page(
                 title,
             )
         # 5. an ordinary page: parked or for sale, or there (weakly, when it shows almost no text)
-        shown = len(visible_text(seen)) if whole else None
-        little = shown is not None and shown < LITTLE_TEXT
-        if not named and (parked := parking_sign(fetched.url, final_url, seen, little, rules)):
+        shown = shows_little_text(page) if whole and not named else None
+        little = shown is not None
+        if not named and (parked := parking_sign(fetched.url, final_url, page, little, rules)):
             what, rule = parked
             return made(DEAD, PARKED, evidence("parking", what), rule, title)
         said = str(http_status)

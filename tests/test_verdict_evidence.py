@@ -233,6 +233,10 @@ def test_a_page_with_almost_no_text_is_alive_on_a_weak_signal():
     assert f"{WEAK_SIGNAL}: almost no text (0 characters)" in verdict.detail
     # an ordinary page with its text is not weak
     assert WEAK_SIGNAL not in judge(crawled(at("live")), RULES).detail
+    # nor is a platform's page (its own rules judged it)
+    url = "https://www.zhihu.com/people/someone"
+    tiny = Fetched(url, url, 200, {}, _plain("某人 - 知乎", '<div id="root"></div>'))
+    assert WEAK_SIGNAL not in judge(tiny, RULES).detail
 
 
 # --------------------------------------------------------------------------- properties

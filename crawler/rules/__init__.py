@@ -46,6 +46,12 @@ def host_matches(pattern: str, host: str) -> bool:
     return host == pattern or host.endswith("." + pattern)
 
 
+@functools.lru_cache(maxsize=16_384)
+def hosts_match(patterns: tuple[str, ...], host: str) -> bool:
+    """``host`` matches one of the host ``patterns`` (remembered per host)."""
+    return any(host_matches(p, host) for p in patterns)
+
+
 @dataclass(frozen=True, slots=True)
 class ParamPattern:
     """A query-parameter pattern: ``name``, a glob ``utm_*``, or ``name=value``."""
@@ -204,7 +210,7 @@ class Parking:
     filler: re.Pattern[str] | None = None
 
     def host_is_broker(self, host: str) -> bool:
-        return any(host_matches(p, host) for p in self.hosts)
+        return hosts_match(self.hosts, host)
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +225,7 @@ class Challenge:
     titles: tuple[str, ...] = ()
 
     def host_is_service(self, host: str) -> bool:
-        return any(host_matches(p, host) for p in self.hosts)
+        return hosts_match(self.hosts, host)
 
 
 @dataclass(frozen=True, slots=True)
