@@ -127,6 +127,35 @@ def test_a_cdn_error_or_a_plain_405_stays_an_error(shape, reason):
     assert (verdict.status, verdict.reason) == ("error", reason), verdict.detail
 
 
+def test_a_block_wording_counts_on_a_page_a_waf_or_cdn_served():
+    """A 503 whose text says it was blocked is a block when a known WAF or CDN served it; the
+    same page from a bare server stays an error (its wording alone, outside the title, is not
+    enough)."""
+    url = "http://papers.test/pdf/1706.03762"
+    body = _plain(
+        "Error", "<div><p>Your request was blocked by the site's security rules.</p></div>"
+    )
+    served_by = {"server": "cloudflare", "cf-ray": "8e1f-FRA"}
+    verdict = judge(Fetched(url, url, 503, served_by, body), RULES)
+    assert (verdict.status, verdict.reason) == ("blocked", "anti-bot")
+    assert verdict.detail == "HTTP 503, WAF: server: cloudflare, wording (blocked)"
+    assert verdict.rule == "waf: headers + block_words"
+    bare = judge(Fetched(url, url, 503, {"server": "nginx"}, body), RULES)
+    assert (bare.status, bare.reason) == ("error", "http-503")
+
+
+def test_parking_words_are_found_whole():
+    """An English word must stand whole: "sale" is not in "wholesale", nor are the filler
+    words "is", "a", "be" in "Isabel"."""
+    url = "http://shop.test/"
+    cases = [("Wholesale domains", "alive"), ("Isabel Domain Sale", "alive")]
+    for title, status in [*cases, ("Domains for sale", "dead")]:
+        verdict = judge(
+            Fetched(url, url, 200, {}, _plain(title, "<p>" + "x " * 300 + "</p>")), RULES
+        )
+        assert verdict.status == status, (title, verdict.detail)
+
+
 def test_a_link_to_a_broker_or_to_a_captcha_repository_is_no_sign():
     """A host or URL shape counts only when the redirect brought it: a link *to* them is not."""
     sale = crawled("https://sedo.com/search/details/?domain=example.com")
