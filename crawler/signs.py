@@ -63,6 +63,7 @@ def title_says(title: str, markers: tuple[str, ...]) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def _host(url: str) -> str:
     try:
         return (urlsplit(url).hostname or "").lower()
@@ -236,48 +237,47 @@ def _title_parking(title: str, parking: Parking, hosts: tuple[str, ...]) -> str 
     return None
 
 
-#: where a page names the scripts and frames it loads, and where it refreshes to
-_SOURCES = "//script/@src | //iframe/@src | //frame/@src"
-_REFRESH = "//meta[translate(@http-equiv, 'REFSH', 'refsh') = 'refresh']/@content"
-
-
-def _xpath(page: Selector, query: str) -> list[str]:
-    root: Any = page.root
-    try:
-        return [str(v) for v in root.xpath(query, smart_strings=False)]
-    except (AttributeError, ValueError):
-        return []
+#: where a page names the scripts and frames it loads, its inline scripts, its refresh target
+_SCRIPTS = (
+    "//script/@src | //iframe/@src | //frame/@src | //script/text()"
+    " | //meta[translate(@http-equiv, 'REFSH', 'refsh') = 'refresh']/@content"
+)
+#: a value that may be a URL (a source, a refresh's ``0; url=…``), not a script's text
+_URL_LIKE = re.compile(r"^\s*(?:\d+\s*;\s*url\s*=\s*)?['\"]?([^\s'\"<>]{1,2048})['\"]?\s*$", re.I)
 
 
 def _script_parking(page: Selector, base: str, rules: Rules) -> Found | None:
-    """A parking script, frame or refresh target (one lxml query per kind of place)."""
+    """A parking script, frame or refresh target (one lxml query for all of them)."""
     parking = rules.parking
-    sources = _xpath(page, _SOURCES)
-    targets = sources + [v.split("url=", 1)[-1].strip(" '\"") for v in _xpath(page, _REFRESH)]
-    for value in [*sources, *_xpath(page, "//script/text()")]:
+    root: Any = page.root
+    try:
+        values = [str(v) for v in root.xpath(_SCRIPTS, smart_strings=False)]
+    except (AttributeError, ValueError):
+        return None
+    for value in values:
         for pattern in parking.script_patterns:
             if match := pattern.search(value):
                 return f"script {match.group(0)}", "parking: script_patterns"
-    for target in targets:
-        host = _host(urljoin(base, target))
+    for value in values:
+        url = _URL_LIKE.match(value)
+        host = _host(urljoin(base, url.group(1))) if url else ""
         if host and parking.host_is_broker(host):
             return f"script from {host}", "parking: hosts"
     return None
 
 
 def parking_sign(
-    url: str, final: str, page: Selector, little_text: bool, rules: Rules
+    url: str, final: str, page: Selector, rules: Rules, *, title: str, little_text: bool
 ) -> Found | None:
-    """A parked or for-sale domain's page (the link ``url``, served at ``final``): a parking
-    script, a title that is a parking wording, or, on a page with almost no text, a line that
-    is one. A broker's own pages are not parked domains."""
+    """A parked or for-sale domain's page (the link ``url``, served at ``final``, titled
+    ``title``): a parking script, a title that is a parking wording, or, on a page with almost
+    no text (``little_text``), a line that is one. A broker's own pages are not parked."""
     parking = rules.parking
     if parking.host_is_broker(_host(url)) or parking.host_is_broker(_host(final)):
         return None
     if found := _script_parking(page, final, rules):
         return found
     hosts = (*_host_forms(url), *_host_forms(final))
-    title = text_of(page, "title") or ""
     if said := _title_parking(title, parking, hosts):
         return f"title {said}", "parking: sale_words + domain_words"
     if little_text:

@@ -47,7 +47,7 @@ _HEAD_END_BYTES = re.compile(rb"</head\s*>", re.IGNORECASE)
 _WS_RE = re.compile(r"\s+")
 #: a page read whole up to this size is parsed whole (an ordinary page is otherwise judged by
 #: its head): a parking page's wording and a page with almost no text are seen there
-SMALL_PAGE = 65_536
+SMALL_PAGE = 16_384
 #: the reason of a parked or for-sale domain
 PARKED = "parked-domain"
 #: in ``detail``: ``ok`` decided only because nothing matched, on a page with almost no text
@@ -425,7 +425,12 @@ def _judge_page(
         # 5. an ordinary page: parked or for sale, or there (weakly, when it shows almost no text)
         shown = shows_little_text(page) if whole and not named else None
         little = shown is not None
-        if not named and (parked := parking_sign(fetched.url, final_url, page, little, rules)):
+        parked = None
+        if not named:
+            parked = parking_sign(
+                fetched.url, final_url, page, rules, title=title or "", little_text=little
+            )
+        if parked:
             what, rule = parked
             return made(DEAD, PARKED, evidence("parking", what), rule, title)
         said = str(http_status)

@@ -268,6 +268,13 @@ def test_a_page_with_almost_no_text_is_alive_on_a_weak_signal():
     assert f"{WEAK_SIGNAL}: almost no text (0 characters)" in verdict.detail
     # an ordinary page with its text is not weak
     assert WEAK_SIGNAL not in judge(crawled(at("live")), RULES).detail
+    # nor a page longer than 16 KB: it is judged by its head alone
+    url = "http://spa.test/"
+    script = "<script>window.__STATE__ = " + '"' + "x" * 20_000 + '"' + ";</script>"
+    shell = Fetched(url, url, 200, {}, _plain("App", '<div id="root"></div>' + script))
+    assert WEAK_SIGNAL not in judge(shell, RULES).detail
+    small = Fetched(url, url, 200, {}, _plain("App", '<div id="root"></div>'))
+    assert WEAK_SIGNAL in judge(small, RULES).detail
     # nor is a platform's page (its own rules judged it)
     url = "https://www.zhihu.com/people/someone"
     tiny = Fetched(url, url, 200, {}, _plain("某人 - 知乎", '<div id="root"></div>'))
