@@ -96,12 +96,18 @@ def cmd_explain(args: argparse.Namespace) -> int:
             status=args.status,
             content_type=args.content_type,
             final_url=args.final_url,
+            headers=dict(_header(h) for h in args.header),
         )
     except URLProblem as exc:
         print(f"linkhealth rules explain: {exc}", file=sys.stderr)
         return 2
     print("\n".join(lines))
     return 0
+
+
+def _header(text: str) -> tuple[str, str]:
+    name, _, value = text.partition(":")
+    return name.strip().lower(), value.strip()
 
 
 def explain_parser() -> argparse.ArgumentParser:
@@ -120,6 +126,13 @@ def explain_parser() -> argparse.ArgumentParser:
         "--content-type", default="text/html", help="the Content-Type (default text/html)"
     )
     parser.add_argument("--final-url", help="where redirects ended, if elsewhere")
+    parser.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="a response header the page came with (repeatable): a WAF's headers",
+    )
     parser.set_defaults(func=cmd_explain, command="rules explain")
     return parser
 

@@ -7,6 +7,7 @@ would send, and the verdict, reason, evidence (``detail``) and rule that decided
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import unquote_plus, urlsplit
 
 from crawler.reasons import describe
@@ -48,6 +49,7 @@ def explain(
     status: int = 200,
     content_type: str = "text/html",
     final_url: str | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> tuple[Verdict, list[str]]:
     """The verdict for ``body`` served at ``url``, and the lines that explain it."""
     canonical = canonicalize(url, rules)
@@ -56,7 +58,7 @@ def explain(
         url=canonical.fetch_url,
         final_url=final,
         status=status,
-        headers={"content-type": content_type},
+        headers={**(headers or {}), "content-type": content_type},
         body=body,
         redirects=((302, canonical.fetch_url),) if final != canonical.fetch_url else (),
     )

@@ -20,6 +20,7 @@ REASONS: dict[str, str] = {
     "redirect-to-error-page": "the link redirects to the site's error page",
     "redirect-to-root": "a deep link redirects to the site's home page",
     "soft-404": "the page's title says it does not exist",
+    "parked-domain": "the domain is parked or for sale: the linked page is no longer there",
     "dns": "the host name does not resolve",
     "local-missing": "the relative link names a file that does not exist",
     # blocked
@@ -27,7 +28,7 @@ REASONS: dict[str, str] = {
     "zhihu-verification": "Zhihu asked for a human verification: we could not tell",
     "csdn-verification": "CSDN served a bot challenge: we could not tell",
     "bilibili-verification": "bilibili served a bot challenge: we could not tell",
-    "anti-bot": "an anti-bot challenge page: we could not tell",
+    "anti-bot": "a challenge, captcha or firewall block page: we could not tell",
     "unrecognized-page": "the page shows neither the content nor a removal message",
     "truncated-page": "the part of the page read shows neither content nor a removal message",
     "http-401": "the server asks for a login (401): we could not tell",

@@ -14,6 +14,16 @@ from urllib.parse import urljoin, urlsplit
 from parsel import Selector
 
 from crawler.rules import PageType, Platform, Rules
+from crawler.signs import (
+    challenge_title,
+    parking_sign,
+    redirect_sign,
+    shows_little_text,
+    text_of,
+    title_says,
+    waf_sign,
+    word_in,
+)
 from crawler.titles import decode_html, extract_title
 
 ALIVE, DEAD, BLOCKED, ERROR, SKIPPED, IGNORED = (
@@ -35,6 +45,14 @@ _PERMANENT = {301, 308}
 _GENERIC_MARKER_SPAN = 16384
 _HEAD_END_BYTES = re.compile(rb"</head\s*>", re.IGNORECASE)
 _WS_RE = re.compile(r"\s+")
+#: a page read whole up to this size is parsed whole (an ordinary page is otherwise judged by
+#: its head): a parking page's wording and a page with almost no text are seen there
+SMALL_PAGE = 16_384
+#: the reason of a parked or for-sale domain
+PARKED = "parked-domain"
+#: in ``detail``: ``ok`` decided only because nothing matched, on a page with almost no text
+#: (the reports list such pages with those we could not read)
+WEAK_SIGNAL = "weak signal"
 #: ``detail`` is cut to this many characters
 MAX_DETAIL = 120
 
@@ -150,15 +168,22 @@ def judge(fetched: Fetched, rules: Rules) -> Verdict:
                 f"platform {plat.name}: verification_url_patterns",
             )
 
+    if fetched.redirects and (sign := redirect_sign(fetched.url, final, rules)):
+        kind, where, rule = sign
+        if kind == "challenge":
+            return _made(fetched, BLOCKED, "anti-bot", evidence("redirected to", where), rule)
+        return _made(fetched, DEAD, PARKED, evidence("redirected to", where), rule)
+
     http = evidence("HTTP", str(status))
     override = rules.statuses.get(status)
     if override:
         return _made(fetched, override, f"http-{status}", http, "statuses")
     if status in _GONE_STATUSES:
         return _made(fetched, DEAD, f"http-{status}", http, "status")
-    if status in _BLOCKED_STATUSES:
+    if status >= 400:
         text = decode_html(fetched.body, fetched.headers.get("content-type"))
-        if marker := _first_marker(text, platform.verification_markers):
+        marker = _first_marker(text, platform.verification_markers)
+        if status in _BLOCKED_STATUSES and marker:
             return _made(
                 fetched,
                 BLOCKED,
@@ -166,6 +191,11 @@ def judge(fetched: Fetched, rules: Rules) -> Verdict:
                 evidence(f"HTTP {status}, marker", marker),
                 f"platform {platform.name}: verification_markers",
             )
+        page = Selector(text=text or "<html></html>")
+        if waf := waf_sign(fetched.headers, page, text, rules):
+            what, rule = waf
+            return _made(fetched, BLOCKED, "anti-bot", evidence(f"HTTP {status}, WAF", what), rule)
+    if status in _BLOCKED_STATUSES:
         return _made(fetched, BLOCKED, f"http-{status}", http, "status")
     if status >= 500:
         return _made(fetched, ERROR, f"http-{status}", http, "status")
@@ -216,60 +246,12 @@ def _head_bytes(body: bytes) -> bytes:
     return body[: match.end()] if match else body
 
 
-def _text_of(page: Selector, css: str) -> str | None:
-    """The text of the first element matching ``css`` that has any, whitespace collapsed."""
-    try:
-        elements = page.css(css)
-    except ValueError:
-        return None
-    for element in elements:
-        text = _WS_RE.sub(" ", " ".join(element.css("::text").getall())).strip()
-        if text:
-            return text
-    return None
-
-
 def message_of(page: Selector, platform: Platform) -> tuple[str, str] | None:
     """The platform's message on the page: (the selector that found it, its text)."""
     for css in platform.message_selectors:
-        if text := _text_of(page, css):
+        if text := text_of(page, css):
             return css, text
     return None
-
-
-#: where a title splits into segments ("<what> - <site>", "<what> | <site>", "<what>_<site>")
-_TITLE_SEGMENTS_RE = re.compile(r"\s+[-|–—·]\s+|_|｜|\s*\|\s*")
-#: a title segment is a wording when no more than this is left around it ("Error 404 Not Found"
-#: leaves "error"; a CJK character counts two: "安全验证" leaves 安全, "如何验证模型" too much)
-_TITLE_SLACK = 6
-
-
-def _squeeze(text: str) -> str:
-    """Letters and digits only, lower-case: how a wording is found in a title's segment."""
-    return "".join(ch for ch in text.lower() if ch.isalnum())
-
-
-def _weight(text: str) -> int:
-    return sum(1 if ch.isascii() else 2 for ch in text)
-
-
-def title_says(title: str, markers: tuple[str, ...]) -> str | None:
-    """A marker that a segment of the title *is* (give or take a few characters), not one the
-    title merely mentions: "页面不存在 - CSDN" says it; "网页打开显示 404 Not Found 是什么原因？"
-    (a question about it) does not."""
-    segments = [_squeeze(part) for part in _TITLE_SEGMENTS_RE.split(title)]
-    for marker in markers:
-        wanted = _squeeze(marker)
-        if wanted and any(
-            wanted in seg and _weight(seg) - _weight(wanted) <= _TITLE_SLACK for seg in segments
-        ):
-            return marker
-    return None
-
-
-def _word_in(text: str, words: tuple[str, ...]) -> str | None:
-    lowered = text.lower()
-    return next((w for w in words if w and w.lower() in lowered), None)
 
 
 def content_signal(page: Selector, text: str, page_type: PageType) -> str | None:
@@ -309,8 +291,15 @@ def _judge_page(
     )
     # an ordinary page is judged by its head: decode and parse no more than that
     body = fetched.body if needs_body else _head_bytes(fetched.body)
-    text = decode_html(body, fetched.headers.get("content-type"), truncated=fetched.truncated)
-    page = Selector(text=text or "<html></html>")
+    content_type = fetched.headers.get("content-type")
+    text = decode_html(body, content_type, truncated=fetched.truncated)
+    # ... but a small one read whole is parsed whole, for the signs of a parking page and for
+    # how much text it shows (its markers are still looked for in the head's text)
+    whole = not fetched.truncated and len(fetched.body) <= SMALL_PAGE
+    seen = text
+    if whole and len(body) < len(fetched.body):
+        seen = decode_html(fetched.body, content_type)
+    page = Selector(text=seen or "<html></html>")
     http_status = fetched.status
     final_url = fetched.final_url
 
@@ -351,7 +340,7 @@ def _judge_page(
         wording = message[1] if message else ""
         # 1. about us, not the content: a verification, frequency or limit wording, in the
         # message box, or a title that is such a wording ("安全验证 - 知乎", not "如何验证模型")
-        word = _word_in(wording, rules.verification_words) if wording else None
+        word = word_in(wording, rules.verification_words) if wording else None
         place, said = "message", wording
         if word is None and named and title:
             word = title_says(title, rules.verification_words)
@@ -362,6 +351,14 @@ def _judge_page(
                 platform.reason_verification,
                 evidence(f"{place} ({word})", said),
                 "messages: verification_words",
+            )
+        # on any other host: a title that is a challenge's wording ("安全验证", "Just a moment...")
+        if not named and title and (word := challenge_title(title, rules)):
+            return made(
+                BLOCKED,
+                "anti-bot",
+                evidence(f"title ({word})", title),
+                "challenge: titles",
             )
         if named and (marker := _first_marker(text, platform.verification_markers)):
             return made(
@@ -384,6 +381,14 @@ def _judge_page(
                 platform.reason_removed,
                 evidence(place, said),
                 f"platform {platform.name}: removal_markers",
+            )
+        # a message nobody taught us, made of removal words and of no verification word
+        if wording and (word := word_in(wording, rules.removal_words)):
+            return made(
+                DEAD,
+                platform.reason_removed,
+                evidence(f"message ({word})", wording),
+                "messages: removal_words",
             )
         # 3. a challenge page (generic markers; scripts only where no page is expected)
         scripts = page_type is not None or not title
@@ -417,9 +422,21 @@ def _judge_page(
                 f"platform {platform.name}: content_selectors",
                 title,
             )
-        return made(
-            ALIVE, _alive_reason(fetched), evidence("HTTP", str(http_status)), "status", title
-        )
+        # 5. an ordinary page: parked or for sale, or there (weakly, when it shows almost no text)
+        shown = shows_little_text(page) if whole and not named else None
+        little = shown is not None
+        parked = None
+        if not named:
+            parked = parking_sign(
+                fetched.url, final_url, page, rules, title=title or "", little_text=little
+            )
+        if parked:
+            what, rule = parked
+            return made(DEAD, PARKED, evidence("parking", what), rule, title)
+        said = str(http_status)
+        if little:
+            said += f"; {WEAK_SIGNAL}: almost no text ({shown} characters)"
+        return made(ALIVE, _alive_reason(fetched), evidence("HTTP", said), "status", title)
     title = extract_title(page, text, platform, generic)
     return made(
         ALIVE,

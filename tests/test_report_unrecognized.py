@@ -16,6 +16,8 @@ PAGES = [
     ("https://zhuanlan.zhihu.com/p/1", "unrecognized-page", "no content signal: zh", "新标题"),
     ("https://blog.csdn.net/u/article/details/1", "truncated-page", "no content signal", None),
     ("https://ok.test/", "ok", "HTTP: 200", "fine"),
+    # alive, but only on a weak signal (issue 21): listed too
+    ("https://shell.test/", "ok", "HTTP: 200; weak signal: almost no text (0 characters)", "App"),
 ]
 
 
@@ -40,7 +42,7 @@ def test_unrecognized_wordings_and_titles_are_listed_grouped_and_escaped(tmp_pat
     store.close()
 
     summary = (tmp_path / "reports" / "summary.md").read_text(encoding="utf-8")
-    section = summary.split("## Pages we could not read (4)", 1)[1]
+    section = summary.split("## Pages we could not read (5)", 1)[1]
     rows = [line for line in section.splitlines() if line.startswith("| ") and "---" not in line]
     assert rows[1].startswith(
         "| message | \\<script\\>alert(1)\\</script\\>该文章已被隐藏 | 2 | "
@@ -48,11 +50,13 @@ def test_unrecognized_wordings_and_titles_are_listed_grouped_and_escaped(tmp_pat
     )
     assert rows[2].startswith("| nothing | (nothing) | 1 |")
     assert rows[3].startswith("| title | 新标题 | 1 |")
-    assert len(rows) == 4  # the header and three groups; the alive page is not listed
+    assert rows[4].startswith("| weak signal | App | 1 | [https://shell.test/]")
+    assert len(rows) == 5  # the header and four groups; the page alive on its content is not
 
     page = (tmp_path / "reports" / "report.html").read_text(encoding="utf-8")
     panel = page.split('<section class="panel" id="unrecognized">', 1)[1].split("</section>")[0]
     assert "<script>alert(1)" not in panel
     assert "&lt;script&gt;alert(1)&lt;/script&gt;该文章已被隐藏</td><td>2</td>" in panel
     assert "<td>title</td><td>新标题</td><td>1</td>" in panel
+    assert "<td>weak signal</td><td>App</td><td>1</td>" in panel
     assert 'href="https://mp.weixin.qq.com/s/a1"' in panel

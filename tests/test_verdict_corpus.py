@@ -86,18 +86,19 @@ CORPUS: list[tuple[str, str, str, str, str]] = [
     (f"{WX}/limitMx0", "wechat-limit", "blocked", f"wechat-{VERIFY}", "过多"),
     (f"{WX}/entoomanyA7", "wechat-too-many-en", "blocked", f"wechat-{VERIFY}", "Too many"),
     (f"{WX}/busy4Rt", "wechat-busy", "blocked", f"wechat-{VERIFY}", "系统繁忙"),
-    # WeChat message boxes with removal-like wordings the rules do not know
-    (f"{WX}/authordelQ1", "wechat-author-deleted", "blocked", UNKNOWN, "此内容已被作者删除"),
-    (wx_article("acctban5c"), "wechat-account-banned", "blocked", UNKNOWN, "此账号已被屏蔽"),
+    # WeChat message boxes with wordings the rules were not taught: made of removal words, dead
+    # (issue 21); with no known vocabulary, unrecognized
+    (f"{WX}/authordelQ1", "wechat-author-deleted", "dead", "wechat-removed", "此内容已被作者删除"),
+    (wx_article("acctban5c"), "wechat-account-banned", "dead", "wechat-removed", "此账号已被屏蔽"),
     (
         f"{WX}/endeleted2w",
         "wechat-deleted-en",
-        "blocked",
-        UNKNOWN,
+        "dead",
+        "wechat-removed",
         "The content has been deleted by the author.",
     ),
     (f"{WX}/clientonly8", "wechat-client-only", "blocked", UNKNOWN, "请在微信客户端打开链接"),
-    (f"{WX}/contentdelB3", "wechat-content-deleted", "blocked", UNKNOWN, "该内容已被删除"),
+    (f"{WX}/contentdelB3", "wechat-content-deleted", "dead", "wechat-removed", "该内容已被删除"),
     (f"{WX}/plainerror6", "wechat-plain-error", "blocked", UNKNOWN, "系统错误"),
     # JavaScript cookie-and-reload checks, "enable JavaScript" walls, WAF pages (200)
     (wx_article("jscookie1f"), "wechat-js-cookie", "blocked", "anti-bot", "document.cookie"),
@@ -128,12 +129,12 @@ CORPUS: list[tuple[str, str, str, str, str]] = [
     # Zhihu answers gone, or about us
     (f"{ZQ}/gone2020", "zhihu-gone-200", "dead", "zhihu-removed", "你似乎来到了没有知识存在的荒原"),
     (f"{ZQ}/removedcard3", "zhihu-removed-card", "dead", "zhihu-removed", "该内容已被删除"),
-    (f"{ZQ}/authordel55", "zhihu-author-deleted", "blocked", UNKNOWN, "该回答已被作者删除"),
+    (f"{ZQ}/authordel55", "zhihu-author-deleted", "dead", "zhihu-removed", "该回答已被作者删除"),
     (f"{ZP}/toofast6060", "zhihu-too-fast", "blocked", f"zhihu-{VERIFY}", "频繁"),
     # bilibili removed videos, and messages it was not taught
     (f"{BV}/goneBV1xx", "bilibili-removed", "dead", "bilibili-removed", "啊叻？视频不见了"),
     (f"{BV}/removedBV2", "bilibili-removed-old", "dead", "bilibili-removed", "视频去哪了呢"),
-    (f"{BV}/invalidBV3", "bilibili-invalid", "blocked", UNKNOWN, "该视频已失效"),
+    (f"{BV}/invalidBV3", "bilibili-invalid", "dead", "bilibili-removed", "该视频已失效"),
     (f"{BV}/regionBV4", "bilibili-region", "blocked", UNKNOWN, "您所在的地区无法观看本片"),
     (f"{BV}/busyBV5", "bilibili-busy", "blocked", f"bilibili-{VERIFY}", "频繁"),
     # CSDN deleted articles
@@ -192,13 +193,17 @@ def test_a_cut_short_live_article_whose_title_quotes_a_removal_is_not_dead():
 # --------------------------------------------------------------------------- properties
 
 #: every removal wording the rules know, anywhere (platform messages, generic titles)
-REMOVALS = tuple({m for p in (*RULES.platforms, RULES.generic) for m in p.removal_markers if m})
+#: and every removal word (a message holding one is dead: issue 21)
+REMOVALS = tuple(
+    {m for p in (*RULES.platforms, RULES.generic) for m in p.removal_markers if m}
+    | set(RULES.removal_words)
+)
 _WS = re.compile(r"\s+")
 
 
 def _holds_removal(*texts: str) -> bool:
     joined = [_WS.sub(" ", t) for t in (" ".join(texts), "".join(texts), *texts)]
-    return any(m in t for t in joined for m in REMOVALS)
+    return any(m.lower() in t.lower() for t in joined for m in REMOVALS)
 
 
 #: text as pages hold it: any printable character, and Chinese, 12 characters or more
@@ -213,7 +218,7 @@ AROUND = st.sampled_from(
     [
         *RULES.verification_words,
         "该文章已被作者隐藏",
-        "此内容已被作者删除",
+        "该文章已被作者设为私密",
         "暂无内容",
         "请在微信客户端打开链接",
         "系统错误",

@@ -165,7 +165,9 @@ def _unrecognized_lines(data: ReportData) -> list[str]:
         "",
         f"## Pages we could not read ({sum(g.count for g in groups)})",
         "",
-        "What they said, to add to a rules file (see `linkhealth rules explain --help`).",
+        "What they said, to add to a rules file (see `linkhealth rules explain --help`); "
+        "`weak signal`: pages judged alive only because nothing matched on a page with almost "
+        "no text (worth a look).",
         "",
         "| said in | wording or title | links | example |",
         "| --- | --- | ---: | --- |",

@@ -28,6 +28,7 @@ from crawler.archive.report import (
 from crawler.history import Check, Policy, summarize
 from crawler.reasons import describe
 from crawler.report.columns import LINK_COLUMNS, LINKS, OCCURRENCES, Column
+from crawler.verdict import WEAK_SIGNAL
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -489,6 +490,8 @@ def banner_for(data: ReportData) -> str | None:
 
 #: the reasons of a page we could not read: their wordings and titles are listed for learning
 UNREADABLE_REASONS = ("unrecognized-page", "truncated-page")
+#: ... and the pages judged alive only on a weak signal (``detail`` says so: see the verdicts)
+_WEAK = f"(status = 'alive' AND detail LIKE '%{WEAK_SIGNAL}%')"
 _MESSAGE_PREFIX = "message: "
 
 
@@ -496,7 +499,7 @@ _MESSAGE_PREFIX = "message: "
 class Unrecognized:
     """Pages nobody taught us, grouped by what they said: a message wording or a title."""
 
-    kind: str  # "message", "title" or "nothing"
+    kind: str  # "message", "title", "nothing" or "weak signal" (alive on a weak signal)
     text: str
     count: int
     example_url: str
@@ -510,10 +513,13 @@ def unrecognized(data: ReportData) -> list[Unrecognized]:
     """
     groups: dict[tuple[str, str], list[Any]] = {}  # key → [count, first url]
     reasons = ", ".join(f"'{reason}'" for reason in UNREADABLE_REASONS)
-    for block in link_blocks(data, ("detail", "title", "url"), f"reason IN ({reasons})"):
-        for detail, title, url in block:
+    where = f"reason IN ({reasons}) OR {_WEAK}"
+    for block in link_blocks(data, ("detail", "title", "url", "status"), where):
+        for detail, title, url, status in block:
             said = str(detail or "").split("; ", 1)[0]
-            if said.startswith(_MESSAGE_PREFIX):
+            if status == "alive":
+                key = ("weak signal", str(title or "").strip())
+            elif said.startswith(_MESSAGE_PREFIX):
                 key = ("message", said.removeprefix(_MESSAGE_PREFIX))
             elif str(title or "").strip():
                 key = ("title", str(title).strip())

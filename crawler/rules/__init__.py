@@ -46,6 +46,12 @@ def host_matches(pattern: str, host: str) -> bool:
     return host == pattern or host.endswith("." + pattern)
 
 
+@functools.lru_cache(maxsize=16_384)
+def hosts_match(patterns: tuple[str, ...], host: str) -> bool:
+    """``host`` matches one of the host ``patterns`` (remembered per host)."""
+    return any(host_matches(p, host) for p in patterns)
+
+
 @dataclass(frozen=True, slots=True)
 class ParamPattern:
     """A query-parameter pattern: ``name``, a glob ``utm_*``, or ``name=value``."""
@@ -173,6 +179,69 @@ class Platform:
         return any(host_matches(p, host) for p in self.hosts)
 
 
+def _vocabulary_regex(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One expression finding any of ``words`` (lower-cased, longest first); a word of ASCII
+    letters must stand whole ("sale" is not found in "wholesale"), a Chinese one anywhere."""
+    alternatives = []
+    for word in sorted({w.lower() for w in words if w.strip()}, key=len, reverse=True):
+        escaped = re.escape(word)
+        if word[:1].isascii() and word[:1].isalnum():
+            escaped = r"(?<![a-z0-9])" + escaped
+        if word[-1:].isascii() and word[-1:].isalnum():
+            escaped += r"(?![a-z0-9])"
+        alternatives.append(escaped)
+    return re.compile("|".join(alternatives)) if alternatives else None
+
+
+@dataclass(frozen=True, slots=True)
+class Parking:
+    """Signs of a parked or for-sale domain (``[parking]``): its link is ``dead/parked-domain``."""
+
+    #: domain brokers and parking services: a redirect from another site ending on one
+    hosts: tuple[str, ...] = ()
+    #: regular expressions over a redirect's final path and query (``/lander``, ``/forsale/``)
+    url_patterns: tuple[re.Pattern[str], ...] = ()
+    #: regular expressions over a page's scripts, frames and refresh targets (parking scripts)
+    script_patterns: tuple[re.Pattern[str], ...] = ()
+    #: vocabulary of a parking wording: it needs a sale word and a domain word (or the site's
+    #: own name), and nothing but filler words around them
+    sale: re.Pattern[str] | None = None
+    domain: re.Pattern[str] | None = None
+    filler: re.Pattern[str] | None = None
+
+    def host_is_broker(self, host: str) -> bool:
+        return hosts_match(self.hosts, host)
+
+
+@dataclass(frozen=True, slots=True)
+class Challenge:
+    """Verification and captcha pages on any host (``[challenge]``): ``blocked/anti-bot``."""
+
+    #: captcha and verification services: a redirect from another site ending on one
+    hosts: tuple[str, ...] = ()
+    #: regular expressions over a redirect's final path and query (``/captcha/``)
+    url_patterns: tuple[re.Pattern[str], ...] = ()
+    #: wordings a challenge page's title *is* (one of its segments)
+    titles: tuple[str, ...] = ()
+
+    def host_is_service(self, host: str) -> bool:
+        return hosts_match(self.hosts, host)
+
+
+@dataclass(frozen=True, slots=True)
+class Waf:
+    """A web application firewall's block page, served with a 4xx or 5xx (``[waf]``)."""
+
+    #: headers only a block or challenge answer carries: ``name`` or ``name: part of value``
+    block_headers: tuple[str, ...] = ()
+    #: strings only a WAF's block page holds (its template, its error image's host)
+    block_markers: tuple[str, ...] = ()
+    #: headers naming a WAF or CDN in front of the site: with a block wording, a block page
+    headers: tuple[str, ...] = ()
+    #: words of a block page ("access denied", "拦截")
+    block_words: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Rules:
     credentials: tuple[ParamPattern, ...]
@@ -190,6 +259,11 @@ class Rules:
     #: words of a message (or title) that is about us, not the content: verification,
     #: visit frequency, limits, "for now"
     verification_words: tuple[str, ...] = ()
+    #: words of a platform message that says the content is gone (deleted, violation…)
+    removal_words: tuple[str, ...] = ()
+    parking: Parking = field(default_factory=Parking)
+    challenge: Challenge = field(default_factory=Challenge)
+    waf: Waf = field(default_factory=Waf)
     #: host -> its parameter rules, filled as hosts are met (a pure function of the fields)
     _host_params: dict[str, HostParams] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -264,6 +338,9 @@ _TOP_KEYS = {
     "generic",
     "page",
     "messages",
+    "parking",
+    "challenge",
+    "waf",
 }
 _PARAM_KEYS = {
     "credentials",
@@ -384,6 +461,55 @@ def _platform(data: Any, where: str) -> Platform:
     return Platform(**kwargs)
 
 
+def _table_of(data: Mapping[str, Any], key: str, allowed: set[str], where: str) -> dict[str, Any]:
+    table = data.get(key, {})
+    if not isinstance(table, dict):
+        raise RulesError(f"{where}: [{key}] must be a table")
+    unknown = set(table) - allowed
+    if unknown:
+        raise RulesError(f"{where}: [{key}] has unknown key(s) {', '.join(sorted(unknown))}")
+    return table
+
+
+def _regexes(table: Mapping[str, Any], key: str, where: str) -> tuple[re.Pattern[str], ...]:
+    return tuple(
+        _regex(v, f"{where}.{key}") for v in _str_list(table.get(key, []), f"{where}.{key}")
+    )
+
+
+def _parking(data: Mapping[str, Any], where: str) -> Parking:
+    vocabulary = ("sale_words", "domain_words", "filler_words")
+    keys = {"hosts", "url_patterns", "script_patterns", *vocabulary}
+    table = _table_of(data, "parking", keys, where)
+    at = f"{where}: parking"
+    words = {k: _str_list(table.get(k, []), f"{at}.{k}") for k in vocabulary}
+    return Parking(
+        hosts=_str_list(table.get("hosts", []), f"{at}.hosts"),
+        url_patterns=_regexes(table, "url_patterns", at),
+        script_patterns=_regexes(table, "script_patterns", at),
+        sale=_vocabulary_regex(words["sale_words"]),
+        domain=_vocabulary_regex(words["domain_words"]),
+        filler=_vocabulary_regex(words["filler_words"]),
+    )
+
+
+def _challenge(data: Mapping[str, Any], where: str) -> Challenge:
+    table = _table_of(data, "challenge", {"hosts", "url_patterns", "titles"}, where)
+    at = f"{where}: challenge"
+    return Challenge(
+        hosts=_str_list(table.get("hosts", []), f"{at}.hosts"),
+        url_patterns=_regexes(table, "url_patterns", at),
+        titles=_str_list(table.get("titles", []), f"{at}.titles"),
+    )
+
+
+def _waf(data: Mapping[str, Any], where: str) -> Waf:
+    keys = ("block_headers", "block_markers", "headers", "block_words")
+    table = _table_of(data, "waf", set(keys), where)
+    lists = {k: _str_list(table.get(k, []), f"{where}: waf.{k}") for k in keys}
+    return Waf(**lists)
+
+
 def _word_table(value: Any, where: str) -> tuple[tuple[str, frozenset[str]], ...]:
     return _per_host(value, where, "words", lambda ws: frozenset(w.lower() for w in ws))
 
@@ -474,8 +600,8 @@ def build_rules(data: Mapping[str, Any], sources: Iterable[str] = ()) -> Rules:
         for i, p in enumerate(pages_data)
     )
     messages = data.get("messages", {})
-    if not isinstance(messages, dict) or set(messages) - {"verification_words"}:
-        raise RulesError(f"{where}: [messages] holds only verification_words")
+    if not isinstance(messages, dict) or set(messages) - {"verification_words", "removal_words"}:
+        raise RulesError(f"{where}: [messages] holds only verification_words and removal_words")
     rules = Rules(
         credentials=tuple(
             ParamPattern.parse(p)
@@ -504,6 +630,12 @@ def build_rules(data: Mapping[str, Any], sources: Iterable[str] = ()) -> Rules:
         verification_words=_str_list(
             messages.get("verification_words", []), f"{where}: messages.verification_words"
         ),
+        removal_words=_str_list(
+            messages.get("removal_words", []), f"{where}: messages.removal_words"
+        ),
+        parking=_parking(data, where),
+        challenge=_challenge(data, where),
+        waf=_waf(data, where),
     )
     _check_keeps(rules, where)
     return rules

@@ -1632,6 +1632,331 @@ def bilibili(req: Req, opts: Opts, world: World) -> Result:
 
 # --------------------------------------------------------------------------- registry
 
+# --------------------------------------------------------------------------- issue 21 corpus
+# Ordinary hosts that answer, but not with what was linked: parked and for-sale domains,
+# verification and captcha pages, web application firewalls' block pages; and live pages that
+# only talk about them. Each is reachable at any path of its host ``<shape>.test`` (see HOSTS).
+
+
+def _plain_page(title: str | None, body: str, head: str = "", lang: str = "en") -> str:
+    shown = f"<title>{esc(title)}</title>" if title is not None else ""
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n{shown}\n'
+        f"{head}\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+    )
+
+
+def parked_sedo_redirect(req: Req, opts: Opts, world: World) -> Result:
+    """A lapsed domain whose every URL redirects to a broker's sale page (Sedo)."""
+    return redirect(
+        "https://sedo.com/search/details/?partnerid=324561&language=e"
+        f"&domain={req.host}&origin=sales_lander_2&utm_medium=Parking&utm_campaign=offerpage"
+    )
+
+
+def parked_afternic_redirect(req: Req, opts: Opts, world: World) -> Result:
+    """A redirect (301) to Afternic's "for sale" page of the domain."""
+    return redirect(f"https://www.afternic.com/forsale/{req.host}?traffic_type=TDFS", 301)
+
+
+def parked_4cn_redirect(req: Req, opts: Opts, world: World) -> Result:
+    """A Chinese broker (4.cn): the domain redirects to its sale listing."""
+    return redirect(f"https://www.4.cn/buy/detail/{req.host}?from=parking")
+
+
+def parked_lander_script(req: Req, opts: Opts, world: World) -> Result:
+    """A tiny page whose whole content is a script sending the browser to a "lander"."""
+    body = (
+        "<html><head><script>window.onload=function(){"
+        'window.location.href="/lander"}</script></head></html>'
+    )
+    return html_response(body)
+
+
+def parked_lander_redirect(req: Req, opts: Opts, world: World) -> Result:
+    """The same parking service's answer when it redirects instead (to ``/lander``)."""
+    if req.path.startswith("/lander"):
+        return html_response(
+            _plain_page(
+                req.host,
+                f"<div id='root'></div><script src='/js/lander.{_token(req.host)}.js'></script>",
+            )
+        )
+    return redirect(f"{req.base}/lander")
+
+
+def parked_sale_zh(req: Req, opts: Opts, world: World) -> Result:
+    """A Chinese for-sale page: the title says it, a phone and a QQ number below."""
+    body = (
+        f'<div class="box"><h1>{esc(req.host)}</h1><h2>此域名正在出售</h2>'
+        "<p>有意者请联系 QQ：1234567 电话：13800000000</p><p>价格面议</p></div>"
+    )
+    return html_response(_plain_page(f"{req.host} 域名出售", body, lang="zh-CN"))
+
+
+def parked_sale_zh_body(req: Req, opts: Opts, world: World) -> Result:
+    """A for-sale page whose title is only the site's name; the wording is in its text."""
+    body = (
+        '<table width="100%"><tr><td align="center">'
+        f"<font size=5>{esc(req.host)}</font><br><b>本域名转让</b><br>"
+        "诚意出售，联系邮箱 admin@example.net</td></tr></table>"
+    )
+    return html_response(_plain_page("欢迎访问", body, lang="zh-CN"))
+
+
+def parked_sale_en(req: Req, opts: Opts, world: World) -> Result:
+    """An English for-sale template: the title, a heading, an offer form."""
+    body = (
+        f"<main><h1>{esc(req.host)}</h1><h2>This domain may be for sale!</h2>"
+        '<form action="/offer" method="post"><input name="offer"><button>Make an offer'
+        "</button></form></main>"
+    )
+    return html_response(_plain_page(f"{req.host} is for sale", body))
+
+
+def parked_buy_this_domain(req: Req, opts: Opts, world: World) -> Result:
+    """A page with a title of its own but only "Buy this domain." and links as its text."""
+    body = (
+        '<div class="container"><p class="buy">Buy this domain.</p>'
+        '<a href="/related?q=1">Related searches</a></div>'
+    )
+    return html_response(_plain_page("Welcome", body))
+
+
+def parked_parking_scripts(req: Req, opts: Opts, world: World) -> Result:
+    """A parking service's page: its title is the domain, AdSense for domains and the
+    service's script build the page in the browser (no wording server-side)."""
+    head = (
+        '<script src="https://www.google.com/adsense/domains/caf.js" type="text/javascript">'
+        '</script>\n<script>window.park = "eyJ1dWlkIjoiNjc4OSJ9";</script>'
+    )
+    body = '<div id="target"></div><script src="/bVmBjXkLc.js"></script>'
+    return html_response(_plain_page(req.host, body, head))
+
+
+def parked_frame(req: Req, opts: Opts, world: World) -> Result:
+    """An old-style parking frameset: the whole page is a frame from the parking service."""
+    body = (
+        f"<html><head><title>{esc(req.host)}</title></head><frameset rows='100%,*'>"
+        f"<frame src='https://www.bodis.com/park?domain={req.host}'></frameset></html>"
+    )
+    return html_response(body)
+
+
+def captcha_redirect_baidu(req: Req, opts: Opts, world: World) -> Result:
+    """A search site that sends every request to its captcha host (安全验证)."""
+    return redirect(
+        "https://wappass.baidu.com/static/captcha/tuxing.html?&logid=11695&ak=c27bbc89afca0463"
+        f"&backurl={quote(req.url, safe='')}&signature=9f2a&timestamp=1733530000"
+    )
+
+
+def captcha_redirect_path(req: Req, opts: Opts, world: World) -> Result:
+    """A small academic search site redirecting to its own ``/captcha/`` page."""
+    if req.path.startswith("/captcha"):
+        return html_response(
+            _plain_page(
+                "请输入验证码",
+                '<form><img src="/captcha/img.png"><input name="c"></form>',
+                lang="zh-CN",
+            )
+        )
+    return redirect(f"{req.base}/captcha/?next={quote(req.target, safe='')}")
+
+
+def captcha_redirect_sorry(req: Req, opts: Opts, world: World) -> Result:
+    """Google's "unusual traffic" page (``/sorry/index``)."""
+    return redirect(f"https://www.google.com/sorry/index?continue={quote(req.url, safe='')}&q=EgQ")
+
+
+def verify_title_zh(req: Req, opts: Opts, world: World) -> Result:
+    """A 200 page titled 安全验证 with a slider, no known marker."""
+    body = (
+        '<div class="verify-wrap"><p>请拖动下方滑块完成拼图</p><div class="slider"></div>'
+        '<script src="/static/verify.7f3a.js"></script></div>'
+    )
+    return html_response(_plain_page("安全验证 - 学术搜索", body, lang="zh-CN"))
+
+
+def verify_title_en(req: Req, opts: Opts, world: World) -> Result:
+    """A 200 page titled "Human Verification", an hCaptcha widget."""
+    body = (
+        '<div class="h-captcha" data-sitekey="10000000-ffff-ffff-ffff-000000000001"></div>'
+        '<script src="https://js.hcaptcha.com/1/api.js" async defer></script>'
+    )
+    return html_response(_plain_page("Human Verification", body))
+
+
+def _waf_page(
+    title: str, body: str, status_code: int, headers: HeaderList, lang: str = "en"
+) -> Response:
+    return html_response(_plain_page(title, body, lang=lang), status=status_code, extra=headers)
+
+
+def waf_aliyun_405(req: Req, opts: Opts, world: World) -> Result:
+    """Alibaba Cloud WAF's block page, answered with 405."""
+    body = (
+        '<div id="block"><img src="https://errors.aliyun.com/images/TB1TpamHpXXXXaJXXXXeB7nYVXX-104-162.png">'
+        "<p>很抱歉，由于您访问的URL有可能对网站造成安全威胁，您的访问被阻断。</p>"
+        f"<p>您的请求ID是：{_token(req.url)}</p></div>"
+    )
+    return _waf_page("405", body, 405, [("Server", "Tengine")], lang="zh-CN")
+
+
+def waf_aws_405(req: Req, opts: Opts, world: World) -> Result:
+    """AWS WAF's captcha action: 405 with ``x-amzn-waf-action: captcha``, a script page."""
+    body = (
+        '<div id="captcha-container"></div><script src="https://b3a1.edge.sdk.awswaf.com/'
+        'b3a1/jsapi.js"></script><noscript>JavaScript is disabled</noscript>'
+    )
+    return _waf_page("", body, 405, [("x-amzn-waf-action", "captcha"), ("Server", "awselb/2.0")])
+
+
+def waf_cloudflare_403(req: Req, opts: Opts, world: World) -> Result:
+    """Cloudflare's 1020 "Access denied" page (a firewall rule), 403."""
+    body = (
+        '<div id="cf-wrapper"><div id="cf-error-details"><h1>Sorry, you have been blocked</h1>'
+        f"<h2>You are unable to access {esc(req.host)}</h2>"
+        "<p>Cloudflare Ray ID: 8e1f</p></div></div>"
+    )
+    return _waf_page(
+        f"Access denied | {req.host} used Cloudflare to restrict access",
+        body,
+        403,
+        [("Server", "cloudflare"), ("CF-RAY", "8e1f-FRA")],
+    )
+
+
+def waf_modsecurity_406(req: Req, opts: Opts, world: World) -> Result:
+    """ModSecurity's classic 406 on a shared host (Apache)."""
+    body = (
+        "<h1>Not Acceptable!</h1><p>An appropriate representation of the requested resource "
+        "could not be found on this server. This error was generated by Mod_Security.</p>"
+    )
+    return _waf_page("Not Acceptable!", body, 406, [("Server", "Apache")])
+
+
+def waf_block_501(req: Req, opts: Opts, world: World) -> Result:
+    """A Chinese cloud WAF answering 501, its block wording as the title, behind a CDN."""
+    body = (
+        '<div class="wrap"><h2>您的访问请求可能对网站造成安全威胁</h2>'
+        f"<p>事件 ID：{_token(req.url)}</p><p>如您是网站管理员，请登录控制台查看。</p></div>"
+    )
+    return _waf_page("访问被拦截", body, 501, [("X-NWS-LOG-UUID", _token(req.host))], lang="zh-CN")
+
+
+def waf_akamai_403(req: Req, opts: Opts, world: World) -> Result:
+    """Akamai's "Access Denied" page (Reference #18…), 403."""
+    body = (
+        "<H1>Access Denied</H1>You don't have permission to access "
+        f'"http&#58;&#47;&#47;{esc(req.host)}&#47;" on this server.<P>Reference&#32;&#35;18&#46;5f2'
+    )
+    return _waf_page("Access Denied", body, 403, [("Server", "AkamaiGHost")])
+
+
+def waf_sucuri_403(req: Req, opts: Opts, world: World) -> Result:
+    """Sucuri's firewall page, 403, with its headers."""
+    body = (
+        '<div id="main-container"><h1>Access Denied - Sucuri Website Firewall</h1>'
+        "<p>If you are the site owner, contact cloudproxy@sucuri.net.</p></div>"
+    )
+    return _waf_page(
+        "Sucuri WebSite Firewall - Access Denied",
+        body,
+        403,
+        [("Server", "Sucuri/Cloudproxy"), ("X-Sucuri-ID", "11016")],
+    )
+
+
+def cdn_origin_down(req: Req, opts: Opts, world: World) -> Result:
+    """Cloudflare's 522 page: the site behind it does not answer (an error, no block)."""
+    body = (
+        '<div id="cf-error-details"><h1>Connection timed out</h1><span>Error code 522</span>'
+        "<p>The initial connection between Cloudflare's network and the origin web server "
+        "timed out.</p></div>"
+    )
+    return _waf_page(
+        f"{req.host} | 522: Connection timed out",
+        body,
+        522,
+        [("Server", "cloudflare"), ("CF-RAY", "8e1f-FRA")],
+    )
+
+
+def plain_405(req: Req, opts: Opts, world: World) -> Result:
+    """A server's own 405 (no firewall anywhere)."""
+    return _waf_page(
+        "405 Method Not Allowed", "<h1>Method Not Allowed</h1>", 405, [("Server", "nginx")]
+    )
+
+
+_DOMAIN_ARTICLE = (
+    "<p>Last year the domain of my old blog lapsed. A week later it showed a page saying "
+    "&quot;This domain is for sale&quot; and &quot;Buy this domain&quot;, served by Sedo "
+    "(sedoparking.com) with Google's caf.js. Chinese brokers show 域名出售 or 此域名正在出售, and "
+    "some redirect to /lander. Search sites answered with 安全验证 pages, Just a moment... and "
+    "captcha redirects; a WAF said Access Denied and Sorry, you have been blocked.</p>"
+)
+
+
+def live_mentions_parking(req: Req, opts: Opts, world: World) -> Result:
+    """A live blog post about parked domains and captcha pages (option ``text`` replaces its
+    paragraph)."""
+    text = esc(str(opts["text"])) if "text" in opts else _DOMAIN_ARTICLE
+    body = (
+        "<article><h1>How to buy a domain for your blog</h1>"
+        f"<p>{text}</p>{pad_html(3000, 'domain')}</article>"
+    )
+    return html_response(_plain_page("How to buy a domain for your blog - Notes", body))
+
+
+def live_captcha_article(req: Req, opts: Opts, world: World) -> Result:
+    """A live article about breaking captchas (its title names 验证码, CAPTCHA)."""
+    body = (
+        "<article><h1>验证码识别：用 CNN 破解 CAPTCHA</h1>"
+        f"<p>{_DOMAIN_ARTICLE}</p>{pad_html(4000, 'captcha')}</article>"
+    )
+    return html_response(_plain_page("验证码识别：用 CNN 破解 CAPTCHA", body, lang="zh-CN"))
+
+
+def live_tiny(req: Req, opts: Opts, world: World) -> Result:
+    """A live page with almost no text (an app shell): alive, on a weak signal."""
+    body = '<div id="app"></div><script src="/assets/index.4c1a.js"></script>'
+    return html_response(_plain_page("Dashboard", body))
+
+
+ISSUE21_SHAPES: dict[str, ShapeFn] = {
+    "parked-sedo-redirect": parked_sedo_redirect,
+    "parked-afternic-redirect": parked_afternic_redirect,
+    "parked-4cn-redirect": parked_4cn_redirect,
+    "parked-lander-script": parked_lander_script,
+    "parked-lander-redirect": parked_lander_redirect,
+    "parked-sale-zh": parked_sale_zh,
+    "parked-sale-zh-body": parked_sale_zh_body,
+    "parked-sale-en": parked_sale_en,
+    "parked-buy-this-domain": parked_buy_this_domain,
+    "parked-parking-scripts": parked_parking_scripts,
+    "parked-frame": parked_frame,
+    "captcha-redirect-baidu": captcha_redirect_baidu,
+    "captcha-redirect-path": captcha_redirect_path,
+    "captcha-redirect-sorry": captcha_redirect_sorry,
+    "verify-title-zh": verify_title_zh,
+    "verify-title-en": verify_title_en,
+    "waf-aliyun-405": waf_aliyun_405,
+    "waf-aws-405": waf_aws_405,
+    "waf-cloudflare-403": waf_cloudflare_403,
+    "waf-modsecurity-406": waf_modsecurity_406,
+    "waf-block-501": waf_block_501,
+    "waf-akamai-403": waf_akamai_403,
+    "waf-sucuri-403": waf_sucuri_403,
+    "cdn-origin-down": cdn_origin_down,
+    "plain-405": plain_405,
+    "live-mentions-parking": live_mentions_parking,
+    "live-captcha-article": live_captcha_article,
+    "live-tiny": live_tiny,
+}
+
+
 SHAPES: dict[str, ShapeFn] = {
     # generic
     "live": live,
@@ -1754,6 +2079,8 @@ SHAPES: dict[str, ShapeFn] = {
     "bilibili-live-mentions": bilibili_live_mentions,
     # Wayback Machine
     "wayback": wayback_shape,
+    # issue 21: ordinary hosts
+    **ISSUE21_SHAPES,
 }
 
 # First path segment -> shape, for the generic path behaviours on any host.
@@ -1801,6 +2128,7 @@ HOSTS: dict[str, str] = {
     "tls-broken.test": "tls-broken",
     "reset.test": "reset",
     "hang.test": "hang",
+    **{f"{name}.test": name for name in ISSUE21_SHAPES},
 }
 
 # Hosts whose shape wins over the generic path behaviours.
