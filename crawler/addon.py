@@ -30,6 +30,7 @@ from crawler.downloader import PoliteDownloader
 from crawler.downloadhandlers.keepalive import KeepAliveDownloadHandler
 from crawler.extensions.headreader import HeadReader
 from crawler.extensions.progress import Progress
+from crawler.middlewares.addresses import PrivateAddressMiddleware
 from crawler.middlewares.bodysize import HeadSizeMiddleware
 from crawler.middlewares.metarefresh import HeadMetaRefreshMiddleware
 from crawler.middlewares.proxyhosts import ProxyHostsMiddleware
@@ -39,6 +40,8 @@ from crawler.pipelines.store import StorePipeline
 
 #: (setting, component, order): ``None`` turns off the Scrapy built-in ours replaces
 _EMBEDDED: tuple[tuple[str, type, int | None], ...] = (
+    # first: a request to an address that is not public goes no further (every redirect hop)
+    ("DOWNLOADER_MIDDLEWARES", PrivateAddressMiddleware, 50),
     ("DOWNLOADER_MIDDLEWARES", RetryMiddleware, None),
     ("DOWNLOADER_MIDDLEWARES", BackoffRetryMiddleware, 550),
     ("DOWNLOADER_MIDDLEWARES", MetaRefreshMiddleware, None),
