@@ -101,8 +101,8 @@ def _why(address: IPAddress) -> str | None:
         ("link-local", address.is_link_local),
         ("multicast", address.is_multicast),
         ("shared (carrier-grade NAT)", address in _SHARED),
-        ("private", address.is_private),
         ("reserved", address.is_reserved),
+        ("private", address.is_private),
         ("not globally reachable", not address.is_global),
     )
     return next((kind for kind, hit in checks if hit), None)
@@ -127,7 +127,9 @@ class AddressPolicy:
             return None
         inner = embedded_ipv4(address) if isinstance(address, ipaddress.IPv6Address) else None
         where = f"{name} is at {address}" if name and literal_address(name) is None else address
-        if inner is not None and not self._allowed(inner) and (kind := _why(inner)):
+        if inner is not None and self._allowed(inner):
+            return None
+        if inner is not None and (kind := _why(inner)):
             return f"{where}, which carries {inner} ({kind})"
         if kind := _why(address):
             return f"{where} ({kind})"
