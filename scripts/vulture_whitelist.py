@@ -48,3 +48,5 @@ _.meaning  # Column.meaning (crawler/report/columns.py): the README's column tab
 # Twisted reads this on a protocol factory (crawler/downloadhandlers/keepalive.py): no
 # "Starting factory" log line per connection
 _.noisy  # twisted.internet.protocol.Factory.noisy
+# Scrapy's cookies middleware reads its module's TLDExtract by this name (crawler/addon.py)
+_._split_domain  # scrapy.downloadermiddlewares.cookies._split_domain
