@@ -344,6 +344,7 @@ def redact(url: str, rules: Rules) -> str:
         else raw
         for raw, name, value in _split_query(parts.query)
     )
+
     def is_secret(name: str, value: str) -> bool:
         return _matches(patterns, name, value) or not words.isdisjoint(name_words(name))
 
