@@ -149,3 +149,24 @@ def test_an_ipv6_literal_is_fetched_not_dead_dns(tmp_path: Path) -> None:
     row = result.by_url()[url]
     assert (row["status"], row["reason"], row["title"]) == ("alive", "ok", "Page ::1/page"), row
     assert sent == [url]
+
+
+def test_a_canary_inside_is_held_to_the_same_rule(tmp_path: Path) -> None:
+    """The canaries are configuration, but what they reach is checked like a link: one that
+    resolves inside answers nothing (the run is degraded, saying why) unless it is allowed."""
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    with FakeWeb(workdir=tmp_path / "web") as web:
+        settings = {**RESOLVER, "LINKHEALTH_CANARY_URLS": web.url("canary.test", "/")}
+        seeds = _seeds(tmp_path, ["https://example.com/never-fetched"])
+        refused = run_crawl(seeds, tmp_path / "refused", env=env, settings=settings)
+        allowed = run_crawl(
+            seeds,
+            tmp_path / "allowed",
+            env={**env, "FAKEWEB_NXDOMAIN": "example.com"},
+            settings={**settings, "LINKHEALTH_ALLOW_NETWORKS": "canary.test"},
+        )
+        asked = [r["url"] for r in web.requests()]
+    assert refused.returncode == 4, refused.stderr[-3000:]
+    assert "canary hosts answered (private-address)" in refused.stderr
+    assert allowed.returncode == 0, allowed.stderr[-3000:]
+    assert asked == [web.url("canary.test", "/")]  # the allowed run's canary, once
