@@ -104,11 +104,12 @@ def test_a_name_is_checked_where_it_connects_on_every_hop_and_an_intranet_can_be
         allowed = web.url("wiki.intranet.test", "/page")
         hop = web.url("wiki.intranet.test", "/hop")
         inside = web.url("other.test", "/internal")
+        secure = f"https://secure.test:{web.port}/internal"  # refused before any TLS
         web.write_scenario(
             {"urls": {hop: {"shape": "redirect", "location": web.url("admin.test", "/internal")}}}
         )
         result = run_crawl(
-            _seeds(tmp_path, [allowed, hop, inside]),
+            _seeds(tmp_path, [allowed, hop, inside, secure]),
             tmp_path,
             env=env,
             settings={
@@ -122,9 +123,10 @@ def test_a_name_is_checked_where_it_connects_on_every_hop_and_an_intranet_can_be
     assert result.returncode == 0, result.stderr[-3000:]
     rows = result.by_url()
     assert rows[allowed]["status"] == "alive"
-    for url in (hop, inside):
+    for url in (hop, inside, secure):
         assert (rows[url]["status"], rows[url]["reason"]) == ("skipped", "private-address")
     assert rows[inside]["detail"] == "other.test is at 127.0.0.1 (loopback)"
+    assert rows[secure]["detail"] == "secure.test is at 127.0.0.1 (loopback)"
     assert rows[hop]["detail"] == "admin.test is at 127.0.0.1 (loopback)"
     assert rows[hop]["final_url"] == ""
     assert sorted(sent) == sorted([allowed, hop])  # connected, refused before any request
@@ -170,3 +172,33 @@ def test_a_canary_inside_is_held_to_the_same_rule(tmp_path: Path) -> None:
     assert "canary hosts answered (private-address)" in refused.stderr
     assert allowed.returncode == 0, allowed.stderr[-3000:]
     assert asked == [web.url("canary.test", "/")]  # the allowed run's canary, once
+
+
+def test_a_name_with_only_an_ipv6_address_is_checked_on_it(tmp_path: Path) -> None:
+    """Through the fake resolver (``FAKEWEB_ADDRESSES``): names whose only address is ``::1``;
+    the one allowed is fetched, the other is refused on the IPv6 address it reached."""
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    env["FAKEWEB_ADDRESSES"] = "v6only.test=::1,v6inside.test=::1"
+    with FakeWeb(workdir=tmp_path / "web", bind="::1") as web:
+        allowed = web.url("v6only.test", "/page")
+        inside = web.url("v6inside.test", "/internal")
+        result = run_crawl(
+            _seeds(tmp_path, [allowed, inside]),
+            tmp_path,
+            env=env,
+            settings={
+                **RESOLVER,
+                "LINKHEALTH_CANARY_URLS": "",
+                "LINKHEALTH_PROCESSES": "1",
+                "LINKHEALTH_ALLOW_NETWORKS": "v6only.test",
+            },
+        )
+        sent = [r["url"] for r in web.requests()]
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = result.by_url()
+    assert (rows[allowed]["status"], rows[allowed]["title"]) == ("alive", "Page v6only.test/page")
+    assert (rows[inside]["status"], rows[inside]["detail"]) == (
+        "skipped",
+        "v6inside.test is at ::1 (loopback)",
+    )
+    assert sent == [allowed]
