@@ -202,3 +202,26 @@ def test_a_name_with_only_an_ipv6_address_is_checked_on_it(tmp_path: Path) -> No
         "v6inside.test is at ::1 (loopback)",
     )
     assert sent == [allowed]
+
+
+def test_an_archive_address_inside_is_held_to_the_same_rule(tmp_path: Path) -> None:
+    """The Wayback Machine's address is configuration; an inside one is refused unless allowed."""
+    with FakeWeb(workdir=tmp_path / "web") as web:
+        web.write_scenario({"wayback": {"keys": {"ACC": "SEC"}, "snapshots": {}}})
+        env = web.env()
+        env.update(KEYS)
+        settings = {
+            **FAST_ARCHIVE,
+            "LINKHEALTH_PROCESSES": "1",
+            "LINKHEALTH_ARCHIVE_BASE": f"http://127.0.0.1:{web.port}",
+        }
+        result = run_crawl(
+            _seeds(tmp_path, ["http://alive.test/page"]), tmp_path, env=env, settings=settings
+        )
+        asked = [r["url"] for r in web.requests()]
+    assert result.returncode == 0, result.stderr[-3000:]
+    row = result.by_url()["http://alive.test/page"]
+    assert row["status"] == "alive"
+    assert row["archive_status"].startswith("failed:"), row
+    assert "PrivateAddressError" in row["archive_status"], row
+    assert asked == ["http://alive.test/page"]  # nothing reached the archive
