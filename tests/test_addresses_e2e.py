@@ -83,7 +83,7 @@ def test_every_spelling_and_a_redirect_inside_are_skipped_never_fetched_nor_arch
     assert rows[inside[1]]["detail"] == "127.0.0.1 (loopback)"
     assert rows[inside[6]]["detail"] == "::ffff:7f00:1, which carries 127.0.0.1 (loopback)"
     assert rows[inside[9]]["detail"] == "169.254.169.254 (link-local)"
-    assert rows[hop]["detail"] == "127.0.0.1 (loopback)"
+    assert rows[hop]["detail"] == "redirected to: 127.0.0.1 (loopback)"
     assert rows[alive]["status"] == "alive"
     # the hop was asked, the internal pages never were
     assert [r["url"] for r in sent if "public.test" in r.get("url", "")] == [hop]
@@ -127,7 +127,7 @@ def test_a_name_is_checked_where_it_connects_on_every_hop_and_an_intranet_can_be
         assert (rows[url]["status"], rows[url]["reason"]) == ("skipped", "private-address")
     assert rows[inside]["detail"] == "other.test is at 127.0.0.1 (loopback)"
     assert rows[secure]["detail"] == "secure.test is at 127.0.0.1 (loopback)"
-    assert rows[hop]["detail"] == "admin.test is at 127.0.0.1 (loopback)"
+    assert rows[hop]["detail"] == "redirected to: admin.test is at 127.0.0.1 (loopback)"
     assert rows[hop]["final_url"] == ""
     assert sorted(sent) == sorted([allowed, hop])  # connected, refused before any request
 
