@@ -22,6 +22,7 @@ import os
 import socket
 import uuid
 
+from scrapy.downloadermiddlewares import cookies as scrapy_cookies
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.settings import BaseSettings
@@ -31,15 +32,19 @@ from crawler.downloader import PoliteDownloader
 from crawler.downloadhandlers.keepalive import KeepAliveDownloadHandler
 from crawler.extensions.headreader import HeadReader
 from crawler.extensions.progress import Progress
+from crawler.middlewares.addresses import PrivateAddressMiddleware
 from crawler.middlewares.bodysize import HeadSizeMiddleware
 from crawler.middlewares.metarefresh import HeadMetaRefreshMiddleware
 from crawler.middlewares.proxyhosts import ProxyHostsMiddleware
 from crawler.middlewares.redirect import NoRefererRedirectMiddleware
 from crawler.middlewares.retry import BackoffRetryMiddleware
 from crawler.pipelines.store import StorePipeline
+from crawler.suffixes import SUFFIXES
 
 #: (setting, component, order): ``None`` turns off the Scrapy built-in ours replaces
 _EMBEDDED: tuple[tuple[str, type, int | None], ...] = (
+    # first: a request to an address that is not public goes no further (every redirect hop)
+    ("DOWNLOADER_MIDDLEWARES", PrivateAddressMiddleware, 50),
     ("DOWNLOADER_MIDDLEWARES", RetryMiddleware, None),
     ("DOWNLOADER_MIDDLEWARES", BackoffRetryMiddleware, 550),
     ("DOWNLOADER_MIDDLEWARES", MetaRefreshMiddleware, None),
@@ -66,6 +71,10 @@ class LinkhealthAddon:
         # per-host concurrency that holds with DOWNLOAD_DELAY=0 too, and across the crawl
         # processes of one machine or the workers on one Redis (see crawler/downloader.py)
         settings.set("DOWNLOADER", PoliteDownloader, "addon")
+        # Scrapy's cookie handling splits cookie domains with a TLDExtract of its own, which
+        # downloads the public suffix list at crawl time (see crawler/suffixes.py): it uses
+        # the bundled snapshot too (Scrapy offers no setting for it; the name is its module's)
+        scrapy_cookies._split_domain = SUFFIXES
         if settings.get("LINKHEALTH_REDIS_URL"):
             _distributed(settings)
 

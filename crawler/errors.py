@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from crawler.verdict import DEAD, ERROR, Verdict
+from crawler.addresses import REASON as PRIVATE_ADDRESS
+from crawler.addresses import PrivateAddressError
+from crawler.verdict import DEAD, ERROR, SKIPPED, Verdict
 
 # class name → (status, reason); the first class found in the chain, in this order, wins
 _BY_NAME: tuple[tuple[tuple[str, ...], str, str], ...] = (
@@ -66,6 +68,9 @@ def _names(exc: BaseException) -> set[str]:
 def verdict_for_exception(exc: BaseException) -> Verdict:
     """The verdict for a request that failed with ``exc`` (after retries)."""
     chain = list(_chain(exc))
+    refused = next((e for e in chain if isinstance(e, PrivateAddressError)), None)
+    if refused is not None:
+        return Verdict(SKIPPED, PRIVATE_ADDRESS, detail=str(refused))
     message = str(exc)
     if "max redirections" in message.lower() or "redirect loop" in message.lower():
         return Verdict(ERROR, "too-many-redirects", detail="too many redirects")

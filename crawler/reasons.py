@@ -55,6 +55,7 @@ REASONS: dict[str, str] = {
     "anchor": "an in-page anchor",
     "malformed-url": "the link is not a valid URL",
     "empty-link": "the link is empty",
+    "private-address": "the link reaches a loopback, private or otherwise non-public address",
     # ignored
     "ignore-list": "on the ignore list",
 }

@@ -10,7 +10,9 @@ checked against :data:`SETTINGS` (tests/test_docs.py).
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -101,6 +103,31 @@ def proxy_hosts(name: str, raw: Any) -> list[tuple[str, str]]:
             raise ConfigError(f"{name}: expected host=http://proxy:port, got {shown!r}")
         pairs.append((host.lower(), proxy))
     return pairs
+
+
+_HOST_NAME_RE = re.compile(r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*$")
+
+
+def networks_and_names(
+    name: str, raw: Any
+) -> tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...], tuple[str, ...]]:
+    """Networks (``10.0.0.0/8``, ``fd00::/8``, one address) and host names (``intranet.example``:
+    itself and its subdomains), separated by commas or spaces."""
+    networks = []
+    names = []
+    for item in str(raw).replace(",", " ").split():
+        try:
+            networks.append(ipaddress.ip_network(item.strip("[]"), strict=False))
+            continue
+        except ValueError:
+            pass
+        host = item.lower().strip(".")
+        if not _HOST_NAME_RE.fullmatch(host):
+            raise ConfigError(
+                f"{name}: expected a network (10.0.0.0/8) or a host name, got {item!r}"
+            )
+        names.append(host)
+    return tuple(networks), tuple(names)
 
 
 def count_or_auto(name: str, raw: Any) -> int | None:
@@ -195,6 +222,13 @@ _SETTINGS = (
         "",
         "host=http://proxy:port pairs: hosts routed through a proxy",
         proxy_hosts,
+    ),
+    Setting(
+        "LINKHEALTH_ALLOW_NETWORKS",
+        "",
+        "networks and host names links may reach although they are not public (an intranet "
+        "checked on purpose), e.g. 10.0.0.0/8,intranet.example",
+        networks_and_names,
     ),
     Setting(
         "LINKHEALTH_RETRY_AFTER_MAX",

@@ -34,7 +34,11 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 0.5
 DOWNLOAD_DELAY_JITTER = 0.5
 DOWNLOAD_TIMEOUT = 20
-DNS_TIMEOUT = 10
+# getaddrinfo (IPv4 and IPv6), not Scrapy's default gethostbyname resolver, which knows IPv4
+# only: with it, http://[::1]/ and a host with only AAAA records came out dead/dns. This
+# resolver has no timeout of its own (DNS_TIMEOUT is the other one's): DOWNLOAD_TIMEOUT bounds
+# a look-up with the rest of the download.
+TWISTED_DNS_RESOLVER = "scrapy.resolver.CachingHostnameResolver"
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 520, 521, 522, 523, 524, 408, 429]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import SplitResult, quote, unquote_plus, urlsplit, urlunsplit
 
@@ -30,6 +31,10 @@ _SAFE_PATH_RE = re.compile(r"[A-Za-z0-9\-._~!$&()*+,;=:@/%]*")
 _SAFE_QUERY_RE = re.compile(r"[A-Za-z0-9\-._~!$&()*+,;=:@/%?]*")
 _HOST_LABEL_RE = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 _NESTED_URL_RE = re.compile(r"^https?://", re.IGNORECASE)
+#: a ``name=value`` pair in a fragment (``#access_token=…&state=…``, ``#/cb?token=…``) or a path
+#: parameter (``/page;jsessionid=…``)
+_PAIR_RE = re.compile(r"(?P<name>[^&=#?/;]+)=(?P<value>[^&#;/?]*)")
+_PATH_PARAM_RE = re.compile(r";(?P<name>[^&=#?/;]+)=(?P<value>[^#;/?]*)")
 MAX_URL_LENGTH = 8192
 
 
@@ -76,11 +81,36 @@ def stored_fetch_url(clean_url: str, fetch_url: str) -> str:
 
 
 def masked_names(url: str) -> tuple[str, ...]:
-    """The names of the parameters a clean URL or identity shows masked."""
+    """The names of the parameters a clean URL or identity shows masked (in its query, its
+    path parameters and its fragment)."""
     if _MASKED_MARK not in url:
         return ()
-    query = url.partition("?")[2].partition("#")[0]
-    return tuple(name for _, name, value in _split_query(query) if value == REDACTED)
+    base, _, fragment = url.partition("#")
+    path, _, query = base.partition("?")
+    names = [m["name"] for m in _PATH_PARAM_RE.finditer(path) if m["value"] == REDACTED]
+    names += [name for _, name, value in _split_query(query) if value == REDACTED]
+    names += [m["name"] for m in _PAIR_RE.finditer(fragment) if m["value"] == REDACTED]
+    return tuple(dict.fromkeys(names))
+
+
+def _mask_pairs(
+    text: str, pattern: re.Pattern[str], is_secret: Callable[[str, str], bool]
+) -> tuple[str, list[str]]:
+    """``text`` with the value of each credential ``name=value`` pair that ``pattern`` finds
+    shown as ``REDACTED``, and the names masked."""
+    if "=" not in text:
+        return text, []
+    names: list[str] = []
+
+    def mask(match: re.Match[str]) -> str:
+        name = unquote_plus(match["name"])
+        if not is_secret(name, unquote_plus(match["value"])):
+            return match[0]
+        names.append(name)
+        start = match.start("value") - match.start()
+        return f"{match[0][:start]}{REDACTED}"
+
+    return pattern.sub(mask, text), names
 
 
 def link_kind(url: str) -> str:
@@ -228,11 +258,20 @@ def canonicalize(url: str, rules: Rules) -> CanonicalURL:
         else:
             kept.append((raw, raw, name))
 
+    def is_secret(name: str, value: str) -> bool:
+        return params.credentials.matches(name, value) or params.credential_like(name)
+
+    # a session id in a path parameter (``;jsessionid=…``) is sent, never shown
+    shown_path, path_masked = _mask_pairs(path, _PATH_PARAM_RE, is_secret)
     query = "&".join(sent for sent, _, _ in kept)
     shown_query = "&".join(shown for _, shown, _ in kept) if masked else query
     fragment = parts.fragment
     clean_fragment = "" if fragment in rules.junk_fragments else fragment
-    clean_url = _join(scheme, netloc, path, shown_query, clean_fragment)
+    # a fragment is never sent; a credential in it (``#access_token=…``, the OAuth implicit
+    # flow) is never shown either
+    clean_fragment, fragment_masked = _mask_pairs(clean_fragment, _PAIR_RE, is_secret)
+    masked.extend(path_masked + fragment_masked)
+    clean_url = _join(scheme, netloc, shown_path, shown_query, clean_fragment)
     fetch_url = _safe_url(scheme, netloc, host, path, query)
 
     identity_params = params.identity
@@ -243,14 +282,14 @@ def canonicalize(url: str, rules: Rules) -> CanonicalURL:
             by_name.setdefault(name, shown)  # the first one counts, as a server reads it
         if all(p in by_name for p in identity_params):
             id_query = "&".join(by_name[p] for p in identity_params)
-            identity = _safe_url("https", netloc, host, path, id_query)
+            identity = _safe_url("https", netloc, host, shown_path, id_query)
     if not identity:
         shown_parts = [shown for _, shown, _ in kept]
         sorted_query = "&".join(sorted(shown_parts)) if len(kept) > 1 else shown_query
         identity = (
             fetch_url
-            if sorted_query == query
-            else _safe_url(scheme, netloc, host, path, sorted_query)
+            if sorted_query == query and not path_masked
+            else _safe_url(scheme, netloc, host, shown_path, sorted_query)
         )
     return CanonicalURL(
         identity=identity,
@@ -305,8 +344,14 @@ def redact(url: str, rules: Rules) -> str:
         else raw
         for raw, name, value in _split_query(parts.query)
     )
+
+    def is_secret(name: str, value: str) -> bool:
+        return _matches(patterns, name, value) or not words.isdisjoint(name_words(name))
+
     netloc = parts.netloc.rpartition("@")[2] if "@" in parts.netloc else parts.netloc
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    path = _mask_pairs(parts.path, _PATH_PARAM_RE, is_secret)[0]
+    fragment = _mask_pairs(parts.fragment, _PAIR_RE, is_secret)[0]
+    return urlunsplit((parts.scheme, netloc, path, query, fragment))
 
 
 _URL_IN_TEXT_RE = re.compile(r"https?://[^\s<>\"'（）「」『』【】《》，。；！？、]+", re.IGNORECASE)

@@ -44,3 +44,9 @@ _.caption  # Chart.caption: the figure's caption in report.html.j2
 
 # documentation held as data: the README shows it, and tests/test_docs.py checks it says the same
 _.meaning  # Column.meaning (crawler/report/columns.py): the README's column tables
+
+# Twisted reads this on a protocol factory (crawler/downloadhandlers/keepalive.py): no
+# "Starting factory" log line per connection
+_.noisy  # twisted.internet.protocol.Factory.noisy
+# Scrapy's cookies middleware reads its module's TLDExtract by this name (crawler/addon.py)
+_._split_domain  # scrapy.downloadermiddlewares.cookies._split_domain

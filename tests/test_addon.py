@@ -25,6 +25,7 @@ ARCHIVE = "crawler.archive.extension.ArchiveExtension"
 
 #: the downloader middlewares of the embedded profile, in order
 EMBEDDED_CHAIN = [
+    "crawler.middlewares.addresses.PrivateAddressMiddleware",
     "scrapy.downloadermiddlewares.downloadtimeout.DownloadTimeoutMiddleware",
     "scrapy.downloadermiddlewares.defaultheaders.DefaultHeadersMiddleware",
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware",

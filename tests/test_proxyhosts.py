@@ -48,6 +48,8 @@ def test_only_the_chosen_hosts_go_through_the_proxy(tmp_path):
                 "LINKHEALTH_PROXY_HOSTS": f"routed.test={web.proxy_url}",
                 "LINKHEALTH_CANARY_URLS": web.url("canary.test", "/"),
                 "TWISTED_DNS_RESOLVER": "tests.fakeweb.resolver.FakeHostnameResolver",
+                # the fake resolver puts every name on loopback, which links may not reach
+                "LINKHEALTH_ALLOW_NETWORKS": "127.0.0.0/8",
             },
         )
         via_proxy = {r["url"]: r["via_proxy"] for r in web.requests() if r["method"] == "GET"}
@@ -63,6 +65,43 @@ def test_only_the_chosen_hosts_go_through_the_proxy(tmp_path):
         direct: False,
         web.url("canary.test", "/"): False,
     }
+
+
+@pytest.mark.e2e
+def test_a_redirect_from_a_routed_host_to_another_goes_the_usual_way(tmp_path):
+    """Scrapy copies meta['proxy'] to a redirect: the route is chosen again for the new host."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    with FakeWeb(workdir=tmp_path / "fakeweb") as web:
+        direct = web.url("direct.test", "/landing")
+        back = web.url("routed.test", "/back")
+        web.write_scenario(
+            {
+                "urls": {
+                    "http://routed.test/hop": {"shape": "redirect", "location": direct},
+                    direct: {"shape": "redirect", "location": back},
+                }
+            }
+        )
+        (seeds / "list.md").write_text("- <http://routed.test/hop>\n", encoding="utf-8")
+        result = run_crawl(
+            seeds,
+            tmp_path,
+            env=env,
+            settings={
+                "LINKHEALTH_PROXY_HOSTS": f"routed.test={web.proxy_url}",
+                "LINKHEALTH_CANARY_URLS": "",
+                "TWISTED_DNS_RESOLVER": "tests.fakeweb.resolver.FakeHostnameResolver",
+                # the fake resolver puts every name on loopback, which links may not reach
+                "LINKHEALTH_ALLOW_NETWORKS": "127.0.0.0/8",
+            },
+        )
+        via_proxy = [(r["url"], r["via_proxy"]) for r in web.requests() if r["method"] == "GET"]
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.by_url()["http://routed.test/hop"]["status"] == "alive"
+    # routed, then the other host directly, then back to the routed host through its proxy
+    assert via_proxy == [("http://routed.test/hop", True), (direct, False), (back, True)]
 
 
 # ------------------------------------------------------------------ in a crawl of its own

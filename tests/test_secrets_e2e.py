@@ -84,3 +84,77 @@ def test_unlisted_secrets_reach_no_request_log_store_or_report(tmp_path: Path) -
 
 def wayback_requests_of(sent: list[dict[str, object]]) -> list[dict[str, object]]:
     return [r for r in sent if "archive.org" in str(r.get("host", ""))]
+
+
+#: issue 22's shapes: a session id (the real seed list's Web of Science link), a signed URL, an
+#: OAuth implicit-flow fragment token, a Java path session id, a session id in a Location
+SHAPES = {
+    "SID": "http://wos.test/UA_GeneralSearch_input.do?product=UA&SID={}&preferencesSaved=",
+    "sig": "http://store.test/blob/a.pdf?sv=2024&se=2030&sig={}",
+    "fragment": "http://app.test/callback#access_token={}&token_type=bearer&state=s1",
+    "jsessionid": "http://java.test/page.do;jsessionid={}?id=3",
+}
+LOCATION_SECRET = "L0CS3SS10NVALUE7"
+
+
+def test_session_ids_signatures_fragment_tokens_and_locations_never_leave(tmp_path: Path) -> None:
+    secrets = {shape: f"S3CR3T{shape.upper()[:3]}VALUE42" for shape in SHAPES}
+    links = {shape: url.format(secrets[shape]) for shape, url in SHAPES.items()}
+    with FakeWeb(workdir=tmp_path / "web") as web:
+        landing = f"http://land.test/welcome?PHPSESSID={LOCATION_SECRET}"
+        web.write_scenario(
+            {
+                "urls": {"http://hop.test/go": {"shape": "redirect", "location": landing}},
+                # (the fake web's default title echoes the path, which holds the session id)
+                "hosts": {"java.test": {"shape": "html-title", "title": "Java page"}},
+                "wayback": {"keys": {"ACC": "SEC"}, "snapshots": {}},
+            }
+        )
+        seeds = tmp_path / "seeds"
+        seeds.mkdir()
+        lines = [*links.values(), "http://hop.test/go", "http://plain.test/ok"]
+        (seeds / "list.md").write_text("".join(f"- <{u}>\n" for u in lines), encoding="utf-8")
+        env = web.env()
+        env.update(KEYS)
+        result = run_crawl(
+            seeds, tmp_path, env=env, settings={**FAST_ARCHIVE, "LOG_LEVEL": "DEBUG"}, timeout=120
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        sent = web.requests()
+
+    own_site = {
+        "SID": "wos.test",
+        "sig": "store.test",
+        "jsessionid": "java.test",
+        "location": "land.test",
+    }
+    everything = {**secrets, "location": LOCATION_SECRET}
+    for shape, secret in everything.items():
+        # each value went to its own site only (a fragment to none: it is never sent)
+        hosts = {r.get("host") for r in sent if secret in json.dumps(r)}
+        assert hosts == ({own_site[shape]} if shape in own_site else set()), (shape, hosts)
+    outputs = {
+        "log": result.stdout + result.stderr,
+        "wayback requests": json.dumps(wayback_requests_of(sent)),
+        "store": result.state.read_bytes().decode("latin-1"),
+        **{
+            p.name: p.read_text(encoding="utf-8")
+            for p in result.reports.iterdir()
+            if p.suffix in (".csv", ".html", ".md", ".json")
+        },
+    }
+    for where, text in outputs.items():
+        for shape, secret in everything.items():
+            assert secret not in text, (where, shape)
+    rows = result.by_url()
+    masked = {
+        shape: url.format("REDACTED").replace("&token_type=bearer", "&token_type=REDACTED")
+        for shape, url in SHAPES.items()
+    }
+    for shape, url in masked.items():
+        assert rows[url]["status"] == "alive", (shape, rows[url])
+        assert rows[url]["archive_status"] == "skipped", (shape, rows[url])  # never archived
+    assert rows["http://hop.test/go"]["final_url"] == (
+        "http://land.test/welcome?PHPSESSID=REDACTED"
+    )
+    assert rows["http://plain.test/ok"]["archive_status"] != "skipped"

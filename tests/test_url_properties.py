@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from crawler.logfilter import RedactingFilter
 from crawler.rules import load_rules, name_words
-from crawler.urls import canonicalize, has_masked_values, redact, redact_text
+from crawler.urls import canonicalize, has_masked_values, masked_names, redact, redact_text
 
 RULES = load_rules()
 WX_KEEP = {"__biz", "mid", "idx", "sn", "chksm"}
@@ -126,3 +126,76 @@ def test_a_link_nested_in_a_parameter_is_masked_and_known_to_be():
     assert "ZZZZZZZZZZZZ" not in canonical.clean_url + canonical.identity
     assert canonical.masked == ("auth_token",)
     assert has_masked_values(canonical.clean_url)  # so it is never archived or proposed
+
+
+#: the secret shapes of issue 22: session ids, signatures of signed URLs, OAuth tokens
+_SECRET_NAMES = st.sampled_from(
+    [
+        "SID",
+        "sid",
+        "PHPSESSID",
+        "JSESSIONID",
+        "jsessionid",
+        "ASPSESSIONID",
+        "sessid",
+        "sig",
+        "signature",
+        "X-Amz-Signature",
+        "X-Goog-Signature",
+        "access_token",
+        "id_token",
+    ]
+)
+_HOSTS = st.sampled_from(["apps.webofknowledge.com", "example.com", "bucket.s3.amazonaws.com"])
+#: where the secret stands: a query parameter, a path parameter, a fragment (the OAuth implicit
+#: flow's ``#access_token=…``, a single-page app's ``#/callback?…``)
+_PLACES = st.sampled_from(["query", "path", "fragment", "fragment-route"])
+
+
+def _url_with(host: str, name: str, secret: str, place: str, other: str) -> str:
+    base = f"https://{host}/search/input.do"
+    if place == "query":
+        return f"{base}?product=UA&{name}={secret}&{other}=1"
+    if place == "path":
+        return f"{base};{name}={secret}?{other}=1"
+    if place == "fragment":
+        return f"{base}?{other}=1#{name}={secret}&state=xyz"
+    return f"{base}?{other}=1#/callback?{name}={secret}&scope=read"
+
+
+@SETTINGS
+@given(_HOSTS, _SECRET_NAMES, _secret, _PLACES, _names)
+def test_session_ids_signatures_and_fragment_tokens_are_masked_everywhere(
+    host, name, secret, place, other
+) -> None:
+    assume(not RULES.host_params(host).credential_like(other))
+    url = _url_with(host, name, secret, place, other)
+    canonical = canonicalize(url, RULES)
+    assert name in canonical.masked
+    # sent to its own site only when the site needs it: a fragment is never sent
+    assert (secret in canonical.fetch_url) == (place in ("query", "path"))
+    record = logging.LogRecord(
+        "scrapy", logging.DEBUG, __file__, 1, "Redirecting to %s", (url,), None
+    )
+    RedactingFilter(RULES).filter(record)
+    for shown in (
+        canonical.clean_url,
+        canonical.identity,
+        redact(url, RULES),
+        redact_text(f"see {url} here", RULES),
+        record.getMessage(),
+    ):
+        assert secret not in shown
+    for shown in (canonical.clean_url, redact(url, RULES), record.getMessage()):
+        assert f"{name}=REDACTED" in shown
+    # a link that needs it is never sent to the Wayback Machine nor proposed by `fix`
+    assert has_masked_values(canonical.clean_url)
+    assert name in masked_names(canonical.clean_url)
+
+
+@SETTINGS
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz-_0123456789", min_size=1, max_size=20))
+def test_a_meaningful_fragment_is_kept(fragment) -> None:
+    assume(fragment not in RULES.junk_fragments)
+    url = f"https://example.com/doc#{fragment}"
+    assert canonicalize(url, RULES).clean_url == url

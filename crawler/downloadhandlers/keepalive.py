@@ -8,6 +8,13 @@ on a new connection when the close lands: the site sees the request twice (measu
 web: 305 requests for 200 links). The pool here never takes back a connection that is closing,
 so connections can stay open between requests (no ``Connection: close``): no new TCP (and TLS)
 handshake per link.
+
+The pool also holds the address policy (:mod:`crawler.addresses`) on every direct connection:
+the address a connection reached (after the name was resolved, whatever resolver did it) is
+checked when the connection is made, before anything is written to it; a refused one is closed
+and its request fails with :class:`~crawler.addresses.PrivateAddressError`. Connections to a
+proxy are not checked (the proxy is configuration, not a link; the URLs sent through it are
+checked by :mod:`crawler.middlewares.addresses`).
 """
 
 from __future__ import annotations
@@ -16,11 +23,53 @@ from typing import Any
 
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
+from twisted.internet.interfaces import IAddress
+from twisted.internet.protocol import Factory, Protocol
 from twisted.web.client import HTTPConnectionPool
+
+from crawler.addresses import AddressPolicy, policy_from
+from crawler.registry import value
+
+#: the first item of a pool key of a direct connection (Scrapy's keys: ``(scheme, host, port,
+#: bind address)``; through a proxy ``(b"http-proxy", …)``, a CONNECT tunnel adds the proxy's
+#: host, port and credentials)
+_DIRECT_SCHEMES = (b"http", b"https")
+_DIRECT_KEY_LENGTH = 4
+
+
+class _CheckedFactory(Factory):
+    """A connection's protocol factory that first checks the address it reached."""
+
+    noisy = False
+
+    def __init__(self, inner: Any, policy: AddressPolicy, host: str) -> None:
+        self.inner = inner
+        self.policy = policy
+        self.host = host
+
+    def buildProtocol(self, addr: IAddress | None) -> Protocol | None:
+        # raises PrivateAddressError: the endpoint fails the connection with it, nothing sent
+        self.policy.check(getattr(addr, "host", ""), self.host)
+        protocol: Protocol | None = self.inner.buildProtocol(addr)
+        return protocol
 
 
 class ClosingAwarePool(HTTPConnectionPool):
-    """A connection pool that drops connections already closing instead of reusing them."""
+    """A connection pool that drops connections already closing instead of reusing them, and
+    checks the address of each direct connection it makes."""
+
+    policy = AddressPolicy()
+
+    def _newConnection(self, key: Any, endpoint: Any) -> Any:
+        if not (key[0] in _DIRECT_SCHEMES and len(key) == _DIRECT_KEY_LENGTH):
+            return super()._newConnection(key, endpoint)
+
+        def quiescent(protocol: Any) -> None:
+            self._putConnection(key, protocol)
+
+        inner = self._factory(quiescent, repr(endpoint))  # type: ignore[no-untyped-call]
+        host = key[1].decode("ascii", "replace") if isinstance(key[1], bytes) else str(key[1])
+        return endpoint.connect(_CheckedFactory(inner, self.policy, host))
 
     def _putConnection(self, key: Any, connection: Any) -> None:
         transport = connection.transport
@@ -45,3 +94,4 @@ class KeepAliveDownloadHandler(HTTP11DownloadHandler):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self._pool = closing_aware(self._pool)
+        self._pool.policy = policy_from(value(crawler.settings.get, "LINKHEALTH_ALLOW_NETWORKS"))

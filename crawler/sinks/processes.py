@@ -19,14 +19,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import NamedTuple
 
-from tldextract import TLDExtract
-
 from crawler.items import LinkCheck
 from crawler.sinks import QueuedLink
+from crawler.suffixes import SUFFIXES
 from crawler.verdict import Verdict
-
-#: the public suffix list that comes with tldextract, never fetched
-_split = TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
 
 #: the spider argument that makes a crawl a child (``-a role=child``)
 CHILD_ROLE = "child"
@@ -61,7 +57,7 @@ def auto_processes(links: int, cpus: int) -> int:
 
 def registrable_domain(host: str) -> str:
     """``blog.example.co.uk`` → ``example.co.uk``; an address or a bare name stays itself."""
-    domain = _split(host).top_domain_under_public_suffix
+    domain = SUFFIXES(host).top_domain_under_public_suffix
     return domain or host
 
 

@@ -19,6 +19,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler import logfilter, sinks
+from crawler.addresses import REASON as PRIVATE_ADDRESS
 from crawler.config import Config, load_config
 from crawler.errors import verdict_for_exception
 from crawler.items import LinkCheck
@@ -151,6 +152,8 @@ class SeedsSpider(scrapy.Spider):
     def failed(self, failure: Failure) -> Any:
         request = failure.request  # type: ignore[attr-defined]
         verdict = verdict_for_exception(failure.value or RuntimeError("unknown failure"))
+        if verdict.reason == PRIVATE_ADDRESS and request.meta.get("redirect_urls"):
+            verdict = replace(verdict, detail=evidence("redirected to", verdict.detail))
         host = urlsplit(request.meta[META_URL]).hostname or ""
         self.sink.saw(host, verdict.reason, answered=False)
         yield self._check(request.meta[META_IDENTITY], verdict)

@@ -1,5 +1,9 @@
 """Scrapy DNS resolvers for tests: every name is 127.0.0.1, except the ones made to fail.
 
+``FAKEWEB_ADDRESSES`` (``name=address`` pairs, comma-separated, loopback addresses only: the
+tests never reach further) gives a name another address, e.g. ``v6only.test=::1`` for a host
+with only an AAAA record.
+
 Use with ``-s TWISTED_DNS_RESOLVER=tests.fakeweb.resolver.FakeResolver`` (or the deprecated
 ``DNS_RESOLVER`` setting, which Scrapy 2.19 still honours with a warning). Names listed in
 the environment variable ``FAKEWEB_NXDOMAIN`` (comma-separated, ``*`` = every name) fail with
@@ -30,6 +34,7 @@ from twisted.internet.interfaces import (
 from zope.interface import implementer
 
 ENV = "FAKEWEB_NXDOMAIN"
+ADDRESSES_ENV = "FAKEWEB_ADDRESSES"
 LOOPBACK = "127.0.0.1"
 
 
@@ -54,7 +59,9 @@ def _ip(name: str) -> str | None:
 
 
 def address_for(name: str) -> str:
-    return _ip(name) or LOOPBACK
+    pairs = (p.partition("=") for p in os.environ.get(ADDRESSES_ENV, "").split(",") if "=" in p)
+    given = {n.strip().lower().rstrip("."): a.strip() for n, _, a in pairs}
+    return _ip(name) or given.get(name.lower().rstrip(".")) or LOOPBACK
 
 
 @implementer(IResolverSimple)
