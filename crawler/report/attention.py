@@ -13,11 +13,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
+from crawler.archive.store import PENDING
 from crawler.history import NEWLY_CONFIRMED, Policy
 from crawler.verdict import ALIVE, BLOCKED, DEAD, ERROR, IGNORED, SKIPPED
 
-#: the archive status of a link whose archive work the run's time budget did not reach
-ARCHIVE_PENDING = "pending"
 #: the README's section on next steps, from a report in ``reports/`` of the repository
 README_NEXT = "../README.md#what-to-do-next"
 
@@ -91,7 +90,7 @@ def next_steps(link: LinkState, policy: Policy) -> list[Step]:
             steps.append(Step("checked again next run (a failure, not a finding yet)"))
         if link.archive_url:
             steps.append(Step("snapshot", link.archive_url))
-    elif status == ALIVE and link.archive_status == ARCHIVE_PENDING:
+    elif status == ALIVE and link.archive_status == PENDING:
         steps.append(Step("archive pending (next run)"))
     elif status == "":
         steps.append(Step("not checked yet: run again to resume"))
@@ -99,7 +98,7 @@ def next_steps(link: LinkState, policy: Policy) -> list[Step]:
 
 
 def _archive_step(link: LinkState) -> Step:
-    if link.archive_status == ARCHIVE_PENDING:
+    if link.archive_status == PENDING:
         return Step("archive pending (next run)")
     if link.archive_url:
         return Step("use the snapshot", link.archive_url)
@@ -118,8 +117,3 @@ def _confirmation(link: LinkState, policy: Policy) -> str:
         when = f" (on or after {(since + dt.timedelta(days=policy.days)).date().isoformat()})"
     checks = "check" if more == 1 else "checks"
     return f"confirmed dead after {more} more {checks}{when}"
-
-
-def steps_text(steps: list[Step]) -> str:
-    """The steps on one line (summary.md)."""
-    return "; ".join(step.text for step in steps)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
+from crawler.archive.store import PENDING
 from crawler.history import Policy
 from crawler.report import charts
 from crawler.report.attention import LinkState, next_steps
@@ -287,6 +288,7 @@ def html_chunks(data: ReportData, trend: pd.DataFrame | None = None) -> Iterator
         status_counts=status_counts,
         total=total,
         archived=archived,
+        archive_pending=count(data, f"archive_status = '{PENDING}'"),
         archived_share=(archived / total) if total else 0.0,
         n_occurrences=data.n_occurrences,
         banner=banner_for(data),
