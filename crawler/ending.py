@@ -3,7 +3,7 @@
 What happened (the counts), what the archive did and what waits for the next run, and where
 the report is with the reason for the exit status::
 
-    linkhealth: run 3 finished in 12s: 50 links (40 alive, 5 dead, 5 blocked)
+    linkhealth: run 3 finished: 50 links (40 alive, 5 dead, 5 blocked) in 12s
     archive: 30 of 40 links done, 10 pending (the next run does them)
     report: reports/report.html; exit 3: 5 dead links, a status in LINKHEALTH_FAIL_ON=dead
 """
@@ -45,8 +45,8 @@ def closing_lines(end: Ending) -> list[str]:
     counts = end.counts
     listed = ", ".join(f"{counts[s]} {s}" for s in STATUSES if counts.get(s))
     first = (
-        f"linkhealth: run {end.run_id} {end.reason} in {end.seconds:.0f}s: "
-        f"{sum(counts.values())} links ({listed or 'none checked'})"
+        f"linkhealth: run {end.run_id} {end.reason}: {sum(counts.values())} links "
+        f"({listed or 'none checked'}) in {end.seconds:.0f}s"
     )
     report = end.report_dir / "report.html"
     where = f"report: {report}" if end.reports else "report: not written"
