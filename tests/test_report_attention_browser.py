@@ -38,7 +38,11 @@ WECHAT = (
     "https://mp.weixin.qq.com/s?__biz=MzI4MDYzNzg4Mw==&mid=2247512345&idx=1"
     "&sn=0123456789abcdef0123456789abcdef&chksm=ebb1234567890abcdef1234567890abcdef"
 )
-PENDING_URL = fixture._generated(0)[0]  # alive in the last run: its archive work carried over
+#: alive in the last run: its archive work carried over
+PENDING_URL = fixture._generated(0)[0]
+#: dead in all three runs (newly confirmed with POLICY), with a snapshot from before
+RESCUED = fixture.SPECIAL[0][0]
+SNAPSHOT = f"https://web.archive.org/web/20200101000000/{RESCUED}"
 LONG_FILES = [
     "seeds/深度学习/一个非常长的中文文件名-阅读清单-2026年版.md",
     "seeds/a-very-long-english-file-name-for-the-reading-list-of-deep-learning.md",
@@ -71,6 +75,14 @@ def _store(path: Path) -> Store:
     ensure_schema(store.db)
     row = ArchiveRow(PENDING_URL, PENDING_URL, "pending")  # as the crawl's end records it
     record(store.db, row, checked_at=at, run_id=run_id)
+    dead = store.db.execute(
+        "SELECT identity FROM checks WHERE run_id = ? AND status = 'dead'", (run_id,)
+    ).fetchall()
+    for (identity,) in dead:  # the archive found no snapshot of them, but of one
+        row = ArchiveRow(identity, identity, "none")
+        if identity == RESCUED:
+            row = ArchiveRow(identity, identity, "rescued", SNAPSHOT, "2020-01-01T00:00:00Z")
+        record(store.db, row, checked_at=at, run_id=run_id)
     return store
 
 
@@ -148,11 +160,9 @@ def test_what_needs_attention_first_with_its_reason_and_next_step(
     seen = _row(page, dead["url"])
     assert dead["reason_text"] in str(seen["reason"])
     assert seen["shown"]
-    if dead["archive_url"]:
-        assert seen["next"] == ["use the snapshot"]
-        assert seen["hrefs"] == [dead["archive_url"]]
-    else:
-        assert seen["next"] == ["no snapshot found"]
+    assert dead["url"] == RESCUED
+    assert seen["next"] == ["use the snapshot"]
+    assert seen["hrefs"] == [SNAPSHOT]
     # failing, not yet confirmed: when it will be
     failing = next(
         r

@@ -14,6 +14,7 @@ import datetime as dt
 from typing import NamedTuple
 
 from crawler.archive.store import PENDING
+from crawler.archive.store import SKIPPED as NOT_ASKED
 from crawler.history import NEWLY_CONFIRMED, Policy
 from crawler.verdict import ALIVE, BLOCKED, DEAD, ERROR, IGNORED, SKIPPED
 
@@ -76,7 +77,7 @@ def next_steps(link: LinkState, policy: Policy) -> list[Step]:
     if status == DEAD:
         if not link.confirmed_dead:
             steps.append(Step(_confirmation(link, policy)))
-        steps.append(_archive_step(link))
+        steps += _archive_step(link)
     elif status == BLOCKED:
         steps.append(Step("could not tell: see proxies", README_NEXT))
         if link.archive_url:
@@ -97,12 +98,18 @@ def next_steps(link: LinkState, policy: Policy) -> list[Step]:
     return steps
 
 
-def _archive_step(link: LinkState) -> Step:
+def _archive_step(link: LinkState) -> list[Step]:
+    """A dead link's snapshot, or why there is none (nothing when it was never asked for:
+    archiving off, not an http link)."""
     if link.archive_status == PENDING:
-        return Step("archive pending (next run)")
+        return [Step("archive pending (next run)")]
     if link.archive_url:
-        return Step("use the snapshot", link.archive_url)
-    return Step("no snapshot found")
+        return [Step("use the snapshot", link.archive_url)]
+    if link.archive_status == "":  # the reports written while the archive works
+        return [Step("archive at work (this run)")]
+    if link.archive_status == NOT_ASKED:
+        return []
+    return [Step("no snapshot found")]
 
 
 def _confirmation(link: LinkState, policy: Policy) -> str:

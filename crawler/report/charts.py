@@ -150,7 +150,7 @@ def _stacked_bars(table: pd.DataFrame, key: str) -> str:
         ax.grid(axis="x", linewidth=0.6)
         ax.set_axisbelow(True)
         room = ax.get_window_extent().width * 0.92  # slack: the browser's font may be wider
-        renderer = FigureCanvasAgg(fig).get_renderer()
+        renderer = FigureCanvasAgg(fig).get_renderer()  # type: ignore[no-untyped-call]
         for y, value in zip(rows, table.index, strict=True):
             label = ax.text(0, y - 0.26, str(value), va="bottom", ha="left")
             _fit(label, str(value), room, renderer)
