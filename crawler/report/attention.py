@@ -88,7 +88,7 @@ def next_steps(link: LinkState, policy: Policy) -> list[Step]:
         elif link.reason == "not-checked":
             steps.append(Step("not checked: run again"))
         else:
-            steps.append(Step("checked again next run (a failure, not a finding yet)"))
+            steps.append(Step("checked again next run (a transport failure is not a finding)"))
         if link.archive_url:
             steps.append(Step("snapshot", link.archive_url))
     elif status == ALIVE and link.archive_status == PENDING:
