@@ -133,6 +133,7 @@ def _row(page: Page, url: str) -> dict[str, object]:
             const next = [...reason.querySelectorAll('.next')];
             return {reason: reason.innerText, height: tr.getBoundingClientRect().height,
                     url: sub ? sub.getBoundingClientRect().height : 0,
+                    archive: tr.lastChild.innerText,
                     next: next.map(n => n.innerText), shown: next.every(n => n.offsetHeight > 0),
                     hrefs: next.map(n => n.getAttribute('href') || '')}; }
             return null; }""",
@@ -177,6 +178,7 @@ def test_what_needs_attention_first_with_its_reason_and_next_step(
         f"confirmed dead after 2 more checks (on or after {when})",
         "no snapshot found",
     ]
+    assert seen["archive"] == "none found"  # looked up: not the blank of "not asked yet"
     # blocked: we could not tell, and where to read what to do
     blocked = next(r for r in rows if r["status"] == "blocked")
     seen = _row(page, blocked["url"])
@@ -187,6 +189,7 @@ def test_what_needs_attention_first_with_its_reason_and_next_step(
     assert by_url[PENDING_URL]["archive_status"] == "pending"
     seen = _row(page, PENDING_URL)
     assert seen["next"] == ["archive pending (next run)"]
+    assert seen["archive"] == "pending (next run)"
     assert seen["shown"]
     # a long WeChat URL does not make its row tall on a phone: one line, cut short
     if viewport is PHONE:
