@@ -286,8 +286,10 @@ class LocalSink:
             logger.exception("writing the early reports failed; they are written at the end")
             return
         logger.info(
-            "every link has a verdict: reports written (%s) while the archive works on %d links",
-            ", ".join(str(p) for p in paths),
+            "every link has a verdict: reports written in %s (%s) while the archive works on "
+            "%d links",
+            self.config.report_dir,
+            ", ".join(p.name for p in paths),
             len(counts.pending),
         )
 
