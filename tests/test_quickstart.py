@@ -83,6 +83,26 @@ def test_the_quick_start_runs_as_written(tmp_path: Path) -> None:
         )
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert (repo / ".venv" / "bin" / "activate").is_file()
+    # the environment, the state and the reports stay out of git's way
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    ignored = subprocess.run(
+        [
+            "git",
+            "check-ignore",
+            ".venv/bin/activate",
+            "state/linkhealth.sqlite",
+            "reports/run.json",
+        ],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ignored.stdout.split() == [
+        ".venv/bin/activate",
+        "state/linkhealth.sqlite",
+        "reports/run.json",
+    ]
     # the repository's lists: the report where the README says
     first = (repo / "first-reports" / "report.html").read_text(encoding="utf-8")
     assert "Link health" in first
