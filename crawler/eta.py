@@ -4,7 +4,8 @@ arithmetic (pure: no Scrapy, no clock; :mod:`crawler.extensions.progress` feeds 
 Rates are measured over the samples of the last ``window`` seconds. The time left is the longer
 of the two kinds of work: the links left to check at the checking rate, and the archive work
 left at the archive's rate. While links are still being checked, the archive work they will
-add is estimated from the share of the checked links that needed some so far.
+add is estimated from the share of the checked links that needed some so far. The archive's
+time budget ends the run whatever is left: the time left never goes past it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ class Sample:
     checked: int
     planned: int | None  # archive work planned (None: no archiving)
     archived: int  # archive work done
+    #: seconds until the archive's time budget ends the run (None: no budget running)
+    budget_left: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +38,8 @@ class Estimate:
     left: float | None
     #: archive work expected in all (``planned``, or more while links are being checked)
     expected: int | None
+    #: the time left is the archive's time budget's (the work left would take longer)
+    capped: bool = False
 
 
 def estimate(first: Sample, now: Sample) -> Estimate:
@@ -47,10 +52,15 @@ def estimate(first: Sample, now: Sample) -> Estimate:
     if now.planned is not None and now.links is not None and links_left and now.checked:
         expected = max(now.planned, math.ceil(now.planned * now.links / now.checked))
     archive_left = 0 if expected is None else max(0, expected - now.archived)
-    left = max(
-        _seconds(links_left, link_rate), _seconds(archive_left, archive_rate), key=_unknown_last
-    )
-    return Estimate(now, link_rate, archive_rate, left, expected)
+    archive_seconds = _seconds(archive_left, archive_rate)
+    capped = False
+    budget = now.budget_left
+    if budget is not None and archive_left and _unknown_last(archive_seconds) > budget:
+        archive_seconds, capped = max(0.0, budget), True
+    links_seconds = _seconds(links_left, link_rate)
+    left = max(links_seconds, archive_seconds, key=_unknown_last)
+    capped = capped and left == archive_seconds
+    return Estimate(now, link_rate, archive_rate, left, expected, capped)
 
 
 def _seconds(work: int | None, rate: float | None) -> float | None:
@@ -105,6 +115,8 @@ def _counts(e: Estimate) -> list[str]:
 def _left(e: Estimate) -> str:
     if e.left is None:
         return "time left not known yet"
+    if e.capped:
+        return f"about {duration(e.left)} left: the archive's time budget ends the run then"
     return f"about {duration(e.left)} left at the current rates"
 
 

@@ -20,7 +20,13 @@ from typing import Any
 
 from crawler.rules import Rules
 from crawler.seeds import Occurrence, extract_text, seed_texts
-from crawler.urls import CanonicalURL, URLProblem, canonicalize, has_masked_values
+from crawler.urls import (
+    CanonicalURL,
+    URLProblem,
+    canonicalize,
+    has_masked_values,
+    masked_original,
+)
 
 WECHAT_HOST = "mp.weixin.qq.com"
 STYLES = ("append", "replace")
@@ -52,6 +58,8 @@ class Fix:
     kind: str  # archive | redirect | clean
     clean_url: str  # the link, clean (safe to show)
     target: str  # the clean URL, final URL or archive URL it points to after the fix
+    #: the link before the fix, safe to show (a credential fix: as written, values masked)
+    was: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +167,7 @@ def _edits_for(
     edits: list[_Edit] = []
     is_wechat = canonical.host == WECHAT_HOST
     if (canonical.had_credentials or (is_wechat and canonical.removed)) and clean != occ.url:
-        fix = Fix(occ.file, occ.line, CLEAN, clean, clean)
+        fix = Fix(occ.file, occ.line, CLEAN, clean, clean, masked_original(occ.url, clean))
         edits.append(_Edit(start, end, _escape_like(occ.raw, clean), fix))
     if state is not None and state.dead_now and state.archive_url:
         archive = state.archive_url
@@ -320,14 +328,13 @@ def render_fixes_md(fixes: Iterable[Fix]) -> str:
             f"{len(rows)} changes. `linkhealth fix` shows them as a diff; "
             "`linkhealth fix --apply` writes them.",
             "",
-            "| where | change | link | becomes |",
+            "| where | change | was (values masked) | becomes |",
             "| --- | --- | --- | --- |",
         ]
         for fix in rows:
-            target = "" if fix.kind == CLEAN else fix.target
             lines.append(
-                f"| {fix.file}:{fix.line} | {_KIND_TEXT[fix.kind]} | {_cell(fix.clean_url)} "
-                f"| {_cell(target)} |"
+                f"| {fix.file}:{fix.line} | {_KIND_TEXT[fix.kind]} | "
+                f"{_cell(fix.was or fix.clean_url)} | {_cell(fix.target)} |"
             )
     return "\n".join(lines) + "\n"
 

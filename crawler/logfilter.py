@@ -36,3 +36,10 @@ def install(rules: Rules) -> None:
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter(rules))
+
+
+def quiet_scrapy() -> None:
+    """A console that tells the run's story: Scrapy's own INFO records (its banner, the
+    component lists, the stats dump) are left out; its warnings and errors stay, and every
+    record of ours. (``scrapy crawl -v`` or ``LOG_LEVEL`` keep Scrapy's log as it is.)"""
+    logging.getLogger("scrapy").setLevel(logging.WARNING)

@@ -419,3 +419,11 @@ class Store:
                 (detail, run_id, *reasons),
             )
             db.execute("UPDATE checks SET counted=0 WHERE run_id=?", (run_id,))
+
+    def archive_pending(self, run_id: int, identities: Iterable[str], checked_at: str) -> None:
+        """The archive work of these links did not happen in the run (its time budget ended
+        first): their archive status is ``pending`` (a snapshot known from before is kept),
+        and the next run does the work."""
+        with self.transaction() as db:
+            archive_store.ensure_schema(db)
+            archive_store.mark_pending(db, identities, checked_at=checked_at, run_id=run_id)

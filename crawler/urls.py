@@ -357,6 +357,25 @@ def redact(url: str, rules: Rules) -> str:
 _URL_IN_TEXT_RE = re.compile(r"https?://[^\s<>\"'（）「」『』【】《》，。；！？、]+", re.IGNORECASE)
 
 
+def masked_original(url: str, clean_url: str) -> str:
+    """The link as written, safe to show beside its clean URL: the value of every parameter the
+    clean URL does not keep as it is (credentials, trackers, a nested link cleaned) and any
+    ``user:password@`` shown as ``REDACTED``."""
+    try:
+        parts, clean = urlsplit(url), urlsplit(clean_url)
+    except ValueError:
+        return "<unparseable link>"
+    kept = {raw for raw, _name, _value in _split_query(clean.query)}
+    query = "&".join(
+        raw if raw in kept else f"{raw.partition('=')[0]}={REDACTED}"
+        for raw, _name, _value in _split_query(parts.query)
+    )
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = f"{REDACTED}@{netloc.rpartition('@')[2]}"
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
 def redact_text(text: str, rules: Rules) -> str:
     """Free text (a link text) with the credentials of any link written in it hidden."""
     if "://" not in text:

@@ -15,10 +15,21 @@ from tests.conftest import ROOT
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def test_readme_starts_with_the_two_commands():
+#: the README's first screen: the quick start (run by tests/test_quickstart.py), then the tests
+QUICK_START = (
+    "python3 -m venv .venv && . .venv/bin/activate && python3 -m pip install -e . "
+    "&& scrapy crawl seeds",
+    "scrapy crawl seeds -a seeds=path/to/your/lists",
+)
+
+
+def test_readme_starts_with_the_quick_start_and_the_tests():
     blocks = re.findall(r"```sh\n(.*?)```", README, re.S)
-    assert blocks[0].strip() == "python3 -m pip install -e . && scrapy crawl seeds"
-    assert blocks[1].strip() == "bash scripts/test.sh"
+    assert [b.strip() for b in blocks[:2]] == list(QUICK_START)
+    assert blocks[2].strip() == "bash scripts/test.sh"
+    # where the result is: said on the first screen
+    first_screen = README[: README.index("bash scripts/test.sh")]
+    assert "reports/report.html" in first_screen
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "bash scripts/test.sh" in ci
 

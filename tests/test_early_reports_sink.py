@@ -71,7 +71,7 @@ def test_written_once_when_the_last_verdict_is_heard(tmp_path: Path) -> None:
     early = _run_json(tmp_path)
     assert early is not None
     assert early["state"] == "running"
-    assert early["archive"] == {"planned": 3, "done": 1}
+    assert early["archive"] == {"planned": 3, "done": 1, "pending": 2}
     # once per run: a later verdict heard of writes nothing
     (tmp_path / "reports" / "run.json").unlink()
     progress.heard(None)

@@ -74,3 +74,21 @@ def test_the_bar_fills_with_the_work_done_and_fits_the_terminal() -> None:
     assert len(bar(e, 40)) == 39
     assert bar(e, 40).startswith("75% 10/10 links")  # too narrow for the cells: text only
     assert len(bar(e, 20)) == 19
+
+
+def test_the_time_left_never_goes_past_the_archive_budget() -> None:
+    # 98 archive jobs left at 0.2/s would take 490 s; the budget ends the run in 30 s
+    first = Sample(at=0.0, links=100, checked=0, planned=0, archived=0)
+    now = Sample(at=10.0, links=100, checked=100, planned=100, archived=2, budget_left=30.0)
+    e = estimate(first, now)
+    assert e.left == pytest.approx(30.0)
+    assert e.capped
+    assert line(e).endswith("; about 30s left: the archive's time budget ends the run then")
+    assert bar(e, 120).endswith(", ~30s left")
+    # the archive's rate not known yet: still at most the budget
+    unknown = estimate(now, Sample(10.0, 100, 100, 100, 2, budget_left=30.0))
+    assert unknown.left == pytest.approx(30.0)
+    # links left to check for longer than the budget: the checking decides (not capped)
+    slow = estimate(first, Sample(10.0, 1000, 10, 10, 2, budget_left=30.0))
+    assert slow.left == pytest.approx(990.0)
+    assert not slow.capped

@@ -96,6 +96,16 @@ def test_fixes_md_has_clean_urls_only(seeds: Path) -> None:
     assert WX_CLEAN in text
     assert ARCHIVED in text
     assert "https://new.test/x" in text
+    # every fix shows what was there (its values masked) and what it becomes, credentials too
+    rows = {line.split(" | ")[1]: line for line in text.splitlines() if line.startswith("| list")}
+    was_wx = (
+        "https://mp.weixin.qq.com/s?__biz=MzAAAA==&mid=1&idx=1&sn=live01"
+        "&scene=REDACTED&key=REDACTED&uin=REDACTED#rd"
+    )
+    assert rows["credentials or trackers: use the clean URL"] == (
+        f"| list.md:3 | credentials or trackers: use the clean URL | {was_wx} | {WX_CLEAN} |"
+    )
+    assert "| http://old.test/x | https://new.test/x |" in text
 
 
 def test_cli_prints_then_applies(

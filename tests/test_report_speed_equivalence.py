@@ -18,7 +18,9 @@ import pytest
 
 from crawler.archive.store import ArchiveRow, ensure_schema, record
 from crawler.fixes import LinkState, states_from_links_csv
-from crawler.report import csv_chunks, write_reports
+from crawler.history import Policy
+from crawler.report import attention, csv_chunks, write_reports
+from crawler.report.attention import next_steps, rank
 from crawler.report.columns import LINK_COLUMNS, OCCURRENCE_COLUMNS
 from crawler.report.frames import link_frames, occurrence_frames, report_data
 from crawler.report.html import ROW_FIELDS, html_chunks, script_json
@@ -160,6 +162,23 @@ def test_report_data_matches_the_groupby_and_the_pages_data_block(
             "archive_href": archive if safe else "",
             "confirmed_dead": 1 if row["confirmed_dead"] is True else 0,
             "files": files.get(str(row["url"]), []),
+            # the order and the next steps, from the same columns (crawler/report/attention.py)
+            "attention": rank(row["status"], row["confirmed_dead"], row["change"]),
+            "next": [
+                list(step)
+                for step in next_steps(
+                    attention.LinkState(
+                        str(row["status"]),
+                        str(row["reason"]),
+                        row["confirmed_dead"] is True,
+                        int(row["fail_streak"] or 0),
+                        str(row["first_failed_at"]),
+                        archive if safe else "",
+                        str(row["archive_status"]),
+                    ),
+                    Policy(),
+                )
+            ],
         }
         rows.append([record[name] for name in ROW_FIELDS])
     payload = {"fields": ROW_FIELDS, "statuses": [*STATUSES, "unchecked"], "rows": rows}

@@ -62,7 +62,7 @@ class ArchiveExtension:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not value(crawler.settings.get, "LINKHEALTH_ARCHIVE_ENABLED"):
-            raise NotConfigured("LINKHEALTH_ARCHIVE_ENABLED is off")
+            raise NotConfigured  # no message: Scrapy warns of none for an option off
         if crawler.settings.get("LINKHEALTH_REDIS_URL"):
             raise NotConfigured("the distributed profile does not archive (see the README)")
         ext = cls(crawler, ArchiveSettings.from_crawler(crawler))
@@ -102,12 +102,13 @@ class ArchiveExtension:
         archive_store.ensure_schema(sink.store.db)
         if self._auth is None:
             logger.info(
-                "archive: no Wayback keys (%s/%s): %s",
+                "archive: captures are off (no Wayback keys: %s, %s): %s; with keys, live "
+                "pages without a fresh snapshot would be captured too (Save Page Now 2)",
                 ENV_ACCESS,
                 ENV_SECRET,
-                "classic anonymous save, best effort"
+                "lookups, rescues and the classic anonymous save (best effort)"
                 if s.anonymous_save
-                else "lookups and rescues only, no captures",
+                else "pages are looked up and dead links rescued",
             )
 
     def item_scraped(self, item: Any, spider: Any, **_: Any) -> None:
@@ -117,6 +118,7 @@ class ArchiveExtension:
         job = None if sink.degraded else self._plan(item, sink)
         if job is not None:
             self.scheduler.start_clock()
+            self.progress.deadline = self.scheduler.deadline
             self.jobs[job.identity] = asyncio.ensure_future(self._archive(job, sink))
         self.progress.heard(job.identity if job is not None else None)
 

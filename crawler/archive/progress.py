@@ -23,6 +23,14 @@ class ArchiveCounts(NamedTuple):
     #: links whose archive work is still waiting or under way: the reports written before it
     #: ends leave their archive columns blank (empty: nothing is blanked)
     pending: frozenset[str] = frozenset()
+    #: at the end: links whose archive work the run did not reach (its time budget ended
+    #: first); their archive status is ``pending`` and the next run does the work
+    carried_over: int = 0
+
+    @property
+    def waiting(self) -> int:
+        """Links whose archive work is not done: still under way, or carried over."""
+        return len(self.pending) or self.carried_over
 
 
 class ArchiveProgress:
@@ -32,6 +40,8 @@ class ArchiveProgress:
         #: verdicts the archive heard of, with or without work to do
         self.verdicts = 0
         self.pending: set[str] = set()
+        #: when the archive's time budget ends (the monotonic clock; None: not started yet)
+        self.deadline: float | None = None
         self._listeners: list[Callable[[], None]] = []
 
     def listen(self, listener: Callable[[], None]) -> None:
@@ -55,6 +65,8 @@ class ArchiveProgress:
             self.done += 1
 
     def counts(self, *, blank_pending: bool) -> ArchiveCounts:
-        """The counts now; ``blank_pending``: with the links still waiting, to blank them."""
-        pending = frozenset(self.pending) if blank_pending else frozenset()
-        return ArchiveCounts(self.planned, self.done, pending)
+        """The counts now; ``blank_pending``: with the links still waiting, to blank them
+        (otherwise, the run is over: the links still waiting are carried over)."""
+        if blank_pending:
+            return ArchiveCounts(self.planned, self.done, frozenset(self.pending))
+        return ArchiveCounts(self.planned, self.done, carried_over=len(self.pending))

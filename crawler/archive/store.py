@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 SCHEMA = """
@@ -25,6 +26,8 @@ EXISTING = "existing"
 RESCUED = "rescued"
 NONE = "none"
 SKIPPED = "skipped"
+#: the run's time budget ended before the link's archive work (the next run does it)
+PENDING = "pending"
 FRESH_STATUSES = (CAPTURED, EXISTING)
 
 
@@ -88,6 +91,20 @@ def record(db: sqlite3.Connection, row: ArchiveRow, *, checked_at: str, run_id: 
         db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
+
+
+def mark_pending(
+    db: sqlite3.Connection, identities: Iterable[str], *, checked_at: str, run_id: int
+) -> None:
+    """These links' archive work carries over: their status becomes :data:`PENDING`, what was
+    known of their snapshot stays (inside the caller's transaction)."""
+    db.executemany(
+        "INSERT INTO archives (identity, url, archive_status, checked_at, run_id) "
+        "SELECT identity, url, ?, ?, ? FROM links WHERE identity = ? "
+        "ON CONFLICT(identity) DO UPDATE SET archive_status = excluded.archive_status, "
+        "checked_at = excluded.checked_at, run_id = excluded.run_id",
+        [(PENDING, checked_at, run_id, identity) for identity in identities],
+    )
 
 
 def link_state(db: sqlite3.Connection, identity: str) -> LinkState | None:

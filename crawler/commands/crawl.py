@@ -4,23 +4,56 @@ The same command as Scrapy's, plus: settings are validated before the crawler st
 value prints one line naming it and exits 2, before any request), and the exit status says
 whether the run did its job: 0 completed (whatever it found), 1 could not complete, 3 findings
 listed in ``LINKHEALTH_FAIL_ON``, 4 the network was unusable (a degraded run: see
-:mod:`crawler.network`).
+:mod:`crawler.network`). The console tells the run's story: our phases, progress and the three
+closing lines (:mod:`crawler.ending`); Scrapy's banner, component lists and stats dump only
+with ``-v`` (or a ``LOG_LEVEL``/``-L`` given, or a log file).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
+from scrapy.settings import SETTINGS_PRIORITIES
 
+from crawler import logfilter
 from crawler.config import ConfigError, load_config
 from crawler.store import StoreError, check_version
 
 
 class Command(ScrapyCrawlCommand):
+    #: Scrapy's own INFO records stay out of the console (see :func:`logfilter.quiet_scrapy`)
+    quiet = False
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument(
+            "-v",
+            "--verbose",
+            action="store_true",
+            help="Scrapy's own log too: its banner, components and stats",
+        )
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        assert self.settings is not None
+        self.quiet = not (
+            opts.verbose
+            or "LOG_LEVEL" in os.environ
+            or self.settings.getpriority("LOG_LEVEL") != SETTINGS_PRIORITIES["project"]
+            or self.settings.get("LOG_FILE")
+        )
+        if self.quiet:  # Scrapy's banner is logged before run(): only warnings then
+            self.settings.set("LOG_LEVEL", "WARNING", priority="project")
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if self.quiet:
+            assert self.settings is not None
+            self.settings.set("LOG_LEVEL", "INFO", priority="project")
+            logfilter.quiet_scrapy()
         if len(args) != 1:
             raise UsageError("give one spider name: scrapy crawl seeds")
         assert self.crawler_process is not None

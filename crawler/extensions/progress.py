@@ -51,7 +51,7 @@ class Progress:
     def from_crawler(cls, crawler: Crawler) -> Self:
         interval = crawler.settings.getfloat("LOGSTATS_INTERVAL")
         if not interval:
-            raise NotConfigured("LOGSTATS_INTERVAL is 0")
+            raise NotConfigured  # no message: Scrapy warns of none for an option off
         terminal = sys.stderr if sys.stderr.isatty() else None
         ext = cls(crawler, interval, terminal)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
@@ -77,13 +77,16 @@ class Progress:
         if sink is None:
             return None
         tally, archive = sink.tally(), sink.archive
+        now = time.monotonic()
+        deadline = archive.deadline if archive is not None else None
         return self.meter.add(
             Sample(
-                time.monotonic(),
+                now,
                 tally.links,
                 tally.checked,
                 archive.planned if archive is not None else None,
                 archive.done if archive is not None else 0,
+                None if deadline is None else deadline - now,
             )
         )
 

@@ -32,7 +32,7 @@ class ProxyHostsMiddleware:
     def from_crawler(cls, crawler: Crawler) -> Self:
         routes = value(crawler.settings.get, "LINKHEALTH_PROXY_HOSTS")
         if not routes:
-            raise NotConfigured("LINKHEALTH_PROXY_HOSTS is empty")
+            raise NotConfigured  # no message: Scrapy warns of none for an option off
         return cls(list(routes))
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from crawler import __version__
 from crawler.history import Policy
+from crawler.report.attention import RANKS, LinkState, next_steps
 from crawler.report.charts import run_status_counts
 from crawler.report.columns import LINK_COLUMNS, OCCURRENCE_COLUMNS
 from crawler.report.frames import (
@@ -83,8 +84,12 @@ def _md_link(title: Any, link_text: Any, url: Any) -> str:
 
 #: the columns of a link the summary lists
 _SUMMARY_COLUMNS = ("change", "status", "reason", "title", "link_text", "url", "sources")
+#: and what its reason and next step are made from (``attention.LinkState``'s columns)
+_LISTED_COLUMNS = (*_SUMMARY_COLUMNS, "reason_text", *LinkState._fields)
 _FINE = ("'alive'", "'skipped'", "'ignored'")
-_NOT_ALIVE = f"status NOT IN ({', '.join(_FINE)})"
+#: links of a degraded run that were not checked: said once, not listed
+_OFFLINE = "reason = 'offline'"
+_NOT_ALIVE = f"status NOT IN ({', '.join(_FINE)}) AND NOT ({_OFFLINE})"
 
 
 def summary_chunks(data: ReportData) -> Iterator[str]:
@@ -98,19 +103,66 @@ def summary_chunks(data: ReportData) -> Iterator[str]:
     lines = ["| status | links |", "| --- | ---: |"]
     lines += [f"| {s} | {int(status_counts.get(s, 0))} |" for s in STATUSES]
     lines += [f"| **total** | **{data.n_links}** |", ""]
+    if (archive := data.archive) is not None and archive.planned:
+        lines += [_archive_words(archive), ""]
+    offline = count(data, _OFFLINE)
+    if offline:
+        lines += [
+            f"Nothing could be checked for {offline} links: the runner had no usable network "
+            "(they are `error`/`offline`, not listed here; run again on a working network).",
+            "",
+        ]
     problems = count(data, _NOT_ALIVE)
     if not problems:
-        lines.append("Every checked link is alive.")
+        lines.append("Every checked link is alive." if not offline else "")
     else:
-        lines += [f"## Not alive ({problems})", "", "| status | reason | link | source |"]
-        lines.append("| --- | --- | --- | --- |")
+        lines += [
+            f"## Not alive ({problems}): what needs attention first",
+            "",
+            "| status | why | link | next step | source |",
+            "| --- | --- | --- | --- | --- |",
+        ]
     yield from _lines(lines)
-    for block in link_blocks(data, _SUMMARY_COLUMNS, _NOT_ALIVE, blank=True):
-        yield from _lines(
-            f"| {status} | {reason} | {_md_link(title, link_text, url)} | {_md_escape(sources)} |"
-            for _change, status, reason, title, link_text, url, sources in block
-        )
+    for attention in range(len(RANKS)):  # in the reports' order, a rank at a time
+        where = f"{_NOT_ALIVE} AND attention = {attention}"
+        for block in link_blocks(data, _LISTED_COLUMNS, where, blank=True):
+            yield from _lines(_listed_line(row, data.policy) for row in block)
     yield from _lines(_unrecognized_lines(data))
+
+
+def _archive_words(archive: ArchiveCounts) -> str:
+    """The run's archive work in words (summary.md)."""
+    said = f"Archive: {archive.done} of {archive.planned} links done"
+    if archive.carried_over:
+        said += f", {archive.carried_over} pending (the next run does them)"
+    elif archive.pending:
+        said += f", {len(archive.pending)} still at work"
+    return said + "."
+
+
+def _listed_line(row: tuple[Any, ...], policy: Policy) -> str:
+    """A not-alive link in summary.md (``_LISTED_COLUMNS``)."""
+    _change, status, reason, title, link_text, url, sources, reason_text = row[:8]
+    state = LinkState(*row[8:])
+    link = LinkState(
+        state.status,
+        state.reason,
+        state.confirmed_dead is True,
+        int(state.fail_streak or 0),
+        str(state.first_failed_at),
+        safe_href(state.archive_url) or "",
+        str(state.archive_status),
+    )
+    steps = next_steps(link, policy)
+    said = "; ".join(
+        f"[{_md_escape(s.text)}](<{s.href}>)" if s.href.startswith("http") else _md_escape(s.text)
+        for s in steps
+    )
+    why = f"{reason}: {reason_text}" if reason_text else str(reason)
+    return (
+        f"| {status} | {_md_escape(why)} | {_md_link(title, link_text, url)} | {said} | "
+        f"{_md_escape(sources)} |"
+    )
 
 
 def _lines(lines: Iterable[str]) -> Iterator[str]:
@@ -185,7 +237,11 @@ def render_run(data: ReportData) -> str:
     run = data.run
     counts = {s: int(n) for s, n in data.status_counts if s}
     archive = data.archive
-    kept = {"planned": archive.planned, "done": archive.done} if archive else _archive_of(run)
+    kept = (
+        {"planned": archive.planned, "done": archive.done, "pending": archive.waiting}
+        if archive
+        else _archive_of(run)
+    )
     document = {
         "run_id": data.run_id,
         "state": run.get("state", "running"),
@@ -207,6 +263,7 @@ def _archive_of(run: dict[str, object]) -> dict[str, int] | None:
         return {
             "planned": int(stats["linkhealth/archive/planned"]),
             "done": int(stats["linkhealth/archive/done"]),
+            "pending": int(stats.get("linkhealth/archive/pending", 0)),
         }
     except (ValueError, TypeError, KeyError):
         return None

@@ -48,7 +48,7 @@ _RC = {
     "svg.fonttype": "none",
     "font.family": "sans-serif",
     "font.sans-serif": FONT_FAMILIES,
-    "font.size": 10,
+    "font.size": 11,
     "text.parse_math": False,  # "$" in a file or domain name is text, not TeX
     "text.color": _TEXT,
     "axes.labelcolor": _TEXT,
@@ -68,6 +68,12 @@ _METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
 
 #: one status column per bar segment, plus the links not checked yet
 SEGMENTS = [*STATUSES, "unchecked"]
+
+#: inches: the width of every chart, narrow enough that its text stays readable when a phone
+#: shows it (about 10 px on a 390 px wide screen)
+WIDTH = 5.2
+#: the legends' font size (points; the rest is ``font.size``)
+LEGEND_SIZE = 10
 
 
 @dataclass(frozen=True)
@@ -121,37 +127,59 @@ def _rc(key: str) -> Any:  # rc_context wants literal keys
     return {**_RC, "svg.hashsalt": f"linkhealth-{key}"}  # distinct clip-path ids per chart
 
 
-def _stacked_bars(table: pd.DataFrame, key: str, label_width: int = 38) -> str:
-    """Horizontal stacked bars: one row per index value, one segment per status column."""
-    labels = [_shorten(str(v), label_width) for v in table.index]
-    height = 0.9 + 0.28 * max(len(labels), 1)
-    import pandas as pd  # noqa: PLC0415 (pandas costs tens of MB: only for the reports)
+def _stacked_bars(table: pd.DataFrame, key: str) -> str:
+    """Horizontal stacked bars: one row per index value, one segment per status column. Each
+    bar's label stands above it, across the chart's width (shortened in the middle to fit), so
+    a long file name neither squeezes the bars nor leaves the picture."""
+    import numpy as np  # noqa: PLC0415 (comes with pandas: only for the reports)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415 (same)
 
-    with _drawing(key, (6.4, height)) as (fig, ax):
-        left = pd.Series(0, index=table.index, dtype=float)
+    n = max(len(table.index), 1)
+    rows = np.arange(len(table.index), dtype=float)
+    with _drawing(key, (WIDTH, 1.0 + 0.5 * n)) as (fig, ax):
+        left = np.zeros(len(table.index))
         for segment in [c for c in SEGMENTS if c in table.columns]:
-            values = table[segment].astype(float)
+            values = table[segment].astype(float).to_numpy()
             if values.sum() == 0:
                 continue
-            ax.barh(labels, values, left=left, color=_colour(segment), label=segment, height=0.7)
+            ax.barh(rows, values, left=left, color=_colour(segment), label=segment, height=0.42)
             left += values
-        ax.invert_yaxis()
+        ax.set_ylim(n - 0.55, -0.95)  # top to bottom, room for the first label
+        ax.set_yticks([])
+        ax.spines["left"].set_visible(False)
         ax.grid(axis="x", linewidth=0.6)
         ax.set_axisbelow(True)
-        ax.tick_params(axis="y", length=0)
+        room = ax.get_window_extent().width * 0.92  # slack: the browser's font may be wider
+        renderer = FigureCanvasAgg(fig).get_renderer()  # type: ignore[no-untyped-call]
+        for y, value in zip(rows, table.index, strict=True):
+            label = ax.text(0, y - 0.26, str(value), va="bottom", ha="left")
+            _fit(label, str(value), room, renderer)
         ax.legend(
             loc="lower center",
             bbox_to_anchor=(0.5, 1.0),
-            ncols=len(SEGMENTS),
-            fontsize=8,
+            ncols=4,
+            fontsize=LEGEND_SIZE,
             handlelength=1,
             columnspacing=0.8,
         )
         return _to_svg(fig, key)
 
 
-def _shorten(text: str, width: int) -> str:
-    return text if len(text) <= width else "…" + text[-(width - 1) :]
+def _fit(label: Any, text: str, room: float, renderer: Any) -> None:
+    """Shorten ``label`` in the middle until it is at most ``room`` pixels wide."""
+    width = len(text)
+    while width > 8 and label.get_window_extent(renderer).width > room:
+        width -= 2
+        label.set_text(middle_ellipsis(text, width))
+
+
+def middle_ellipsis(text: str, width: int) -> str:
+    """``seeds/深度学习/…/reading-list.md``: a text longer than ``width`` characters keeps its
+    start and its end (a file's folder and its name), with ``…`` between."""
+    if len(text) <= width:
+        return text
+    tail = (width - 1) // 2
+    return text[: width - 1 - tail] + "…" + text[-tail:]
 
 
 def _segments(counts: Mapping[tuple[str, str], int]) -> pd.DataFrame:
@@ -178,9 +206,9 @@ def status_chart(counts: Mapping[str, int]) -> str:
 
     shown = pd.Series(counts, dtype="int64").reindex(SEGMENTS, fill_value=0)
     shown = shown[(shown > 0) | shown.index.isin(STATUSES[:4])]
-    with _drawing("status", (6.4, 0.7 + 0.3 * len(shown))) as (fig, ax):
+    with _drawing("status", (WIDTH, 0.8 + 0.34 * len(shown))) as (fig, ax):
         bars = ax.barh(list(shown.index), shown.to_numpy(), color=[_colour(s) for s in shown.index])
-        ax.bar_label(bars, padding=3, fontsize=9)
+        ax.bar_label(bars, padding=3)
         ax.invert_yaxis()
         ax.grid(axis="x", linewidth=0.6)
         ax.set_axisbelow(True)
@@ -223,7 +251,7 @@ def trend_chart(trend: pd.DataFrame, labels: Sequence[str] | None = None) -> str
     shown = [s for s in STATUSES if s in trend.columns and trend[s].sum() > 0]
     x = list(range(len(trend)))
     names = list(labels) if labels is not None else [f"#{i}" for i in trend.index]
-    with _drawing("trend", (6.4, 2.6)) as (fig, ax):
+    with _drawing("trend", (WIDTH, 2.8)) as (fig, ax):
         values = [trend[s].astype(float).to_numpy() for s in shown]
         colours = [_colour(s) for s in shown]
         if len(trend) > 1:
@@ -243,8 +271,8 @@ def trend_chart(trend: pd.DataFrame, labels: Sequence[str] | None = None) -> str
         ax.legend(
             loc="lower center",
             bbox_to_anchor=(0.5, 1.0),
-            ncols=max(len(shown), 1),
-            fontsize=8,
+            ncols=min(max(len(shown), 1), 4),
+            fontsize=LEGEND_SIZE,
             handlelength=1,
         )
         return _to_svg(fig, "trend")

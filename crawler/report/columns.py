@@ -86,8 +86,10 @@ LINKS: tuple[Column, ...] = (
     Column(
         "archive_status",
         "text",
-        "`captured`, `existing`, `rescued`, `none`, `failed:<reason>`, `skipped` (see "
-        f"{_ARCHIVING}); empty, like `archive_url` and `archived_at`, in the reports written "
+        "`captured`, `existing`, `rescued`, `none`, `failed:<reason>`, `skipped`, `pending` "
+        "(the run's time budget ended before its archive work: the next run does it; a "
+        f"snapshot known from before stays) (see {_ARCHIVING}); empty, like `archive_url` and "
+        "`archived_at`, in the reports written "
         "before the archive is done, for the links whose archive work in this run is still "
         "pending (the end's reports fill them)",
     ),

@@ -27,6 +27,7 @@ from crawler.archive.report import (
 )
 from crawler.history import Check, Policy, summarize
 from crawler.reasons import describe
+from crawler.report.attention import rank
 from crawler.report.columns import LINK_COLUMNS, LINKS, OCCURRENCES, Column
 from crawler.verdict import WEAK_SIGNAL
 
@@ -39,8 +40,10 @@ if TYPE_CHECKING:
 #: blocks, whatever the number of links
 BLOCK = 5000
 
-#: a row of ``temp.report_links`` after its position: the link's identity, then its columns
-_ROW = ("identity", *LINK_COLUMNS)
+#: a row of ``temp.report_links`` after its position: the link's identity, its columns, then
+#: its place in the reports' order (:func:`crawler.report.attention.rank`)
+_ROW = ("identity", *LINK_COLUMNS, "attention")
+_AT = {name: i for i, name in enumerate(_ROW)}
 #: the temporary tables (dropped when the reports are written)
 _ORDER = "temp.report_order"  # pos (the link's rank by first occurrence) → identity
 _LINKS = "temp.report_links"  # pos → the link's row of links.csv (``_ROW``)
@@ -65,6 +68,8 @@ class ReportData:
     change_counts: list[tuple[str, int]]
     #: the run's archive work so far, when the crawl gave it
     archive: ArchiveCounts | None = None
+    #: when a failing link is confirmed dead
+    policy: Policy = field(default_factory=Policy)
 
 
 def _tuples(db: sqlite3.Connection, query: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
@@ -117,6 +122,7 @@ def report_data(
             status_counts=_value_counts(db, "status"),
             change_counts=_value_counts(db, "change"),
             archive=archive,
+            policy=policy or Policy(),
         )
     finally:
         if not own:
@@ -232,30 +238,31 @@ class _Builder:
                 title = archive_title or None
             if reason not in self.described:
                 self.described[reason] = _describe(reason)
-            rows.append(
-                (  # pos, then _ROW
-                    pos,
-                    identity,
-                    url,
-                    status,
-                    reason,
-                    http_status,
-                    final_url,
-                    title,
-                    " | ".join(texts[k]),
-                    "; ".join(sources[k]),
-                    len(sources[k]),
-                    checked_at,
-                    archive_url,
-                    archived_at,
-                    archive_status,
-                    host,
-                    self.described[reason],
-                    detail,
-                    moved_to,
-                    *history,
-                )
+            row = (  # pos, then _ROW (but the rank)
+                pos,
+                identity,
+                url,
+                status,
+                reason,
+                http_status,
+                final_url,
+                title,
+                " | ".join(texts[k]),
+                "; ".join(sources[k]),
+                len(sources[k]),
+                checked_at,
+                archive_url,
+                archived_at,
+                archive_status,
+                host,
+                self.described[reason],
+                detail,
+                moved_to,
+                *history,
             )
+            drift = row[1 + _AT["drift"]] if "drift" in _AT else ""
+            attention = rank(status, row[1 + _AT["confirmed_dead"]], row[1 + _AT["change"]], drift)
+            rows.append((*row, attention))
             in_files += [(url, file, seq, status) for file, seq in files[k].items()]
         return rows, in_files
 

@@ -16,7 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
+from crawler.archive.store import PENDING
+from crawler.history import Policy
 from crawler.report import charts
+from crawler.report.attention import LinkState, next_steps
 from crawler.report.frames import (
     ReportData,
     banner_for,
@@ -67,6 +70,9 @@ ROW_FIELDS = [
     "confirmed_dead",
     "files",
     "detail",
+    "archive_status",
+    "attention",
+    "next",
 ]
 CHANGE_LABELS = {
     "newly-failing": "newly failing",
@@ -124,24 +130,56 @@ def format_time(value: object) -> str:
     return parsed.strftime("%Y-%m-%d %H:%M")
 
 
-#: the columns of a link the page reads: the row fields, but those made from others
-_MADE = {"href": "", "archive_href": "archive_url", "files": ""}
-_PAGE_COLUMNS = tuple(_MADE.get(name, name) for name in ROW_FIELDS if _MADE.get(name, name))
+#: the columns of a link the page reads: the row fields, but those made from others, and
+#: what the next steps are made from
+_MADE = {"href": "", "archive_href": "archive_url", "files": "", "next": ""}
+_PAGE_COLUMNS = tuple(
+    dict.fromkeys(
+        [
+            *(_MADE.get(name, name) for name in ROW_FIELDS if _MADE.get(name, name)),
+            *(name for name in LinkState._fields if name != "archive_url"),
+        ]
+    )
+)
 
 
-def _rows(block: list[tuple[Any, ...]], files: list[list[str]]) -> list[tuple[Any, ...]]:
+def _rows(
+    block: list[tuple[Any, ...]], files: list[list[str]], policy: Policy
+) -> list[tuple[Any, ...]]:
     """The page's rows (``ROW_FIELDS``), from a block of links (``_PAGE_COLUMNS``, missing
     values as "") and the seed files of each."""
     columns = dict(zip(_PAGE_COLUMNS, zip(*block, strict=True), strict=True))
     url = columns["url"]
+    archive_href = [safe_href(a) or "" for a in columns["archive_url"]]
     made = {
         "href": [1 if safe_href(u) else 0 for u in url],
-        "archive_href": [safe_href(a) or "" for a in columns["archive_url"]],
+        "archive_href": archive_href,
         "confirmed_dead": [1 if c is True else 0 for c in columns["confirmed_dead"]],
         "files": files,
+        "next": [
+            [list(step) for step in next_steps(link_state(row, href), policy)]
+            for row, href in zip(block, archive_href, strict=True)
+        ],
     }
     fields = (made[name] if name in made else columns[name] for name in ROW_FIELDS)
     return list(zip(*fields, strict=True))  # JSON arrays, as lists would be
+
+
+_STATE_AT = [_PAGE_COLUMNS.index(name) for name in LinkState._fields if name != "archive_url"]
+
+
+def link_state(row: tuple[Any, ...], archive_href: str) -> LinkState:
+    """A page row's columns (``_PAGE_COLUMNS``) as the next steps read them."""
+    status, reason, confirmed, streak, failed_at, archive_status = (row[i] for i in _STATE_AT)
+    return LinkState(
+        str(status),
+        str(reason),
+        confirmed is True,
+        int(streak or 0),
+        str(failed_at),
+        archive_href,
+        str(archive_status),
+    )
 
 
 #: the changes in the order the page lists them (another kind after these)
@@ -190,7 +228,7 @@ def _data_json_chunks(data: ReportData) -> Iterator[str]:
     start = 0
     for block in link_blocks(data, _PAGE_COLUMNS, blank=True):
         files = files_of(data, (start, start + len(block)))
-        rows = str(script_json(_rows(block, files)))[1:-1]
+        rows = str(script_json(_rows(block, files, data.policy)))[1:-1]
         yield rows if start == 0 else "," + rows
         start += len(block)
     yield "]}"
@@ -250,9 +288,11 @@ def html_chunks(data: ReportData, trend: pd.DataFrame | None = None) -> Iterator
         status_counts=status_counts,
         total=total,
         archived=archived,
+        archive_pending=count(data, f"archive_status = '{PENDING}'"),
         archived_share=(archived / total) if total else 0.0,
         n_occurrences=data.n_occurrences,
         banner=banner_for(data),
+        banner_alarm=data.run.get("state") == "degraded",
         charts=chart_list,
         change_summary=change_summary,
         changed_items=changed_items,

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from crawler.config import Config
+from crawler.ending import Ending, closing_lines
 from crawler.fixes import all_fixes, plan, render_fixes_md, states_from_links_csv
 from crawler.items import LinkCheck
 from crawler.links import fetch_order, record_links, record_not_checked, scan_links
@@ -34,7 +35,7 @@ from crawler.network import NETWORK_REASONS, NetworkWatch, canaries_verdict
 from crawler.report import write_reports
 from crawler.sinks import QueuedLink, Tally
 from crawler.store import Store
-from crawler.verdict import ERROR, STATUSES, Verdict
+from crawler.verdict import ERROR, Verdict
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -285,8 +286,10 @@ class LocalSink:
             logger.exception("writing the early reports failed; they are written at the end")
             return
         logger.info(
-            "every link has a verdict: reports written (%s) while the archive works on %d links",
-            ", ".join(str(p) for p in paths),
+            "every link has a verdict: reports written in %s (%s) while the archive works on "
+            "%d links",
+            self.config.report_dir,
+            ", ".join(p.name for p in paths),
             len(counts.pending),
         )
 
@@ -307,6 +310,7 @@ class LocalSink:
             # kept with the run: `linkhealth report` shows them in run.json too
             stats.set_value("linkhealth/archive/planned", self.archive.planned)
             stats.set_value("linkhealth/archive/done", self.archive.done)
+            stats.set_value("linkhealth/archive/pending", len(self.archive.pending))
         kept = {
             k: v
             for k, v in (stats.get_stats() if stats is not None else {}).items()
@@ -320,20 +324,32 @@ class LocalSink:
                 stats=kept,
                 degraded=self.degraded,
             )
+            unchecked = 0 if completed else len(self.store.unchecked_identities(self.run_id))
         finally:
             self.store.close()
-        counts = finished.counts
-        summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES if counts.get(s))
         if self.degraded:
             reason = "degraded"
         elif children is not None and children.failed:
             reason = f"unfinished ({children.failed})"
-        line = (
-            f"linkhealth: run {self.run_id} {reason}: "
-            f"{sum(counts.values())} links "
-            f"({summary or 'none'}) in {seconds:.0f}s; reports in {self.config.report_dir}/"
+        archive = self.archive.counts(blank_pending=False) if self.archive else None
+        line = "\n".join(
+            closing_lines(
+                Ending(
+                    self.run_id,
+                    reason,
+                    seconds,
+                    finished.counts,
+                    finished.exit_code,
+                    self.config.report_dir,
+                    archive=archive and (archive.planned, archive.done, archive.carried_over),
+                    not_checked=unchecked,
+                    fail_on=self.config.fail_on,
+                    degraded=self.degraded,
+                    reports=bool(finished.reports),
+                )
+            )
         )
-        logger.info(line)
+        logger.debug(line)  # the crawl command prints it (a log line would say it twice)
         if stats is not None:
             stats.set_value("linkhealth/exit_code", finished.exit_code)
             stats.set_value("linkhealth/summary", line)
@@ -366,6 +382,9 @@ class LocalSink:
                 state="degraded" if degraded else "finished",
                 degraded_reason=degraded,
             )
+        archive_left = self.archive.pending if self.archive is not None else ()
+        if archive_left:  # the time budget ended first (or the run stopped): the next run
+            store.archive_pending(run_id, archive_left, config.now_iso)
         counts = self.counts(run_id)
         paths: list[Path] = []
         reports_failed = False
@@ -379,7 +398,11 @@ class LocalSink:
                 reports_failed = True
                 paths = []
             else:
-                logger.info("reports written: %s", ", ".join(str(p) for p in paths))
+                logger.info(
+                    "reports written in %s: %s",
+                    config.report_dir,
+                    ", ".join(p.name for p in paths),
+                )
         if not completed or reports_failed:
             exit_code = 1
         elif degraded:

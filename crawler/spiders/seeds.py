@@ -72,7 +72,9 @@ class SeedsSpider(scrapy.Spider):
         level = logging.getLevelName(str(crawler.settings.get("LOG_LEVEL") or "DEBUG").upper())
         if isinstance(level, int):
             for name in ("", "scrapy", "crawler"):
-                logging.getLogger(name).setLevel(level)
+                logger = logging.getLogger(name)
+                # (Scrapy's own loggers may be quieter: see crawler.logfilter.quiet_scrapy)
+                logger.setLevel(max(level, logger.level if name == "scrapy" else 0))
             logging.getLogger("markdown_it").setLevel(max(level, logging.INFO))
         spider.backlog = max(_MIN_BACKLOG, 2 * crawler.settings.getint("CONCURRENT_REQUESTS"))
         if spider.role == CHILD_ROLE:
