@@ -18,6 +18,11 @@ sent, a request never waits for a host slot while it could be sent to another ho
 downloader middleware asks before the request reaches its slot's queue, for every request the
 engine hands over).
 
+A crawl told to stop (SIGINT, SIGTERM, a state file that refuses verdicts) stops sending: the
+requests still waiting in a slot's queue fail with :class:`StoppedBeforeSending` instead of
+going out (their links keep no verdict: the next start checks them), and the log says how many.
+Those already on the wire finish.
+
 In the distributed profile ``DOWNLOAD_DELAY`` is kept across workers by the global host limit
 (:mod:`crawler.distributed.hostlimit`), which takes a host's turn before the request reaches
 this queue: a local delay on top (randomized 0.5–1.5×) would send it at another moment than
@@ -27,6 +32,7 @@ locks (which take the host's turn), the local queue has no delay of its own.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from time import monotonic
 from urllib.parse import urlsplit
@@ -34,6 +40,7 @@ from urllib.parse import urlsplit
 from scrapy import Request
 from scrapy.core.downloader import Downloader, Slot
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.asyncio import call_later
 from scrapy.utils.defer import _schedule_coro
 
@@ -42,6 +49,12 @@ from crawler.registry import value
 
 #: seconds before a slot's queue asks again for a host slot another process holds
 ASK_AGAIN = 0.05
+
+logger = logging.getLogger(__name__)
+
+
+class StoppedBeforeSending(IgnoreRequest):
+    """The crawl was told to stop while this request waited in its slot's queue: not sent."""
 
 
 class PoliteDownloader(Downloader):
@@ -64,10 +77,16 @@ class PoliteDownloader(Downloader):
         self.spaced_globally = bool(settings.get("LINKHEALTH_REDIS_URL") or self.host_locks)
         #: slot → its transferring requests that hold a shared host slot (a file descriptor)
         self._held: dict[Slot, dict[Request, int]] = {}
+        #: requests dropped from the queues once the crawl was told to stop
+        self.not_sent = 0
 
     def _process_queue(self, slot: Slot) -> None:
         if self.host_locks is not None:
             self._give_back_finished(slot)
+        engine = self.crawler.engine
+        if engine is not None and not engine.running and slot.queue:
+            self._drop_queue(slot)  # stopping: nothing more goes out
+            return
         if slot.latercall:
             return
         now = monotonic()
@@ -94,6 +113,15 @@ class PoliteDownloader(Downloader):
                 self._process_queue(slot)
                 break
 
+    def _drop_queue(self, slot: Slot) -> None:
+        if slot.latercall:
+            slot.latercall.cancel()
+            slot.latercall = None
+        while slot.queue:
+            _request, queue_dfd = slot.queue.popleft()
+            self.not_sent += 1
+            queue_dfd.errback(StoppedBeforeSending("the crawl is stopping"))
+
     def _give_back_finished(self, slot: Slot) -> None:
         """Give back the shared host slots of the slot's requests that no longer transfer
         (``Downloader._download`` removes a finished one, then asks for the next)."""
@@ -106,6 +134,16 @@ class PoliteDownloader(Downloader):
             del self._held[slot]  # (Scrapy drops an idle slot after a while: so does this map)
 
     def close(self) -> None:
+        for slot in self.slots.values():
+            self._drop_queue(slot)  # (a closing spider's queues are normally empty already)
+        if self.not_sent:
+            logger.info(
+                "stopping: %d queued requests were not sent (their links keep no verdict: the "
+                "next start checks them)",
+                self.not_sent,
+            )
+            if self.crawler.stats is not None:
+                self.crawler.stats.set_value("linkhealth/not_sent", self.not_sent)
         for held in self._held.values():
             for fd in held.values():
                 HostLocks.give_back(fd)
