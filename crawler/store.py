@@ -174,7 +174,6 @@ def claim(path: str | Path) -> int:
     path = Path(path)
     if path.is_dir():
         raise StoreError(f"state file {path} is a directory")
-    check_version(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
@@ -188,6 +187,7 @@ def claim(path: str | Path) -> int:
                 f"state file {path} is in use by another crawl (one writer at a time): wait "
                 "for it to end, or give this one another LINKHEALTH_STATE_DB"
             ) from None
+        check_version(path)
         _check_writable(path)
     except BaseException:
         os.close(fd)
@@ -215,7 +215,8 @@ def _check_writable(path: Path) -> None:
         db.close()
     if problems != ["ok"]:
         raise StoreError(
-            f"state file {path} is damaged ({'; '.join(problems)[:200]}): restore it from "
+            f"state file {path} is damaged ({' '.join('; '.join(problems).split())[:200]}): "
+            "restore it from "
             "the link-health-state branch, or move it away to start afresh"
         )
 

@@ -99,14 +99,20 @@ class LocalSink:
     # the run's links ------------------------------------------------------------------------
 
     async def links(self) -> AsyncIterator[LinkCheck | QueuedLink]:
-        config, store = self.config, self.store
         try:
-            links, n_occurrences = scan_links(
-                config.seeds, config.rules, config.ignore, config.now.date()
-            )
+            async for link in self._links():
+                yield link
+        except sqlite3.Error as exc:
+            self._store_failed(exc)
         except Exception as exc:
-            self.outcome.fail(f"reading the seeds failed: {type(exc).__name__}: {exc}")
-            raise
+            logger.exception("the run could not begin")
+            self.outcome.fail(f"the run could not begin: {type(exc).__name__}: {exc}")
+
+    async def _links(self) -> AsyncIterator[LinkCheck | QueuedLink]:
+        config, store = self.config, self.store
+        links, n_occurrences = scan_links(
+            config.seeds, config.rules, config.ignore, config.now.date()
+        )
         if not links:
             self.outcome.refuse(
                 f"seeds: no links in {config.seeds} (no seed file with a link in it): "
@@ -282,6 +288,8 @@ class LocalSink:
         self.outcome.fail(
             f"state file {self.store.path}: {exc}: verdicts can no longer be recorded, "
             "the crawl stops"
+            if self.run_id
+            else f"state file {self.store.path}: {exc}: the run could not begin"
         )
         logger.error("linkhealth: %s", self.outcome.problem)
         if self.crawler is not None:
