@@ -145,7 +145,8 @@ def _outside(path: Path, root: Path | None) -> bool:
 def _read_bounded(path: Path, name: str) -> tuple[bytes | None, SeedProblem | None]:
     """The bytes of a regular file of at most :data:`MAX_SEED_BYTES`, or why not."""
     try:
-        with path.open("rb") as fh:
+        # O_NONBLOCK: opening a pipe must not wait for a writer (a regular file ignores it)
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC), "rb") as fh:
             if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
                 return None, SeedProblem(name, f"{name} is not a regular file, skipped")
             data = fh.read(MAX_SEED_BYTES + 1)
