@@ -341,3 +341,23 @@ def test_reports_that_cannot_be_written_at_the_end_exit_1_and_say_where_not(tmp_
     assert f"could not complete: writing the reports to {tiny} failed (OSError: " in last
     assert "No space left on device" in last
     assert last.endswith("`linkhealth report` rebuilds them from the state file")
+
+
+# a link standing 10,000 times ------------------------------------------------------------------
+
+
+def test_a_link_standing_ten_thousand_times_keeps_the_reports(tmp_path, fakeweb):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    many = "".join(f"- [{i}](http://alive.test/many) line {i}\n" for i in range(12_000))
+    (seeds / "a-rather-long-file-name-for-a-reading-list.md").write_text(many, encoding="utf-8")
+    result = run_crawl(seeds, tmp_path, env=fakeweb.env())
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "field larger than field limit" not in result.stderr
+    row = result.by_url()["http://alive.test/many"]  # Python's csv, its default field limit
+    assert row["occurrences"] == "12000"
+    assert row["sources"].endswith("; … 11900 more")
+    assert row["sources"].count(";") == 100
+    assert row["link_text"].endswith(" | … 11900 more")
+    assert len(result.occurrences()) == 12_000  # every occurrence is still there
+    assert (result.reports / "fixes.md").is_file()
