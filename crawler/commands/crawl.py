@@ -45,11 +45,11 @@ class Command(ScrapyCrawlCommand):
                 check_names(os.environ, "an environment variable")
                 config = load_config(self.settings.get, seeds=opts.spargs.get("seeds"))
                 if not config.redis_url and opts.spargs.get("role") is None:
+                    if config.reports_enabled:
+                        check_report_dir(config.report_dir)
                     # one writer of the state file at a time: the descriptor (and its lock)
                     # stays open until the process ends
                     claim(config.state_db)
-                    if config.reports_enabled:
-                        check_report_dir(config.report_dir)
             except (ConfigError, StoreError) as exc:
                 kind = "configuration error" if isinstance(exc, ConfigError) else "state file"
                 print(f"linkhealth: {kind}: {exc}", file=sys.stderr)
