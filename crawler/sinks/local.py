@@ -103,7 +103,7 @@ class LocalSink:
             async for link in self._links():
                 yield link
         except sqlite3.Error as exc:
-            self._store_failed(exc)
+            self._store_failed(exc, "the run could not begin")
         except Exception as exc:
             logger.exception("the run could not begin")
             self.outcome.fail(f"the run could not begin: {type(exc).__name__}: {exc}")
@@ -277,20 +277,15 @@ class LocalSink:
         try:
             self.store.record_check(self.run_id, item.row(counted=not self.degraded))
         except sqlite3.Error as exc:
-            self._store_failed(exc)
+            self._store_failed(exc, "verdicts can no longer be recorded, the crawl stops")
             return
         self.recorded += 1
 
-    def _store_failed(self, exc: sqlite3.Error) -> None:
-        """The state file refused a verdict: the run cannot complete; stop sending."""
+    def _store_failed(self, exc: sqlite3.Error, what: str) -> None:
+        """The state file refused a write: the run cannot complete; stop sending."""
         if self.outcome.problem is not None:
             return  # told once; the crawl is already stopping
-        self.outcome.fail(
-            f"state file {self.store.path}: {exc}: verdicts can no longer be recorded, "
-            "the crawl stops"
-            if self.run_id
-            else f"state file {self.store.path}: {exc}: the run could not begin"
-        )
+        self.outcome.fail(f"state file {self.store.path}: {exc}: {what}")
         logger.error("linkhealth: %s", self.outcome.problem)
         if self.crawler is not None:
             from scrapy.utils.defer import deferred_from_coro  # noqa: PLC0415 - when crawling
