@@ -266,7 +266,7 @@ def test_seeds_stay_inside_their_directory_and_bounded(tmp_path, fakeweb):
     (seeds / "zero.md").symlink_to("/dev/zero")
     (seeds / "private.md").symlink_to(outside / "private.md")
     (seeds / "again.md").symlink_to(seeds / "list.md")  # inside the tree: read
-    (seeds / "big.md").write_bytes(b"- <http://alive.test/big>\n" + b"x" * (17 * 1024 * 1024))
+    (seeds / "big.md").write_bytes(b"- <http://alive.test/big>\n" + b"x" * (5 * 1024 * 1024))
     result = run_crawl(seeds, tmp_path, env=fakeweb.env())
     assert result.returncode == 0, result.stderr[-3000:]
     assert set(result.by_url()) == {"http://alive.test/inside"}
@@ -275,7 +275,7 @@ def test_seeds_stay_inside_their_directory_and_bounded(tmp_path, fakeweb):
     assert (
         "private.md is a symlink that leads outside the seeds directory, skipped" in result.stderr
     )
-    assert "big.md is larger than 16 MiB (the most read of one seed file), skipped" in result.stderr
+    assert "big.md is larger than 4 MiB (the most read of one seed file), skipped" in result.stderr
     sent = {r["url"] for r in fakeweb.requests() if r["host"] == "alive.test"}
     assert sent == {"http://alive.test/inside"}
 

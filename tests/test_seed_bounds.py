@@ -1,4 +1,4 @@
-"""What is read of the seeds is bounded: regular files inside the seeds tree, 16 MiB each."""
+"""What is read of the seeds is bounded: regular files inside the seeds tree, 4 MiB each."""
 
 from __future__ import annotations
 
@@ -53,5 +53,5 @@ def test_a_file_past_the_cap_is_skipped_whole(tmp_path):
     occurrences, problems = scan_seeds(seeds)
     assert [o.url for o in occurrences] == ["http://a.test/ok"]
     assert _messages(problems) == [
-        "huge.md is larger than 16 MiB (the most read of one seed file), skipped"
+        "huge.md is larger than 4 MiB (the most read of one seed file), skipped"
     ]

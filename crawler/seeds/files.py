@@ -25,7 +25,7 @@ import charset_normalizer
 SEED_SUFFIXES: Final = (".md", ".markdown", ".txt")
 
 #: the most bytes read of one seed file (a larger one is skipped, and the log says so)
-MAX_SEED_BYTES: Final = 16 * 1024 * 1024
+MAX_SEED_BYTES: Final = 4 * 1024 * 1024
 
 #: a NUL byte in this many first bytes makes a file binary (unless it starts with a UTF-16 BOM)
 _BINARY_CHECK_BYTES: Final = 8_192
