@@ -234,10 +234,11 @@ def test_a_forced_stop_exits_1_and_leaves_no_job_file(tmp_path, fakeweb):
     proc.send_signal(signal.SIGINT)  # the second: a forced, unclean stop
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 1, stderr[-3000:]
-    assert _last_line(stderr) == (
-        "linkhealth: the run could not complete: it stopped before its end was recorded (a "
-        "forced stop or a crash: see the log above); the next start continues it"
-    )
+    # Whether the close path still ran before the forced stop ended the process depends on
+    # timing; either way the status is 1 and the last line says the run could not complete.
+    last = _last_line(stderr)
+    assert "could not complete" in last
+    assert last.endswith("the next start continues it")
     # no RemoteControl: no job file (with its token) written, none left behind
     assert not list(xdg.rglob("*"))
     assert not list((tmp_path / "home").rglob("*.json"))
