@@ -138,9 +138,14 @@ def _start(seeds: Path, workdir: Path, env: dict[str, str], **settings: str) -> 
     )
 
 
-def _wait_for_requests(web: FakeWeb, n: int, proc: subprocess.Popen) -> None:
+def _answered(web: FakeWeb, host: str) -> list[dict]:
+    """The requests to ``host`` the fake web has answered (it logs each once answered)."""
+    return [r for r in web.requests() if r["host"] == host]
+
+
+def _wait_for_requests(web: FakeWeb, host: str, n: int, proc: subprocess.Popen) -> None:
     deadline = time.monotonic() + 60
-    while len(web.requests()) < n:
+    while len(_answered(web, host)) < n:
         assert proc.poll() is None, proc.communicate()[1][-3000:]
         assert time.monotonic() < deadline, "the crawl sent nothing"
         time.sleep(0.05)
@@ -150,7 +155,7 @@ def test_two_crawls_on_one_state_file_one_writer_at_a_time(tmp_path, fakeweb):
     seeds = _seeds(tmp_path, [f"http://slow.test/slow/1?n={i}" for i in range(8)])
     first = _start(seeds, tmp_path, fakeweb.env(), CONCURRENT_REQUESTS_PER_DOMAIN="1")
     try:
-        _wait_for_requests(fakeweb, 1, first)
+        _wait_for_requests(fakeweb, "slow.test", 1, first)
         other = tmp_path / "other"
         other.mkdir()
         second = run_crawl(
@@ -196,11 +201,11 @@ def test_a_stop_stops_sending_and_says_so(tmp_path, fakeweb):
     urls = [f"http://queue.test/slow/2?n={i}" for i in range(30)]
     seeds = _seeds(tmp_path, urls)
     proc = _start(seeds, tmp_path, fakeweb.env(), CONCURRENT_REQUESTS_PER_DOMAIN="2")
-    _wait_for_requests(fakeweb, 2, proc)  # the first two answered; two more on the wire
+    _wait_for_requests(fakeweb, "queue.test", 2, proc)  # two answered; two more on the wire
     signalled = time.time()
     proc.send_signal(signal.SIGTERM)
     _, stderr = proc.communicate(timeout=60)
-    requests = fakeweb.requests()
+    requests = _answered(fakeweb, "queue.test")
     # what was on the wire at the signal finishes; nothing queued goes out after it
     # (0.5 s: the request the downloader started just as the signal came)
     assert [r["url"] for r in requests if r["t"] > signalled + 0.5] == []
@@ -228,7 +233,7 @@ def test_a_forced_stop_exits_1_and_leaves_no_job_file(tmp_path, fakeweb):
     xdg = tmp_path / "xdg-state"
     env = {**fakeweb.env(), "XDG_STATE_HOME": str(xdg), "HOME": str(tmp_path / "home")}
     proc = _start(seeds, tmp_path, env, CONCURRENT_REQUESTS_PER_DOMAIN="2")
-    _wait_for_requests(fakeweb, 2, proc)
+    _wait_for_requests(fakeweb, "forced.test", 2, proc)
     proc.send_signal(signal.SIGINT)
     time.sleep(0.3)
     proc.send_signal(signal.SIGINT)  # the second: a forced, unclean stop
