@@ -67,8 +67,6 @@ def test_the_embedded_profile_builds_linkhealths_components() -> None:
         "crawler.extensions.progress.Progress",
     ]
     assert "scrapy.extensions.telnet.TelnetConsole" not in got["extensions"]
-    # Python code over local HTTP, and a job file holding its token left behind a forced stop
-    assert "scrapy.extensions.remote_control.RemoteControl" not in got["extensions"]
     assert got["spider_middlewares"] == [
         "scrapy.spidermiddlewares.start.StartSpiderMiddleware",
         "scrapy.spidermiddlewares.httperror.HttpErrorMiddleware",

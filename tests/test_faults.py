@@ -227,12 +227,10 @@ def test_a_stop_stops_sending_and_says_so(tmp_path, fakeweb):
     assert state == "running"
 
 
-def test_a_forced_stop_exits_1_and_leaves_no_job_file(tmp_path, fakeweb):
+def test_a_forced_stop_exits_1(tmp_path, fakeweb):
     urls = [f"http://forced.test/slow/3?n={i}" for i in range(10)]
     seeds = _seeds(tmp_path, urls)
-    xdg = tmp_path / "xdg-state"
-    env = {**fakeweb.env(), "XDG_STATE_HOME": str(xdg), "HOME": str(tmp_path / "home")}
-    proc = _start(seeds, tmp_path, env, CONCURRENT_REQUESTS_PER_DOMAIN="2")
+    proc = _start(seeds, tmp_path, fakeweb.env(), CONCURRENT_REQUESTS_PER_DOMAIN="2")
     _wait_for_requests(fakeweb, "forced.test", 2, proc)
     proc.send_signal(signal.SIGINT)
     time.sleep(0.3)
@@ -244,9 +242,19 @@ def test_a_forced_stop_exits_1_and_leaves_no_job_file(tmp_path, fakeweb):
     last = _last_line(stderr)
     assert "could not complete" in last
     assert last.endswith("the next start continues it")
-    # no RemoteControl: no job file (with its token) written, none left behind
-    assert not list(xdg.rglob("*"))
-    assert not list((tmp_path / "home").rglob("*.json"))
+
+
+def test_no_way_in_from_outside(tmp_path, fakeweb):
+    """Scrapy's RemoteControl (Python code over local HTTP, its token in a job file that a
+    forced stop leaves behind) and telnet console are not started."""
+    seeds = _seeds(tmp_path, ["http://alive.test/a"])
+    xdg = tmp_path / "xdg-state"
+    result = run_crawl(seeds, tmp_path, env={**fakeweb.env(), "XDG_STATE_HOME": str(xdg)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    enabled = result.stderr.split("Enabled extensions:", 1)[1].split("]", 1)[0]
+    assert "RemoteControl" not in enabled
+    assert "Telnet" not in enabled
+    assert not xdg.exists()  # no job file, nor its directory
 
 
 # the run's timestamp, the seeds ----------------------------------------------------------------
