@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from crawler.drift import DriftRules, generic_texts
+
 DEFAULT_RULES_PATH = Path(__file__).with_name("default.toml")
 
 T = TypeVar("T")
@@ -190,6 +192,8 @@ class Rules:
     #: words of a message (or title) that is about us, not the content: verification,
     #: visit frequency, limits, "for now"
     verification_words: tuple[str, ...] = ()
+    #: how content drift is judged (``[drift]``)
+    drift: DriftRules = DriftRules()
     #: host -> its parameter rules, filled as hosts are met (a pure function of the fields)
     _host_params: dict[str, HostParams] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -264,6 +268,7 @@ _TOP_KEYS = {
     "generic",
     "page",
     "messages",
+    "drift",
 }
 _PARAM_KEYS = {
     "credentials",
@@ -382,6 +387,49 @@ def _platform(data: Any, where: str) -> Platform:
             raise RulesError(f"{where}.max_body_bytes: expected a whole number >= 1024")
         kwargs["max_body_bytes"] = size
     return Platform(**kwargs)
+
+
+_DRIFT_KEYS = {
+    "site_suffixes",
+    "ignore_patterns",
+    "generic_link_texts",
+    "min_text_chars",
+    "title_threshold",
+    "text_threshold",
+}
+
+
+def _drift(data: Any, where: str) -> DriftRules:
+    if not isinstance(data, dict):
+        raise RulesError(f"{where}: expected a table")
+    unknown = set(data) - _DRIFT_KEYS
+    if unknown:
+        raise RulesError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    kwargs: dict[str, Any] = {}
+    for key in ("title_threshold", "text_threshold"):
+        if key in data:
+            number = data[key]
+            if isinstance(number, bool) or not isinstance(number, int | float):
+                raise RulesError(f"{where}.{key}: expected a number from 0 to 1")
+            if not 0 <= number <= 1:
+                raise RulesError(f"{where}.{key}: expected a number from 0 to 1")
+            kwargs[key] = float(number)
+    if "min_text_chars" in data:
+        chars = data["min_text_chars"]
+        if not isinstance(chars, int) or isinstance(chars, bool) or chars < 1:
+            raise RulesError(f"{where}.min_text_chars: expected a whole number >= 1")
+        kwargs["min_text_chars"] = chars
+    return DriftRules(
+        site_suffixes=_str_list(data.get("site_suffixes", []), f"{where}.site_suffixes"),
+        ignore_patterns=tuple(
+            _regex(p, f"{where}.ignore_patterns")
+            for p in _str_list(data.get("ignore_patterns", []), f"{where}.ignore_patterns")
+        ),
+        generic_link_texts=generic_texts(
+            _str_list(data.get("generic_link_texts", []), f"{where}.generic_link_texts")
+        ),
+        **kwargs,
+    )
 
 
 def _word_table(value: Any, where: str) -> tuple[tuple[str, frozenset[str]], ...]:
@@ -504,6 +552,7 @@ def build_rules(data: Mapping[str, Any], sources: Iterable[str] = ()) -> Rules:
         verification_words=_str_list(
             messages.get("verification_words", []), f"{where}: messages.verification_words"
         ),
+        drift=_drift(data.get("drift", {}), f"{where}: [drift]"),
     )
     _check_keeps(rules, where)
     return rules
