@@ -193,7 +193,7 @@ class Rules:
     #: visit frequency, limits, "for now"
     verification_words: tuple[str, ...] = ()
     #: how content drift is judged (``[drift]``)
-    drift: DriftRules = DriftRules()
+    drift: DriftRules = field(default_factory=DriftRules)
     #: host -> its parameter rules, filled as hosts are met (a pure function of the fields)
     _host_params: dict[str, HostParams] = field(
         default_factory=dict, init=False, repr=False, compare=False

@@ -24,8 +24,10 @@ from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
+from urllib.parse import urlsplit
 
 from crawler.config import Config
+from crawler.drift import HISTORY, SNAPSHOT, Reference, judge
 from crawler.fixes import all_fixes, plan, render_fixes_md, states_from_links_csv
 from crawler.items import LinkCheck
 from crawler.links import fetch_order, record_links, record_not_checked, scan_links
@@ -34,7 +36,7 @@ from crawler.network import NETWORK_REASONS, NetworkWatch, canaries_verdict
 from crawler.report import write_reports
 from crawler.sinks import QueuedLink, Tally
 from crawler.store import Store
-from crawler.verdict import ERROR, STATUSES, Verdict
+from crawler.verdict import ALIVE, ERROR, STATUSES, Verdict
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -249,8 +251,42 @@ class LocalSink:
         self.network.saw(host, reason, answered=answered)
 
     def record(self, item: LinkCheck) -> None:
-        self.store.record_check(self.run_id, item.row(counted=not self.degraded))
+        v = item.verdict
+        drift = self._drift(item.identity, v.status, v.title, v.final_url)
+        self.store.record_check(self.run_id, item.row(counted=not self.degraded, drift=drift))
         self.recorded += 1
+
+    def _drift(self, identity: str, status: str, title: str | None, final_url: str | None) -> str:
+        """What a live page shows instead of what was linked ("": nothing, or nothing can be
+        said), from what the store knows of the link (README, "Content drift")."""
+        if status != ALIVE or not title or self.degraded:
+            return ""
+        evidence = self.store.drift_evidence(identity, self.run_id)
+        if evidence is None:
+            return ""
+        oldest = None
+        if evidence.snapshot_title:
+            oldest = Reference(SNAPSHOT, evidence.snapshot_title, evidence.snapshot_at or "")
+        elif evidence.first_title:
+            oldest = Reference(HISTORY, evidence.first_title, evidence.first_title_at or "")
+        found = judge(
+            title,
+            oldest,
+            evidence.link_texts,
+            self.config.rules.drift,
+            elsewhere=_elsewhere(evidence.host, final_url),
+        )
+        return found.describe() if found is not None else ""
+
+    def judge_drift_again(self, identity: str) -> None:
+        """The link's evidence changed in this run (its reference snapshot was found): its
+        check's drift is judged again."""
+        row = self.store.db.execute(
+            "SELECT status, title, final_url FROM checks WHERE run_id=? AND identity=?",
+            (self.run_id, identity),
+        ).fetchone()
+        if row is not None:
+            self.store.set_drift(self.run_id, identity, self._drift(identity, *row))
 
     def tally(self) -> Tally:
         return Tally(self.handed, self.recorded)
@@ -416,6 +452,17 @@ class LocalSink:
         states = states_from_links_csv(links_csv)
         planned = plan(config.seeds, states, config.rules, style=config.fix_style)
         return [render_fixes_md(all_fixes(planned))]
+
+
+def _elsewhere(host: str, final_url: str | None) -> str:
+    """The registrable domain a link now lands on, when it is not its own ("" otherwise)."""
+    from crawler.sinks.processes import registrable_domain  # noqa: PLC0415
+
+    final_host = (urlsplit(final_url).hostname or "") if final_url else ""
+    if not host or not final_host:
+        return ""
+    there = registrable_domain(final_host)
+    return there if there != registrable_domain(host) else ""
 
 
 def _command_line_settings(settings: BaseSettings) -> dict[str, str]:
