@@ -399,6 +399,11 @@ def _count_descending(row: tuple[Any, int]) -> int:
     return -row[1]
 
 
+def drift_condition() -> str:
+    """The SQL condition of the links that now show something else (their ``drift``)."""
+    return "drift IS NOT NULL AND drift != ''"
+
+
 def count(data: ReportData, where: str) -> int:
     """Links whose columns meet an SQL condition."""
     return int(_one(data.db, f"SELECT COUNT(*) FROM {_LINKS} WHERE {where}"))  # noqa: S608

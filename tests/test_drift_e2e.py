@@ -1,0 +1,105 @@
+"""Content drift through the real crawl: a fake-web host whose page changes hands between runs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import run_crawl
+from tests.fakeweb import FakeWeb
+
+pytestmark = pytest.mark.e2e
+
+#: a blog post linked by its bare URL (no descriptive text), and one linked by its title
+BARE = "http://zhangsan-blog.test/2019/rnn-notes"
+TITLED = "http://lisi-notes.test/posts/attention"
+BLOG = {"shape": "live", "title": "RNN 学习笔记 | 张三的技术博客"}
+NOTES = {"shape": "live", "title": "注意力机制详解 - 李四的笔记"}
+#: the domains lapsed and changed hands: the new owners' pages answer 200
+CASINO = {"shape": "live", "title": "澳门新葡京 - 官方网站"}
+WATCHES = {"shape": "live", "title": "Buy Cheap Watches Online - Best Replica Deals"}
+
+
+def _seeds(tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "list.md").write_text(
+        f"- <{BARE}>\n- [注意力机制详解]({TITLED})\n", encoding="utf-8"
+    )
+    return seeds
+
+
+def test_a_page_that_changed_hands_is_flagged_from_its_link_text_then_from_the_history(tmp_path):
+    seeds = _seeds(tmp_path)
+    with FakeWeb(workdir=tmp_path / "fakeweb") as web:
+
+        def crawl(day: str, urls: dict[str, object]) -> dict[str, dict[str, str]]:
+            web.write_scenario({"urls": urls})
+            result = run_crawl(seeds, tmp_path, env=web.env(), settings={"LINKHEALTH_NOW": day})
+            assert result.returncode == 0, result.stderr[-2000:]
+            assert result.type_mismatches() == []
+            return result.by_url()
+
+        # first run: both pages are what was linked
+        first = crawl("2026-03-02T03:00:00Z", {BARE: BLOG, TITLED: NOTES})
+        assert (first[BARE]["drift"], first[TITLED]["drift"]) == ("", "")
+        # second run: both changed hands; the bare link has only its first title as evidence
+        second = crawl("2026-03-09T03:00:00Z", {BARE: CASINO, TITLED: WATCHES})
+    bare, titled = second[BARE], second[TITLED]
+    assert (bare["status"], bare["reason"], bare["change"]) == ("alive", "ok", "drifted")
+    assert bare["drift"] == (
+        'title "RNN 学习笔记 | 张三的技术博客" (first seen 2026-03-02) → "澳门新葡京 - 官方网站"'
+    )
+    assert (titled["status"], titled["change"]) == ("alive", "drifted")
+    # both evidences fail: the oldest title is named
+    assert titled["drift"].startswith('title "注意力机制详解 - 李四的笔记" (first seen 2026-03-02)')
+    run = json.loads((tmp_path / "reports" / "run.json").read_text(encoding="utf-8"))
+    assert run["drifted"] == 2
+    assert run["changes"] == {"drifted": 2}
+    summary = (tmp_path / "reports" / "summary.md").read_text(encoding="utf-8")
+    assert "## Links that now show something else (2)" in summary
+    assert "澳门新葡京" in summary
+    html = (tmp_path / "reports" / "report.html").read_text(encoding="utf-8")
+    assert 'id="drifted"' in html
+    assert "Links that now show something else" in html
+
+
+def test_a_page_that_changed_hands_is_flagged_on_the_first_run_from_its_link_text(tmp_path):
+    seeds = _seeds(tmp_path)
+    with FakeWeb(workdir=tmp_path / "fakeweb") as web:
+        web.write_scenario({"urls": {BARE: CASINO, TITLED: WATCHES}})
+        result = run_crawl(
+            seeds, tmp_path, env=web.env(), settings={"LINKHEALTH_NOW": "2026-03-02T03:00:00Z"}
+        )
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = result.by_url()
+    # the bare URL says nothing of what was linked: no evidence, no drift
+    assert (rows[BARE]["status"], rows[BARE]["drift"]) == ("alive", "")
+    titled = rows[TITLED]
+    assert (titled["status"], titled["reason"], titled["change"]) == ("alive", "ok", "new")
+    assert titled["drift"] == (
+        'link text "注意力机制详解" → "Buy Cheap Watches Online - Best Replica Deals"'
+    )
+
+
+def test_a_renamed_article_and_a_redesigned_site_do_not_drift(tmp_path):
+    seeds = _seeds(tmp_path)
+    with FakeWeb(workdir=tmp_path / "fakeweb") as web:
+
+        def crawl(day: str, urls: dict[str, object]) -> dict[str, dict[str, str]]:
+            web.write_scenario({"urls": urls})
+            result = run_crawl(seeds, tmp_path, env=web.env(), settings={"LINKHEALTH_NOW": day})
+            assert result.returncode == 0, result.stderr[-2000:]
+            return result.by_url()
+
+        crawl("2026-03-02T03:00:00Z", {BARE: BLOG, TITLED: NOTES})
+        later = crawl(
+            "2026-03-09T03:00:00Z",
+            {
+                BARE: {"shape": "live", "title": "RNN 学习笔记（2026 修订版）- 张三的博客"},
+                TITLED: {"shape": "live", "title": "注意力机制详解（附代码） | 李四的笔记 - 新站"},
+            },
+        )
+    assert (later[BARE]["drift"], later[BARE]["change"]) == ("", "title-changed")
+    assert (later[TITLED]["drift"], later[TITLED]["change"]) == ("", "title-changed")
