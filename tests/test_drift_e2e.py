@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
-from tests.conftest import run_crawl
+from tests.conftest import ROOT, run_crawl
 from tests.fakeweb import FakeWeb
 
 pytestmark = pytest.mark.e2e
@@ -24,9 +27,7 @@ WATCHES = {"shape": "live", "title": "Buy Cheap Watches Online - Best Replica De
 def _seeds(tmp_path):
     seeds = tmp_path / "seeds"
     seeds.mkdir()
-    (seeds / "list.md").write_text(
-        f"- <{BARE}>\n- [注意力机制详解]({TITLED})\n", encoding="utf-8"
-    )
+    (seeds / "list.md").write_text(f"- <{BARE}>\n- [注意力机制详解]({TITLED})\n", encoding="utf-8")
     return seeds
 
 
@@ -103,3 +104,58 @@ def test_a_renamed_article_and_a_redesigned_site_do_not_drift(tmp_path):
         )
     assert (later[BARE]["drift"], later[BARE]["change"]) == ("", "title-changed")
     assert (later[TITLED]["drift"], later[TITLED]["change"]) == ("", "title-changed")
+
+
+def test_a_page_that_changed_hands_is_flagged_on_the_first_run_from_its_snapshot(tmp_path):
+    from tests.test_archive import FAST_ARCHIVE  # noqa: PLC0415
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    listing = seeds / "list.md"
+    listing.write_text(f"- <{BARE}>\n- <{TITLED}>\n", encoding="utf-8")
+    with FakeWeb(workdir=tmp_path / "fakeweb") as web:
+        web.write_scenario(
+            {
+                "urls": {BARE: CASINO, TITLED: NOTES},
+                "wayback": {
+                    "snapshots": {
+                        # archived in 2019 as what was linked; in 2026, the new owner's page
+                        BARE: [["20190301000000", 200, BLOG], ["20260101000000", 200, CASINO]],
+                        TITLED: [["20200301000000", 200, NOTES]],
+                    }
+                },
+            }
+        )
+        result = run_crawl(
+            seeds,
+            tmp_path,
+            env=web.env(),
+            settings={**FAST_ARCHIVE, "LINKHEALTH_NOW": "2025-06-01T00:00:00Z"},
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        replayed = [r["path"] for r in web.requests() if "id_/" in str(r.get("path", ""))]
+        fixed = subprocess.run(
+            [sys.executable, "-m", "crawler.cli", "fix", "--seeds", str(seeds),
+             "--links", str(result.reports / "links.csv")],
+            cwd=ROOT, capture_output=True, text=True, check=False,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )  # fmt: skip
+    rows = result.by_url()
+    bare = rows[BARE]
+    snapshot = f"https://web.archive.org/web/20190301000000/{BARE}"
+    assert (bare["status"], bare["change"]) == ("alive", "new")
+    assert bare["drift"] == (
+        'title "RNN 学习笔记 | 张三的技术博客" (Wayback 2019-03-01) → "澳门新葡京 - 官方网站"'
+    )
+    assert bare["drift_snapshot"] == snapshot
+    # the snapshot that matches is no drift; each reference was fetched as archived, once
+    assert (rows[TITLED]["drift"], rows[TITLED]["drift_snapshot"]) == ("", "")
+    assert sorted(replayed) == sorted(
+        [f"/web/20190301000000id_/{BARE}", f"/web/20200301000000id_/{TITLED}"]
+    )
+    # linkhealth fix proposes the snapshot from before, as a change to review
+    assert fixed.returncode == 0, fixed.stderr
+    assert f"+- <{BARE}> [archived]({snapshot})" in fixed.stdout
+    assert listing.read_text(encoding="utf-8") == f"- <{BARE}>\n- <{TITLED}>\n"
+    fixes_md = (result.reports / "fixes.md").read_text(encoding="utf-8")
+    assert "now shows something else" in fixes_md

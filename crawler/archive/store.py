@@ -37,6 +37,9 @@ class LinkState:
     archive_status: str | None = None  # the archive's last word on it, if any
     archived_at: str | None = None  # ISO 8601, the snapshot's own time
     failing_since: str | None = None  # ISO 8601, the first check of its current failing streak
+    #: 14 digits: its reference snapshot (README, "Content drift") is due, from up to this
+    #: time (when it first appeared in the lists); None: it was looked for already
+    reference_due: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,10 @@ class ArchiveRow:
     archived_at: str | None = None  # ISO 8601 UTC, the capture's own time
     title: str | None = None
     detail: str = ""
+    #: the link's reference snapshot was looked for (README, "Content drift"), and what was
+    #: found: ``(title, archived_at, snapshot URL)``, or None
+    reference_sought: bool = False
+    reference: tuple[str, str, str] | None = None
 
 
 def ensure_schema(db: sqlite3.Connection) -> None:
@@ -94,7 +101,8 @@ def link_state(db: sqlite3.Connection, identity: str) -> LinkState | None:
     """What the crawl's tables and this one know of ``identity`` (None: a link they do not
     have)."""
     row = db.execute(
-        "SELECT links.url, links.fetch_url, archives.archive_status, archives.archived_at "
+        "SELECT links.url, links.fetch_url, archives.archive_status, archives.archived_at, "
+        "links.first_seen, links.reference_sought "
         "FROM links LEFT JOIN archives ON archives.identity = links.identity "
         "WHERE links.identity = ?",
         (identity,),
@@ -107,7 +115,15 @@ def link_state(db: sqlite3.Connection, identity: str) -> LinkState | None:
         archive_status=row[2],
         archived_at=row[3],
         failing_since=_failing_since(db, identity),
+        reference_due=None if row[5] else _ts(str(row[4])),
     )
+
+
+def _ts(iso: str) -> str:
+    """The 14-digit timestamp of an ISO 8601 time (one without a zone is UTC)."""
+    when = dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    when = when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC).strftime("%Y%m%d%H%M%S")
 
 
 def is_fresh(archived_at: str | None, now: dt.datetime, max_age_days: float) -> bool:
