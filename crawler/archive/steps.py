@@ -252,8 +252,9 @@ class Wayback:
         ``(title, archived_at, snapshot URL)``, or None (none, or none alive with a title)."""
         before = job.reference_before or ""
         older = [c for c in captures if c.timestamp <= before]
-        if not older and job.kind not in (REFERENCE_JOB, RESCUE_JOB):
-            # the lookup asked for the newest capture, newer than that: ask up to it
+        if not older and captures and job.kind not in (REFERENCE_JOB, RESCUE_JOB):
+            # the lookup found the newest capture, newer than that: ask up to it (no capture
+            # at all: none older either)
             older = await self._lookup(replace(job, kind=REFERENCE_JOB))
         if not older:
             return None
