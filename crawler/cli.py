@@ -89,6 +89,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
             status=args.status,
             content_type=args.content_type,
             final_url=args.final_url,
+            was=args.was,
+            link_texts=args.link_text or (),
         )
     except URLProblem as exc:
         print(f"linkhealth rules explain: {exc}", file=sys.stderr)
@@ -113,6 +115,16 @@ def explain_parser() -> argparse.ArgumentParser:
         "--content-type", default="text/html", help="the Content-Type (default text/html)"
     )
     parser.add_argument("--final-url", help="where redirects ended, if elsewhere")
+    parser.add_argument(
+        "--was",
+        help="content drift: the link's oldest known title (its snapshot's, or the first "
+        "recorded), compared with the page's",
+    )
+    parser.add_argument(
+        "--link-text",
+        action="append",
+        help="content drift: the link's text in the seeds (repeat for several)",
+    )
     parser.set_defaults(func=cmd_explain, command="rules explain")
     return parser
 

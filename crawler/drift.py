@@ -81,10 +81,14 @@ class Drift:
     def describe(self) -> str:
         """``title "X" (first seen 2026-01-02) → "Y"``: what changed, compared with what."""
         ref = self.reference
-        where = {
-            SNAPSHOT: f" (Wayback {ref.when[:10]})",
-            HISTORY: f" (first seen {ref.when[:10]})",
-        }.get(ref.kind, "")
+        where = (
+            {
+                SNAPSHOT: f" (Wayback {ref.when[:10]})",
+                HISTORY: f" (first seen {ref.when[:10]})",
+            }.get(ref.kind, "")
+            if ref.when
+            else ""
+        )
         said = "link text" if ref.kind == LINK_TEXT else "title"
         moved = f" on {self.elsewhere}" if self.elsewhere else ""
         return f'{said} "{_short(ref.text)}"{where} → "{_short(self.title)}"{moved}'
