@@ -121,10 +121,10 @@ def drift_lines(
     found = judge_drift(title, oldest, link_texts, d)
     if found is None:
         lines.append(
-            "drift:      none (rule: [drift]: a descriptive link text or the oldest title matches, or no evidence)"
+            "drift:      none (rule: [drift]: a descriptive link text or the oldest title "
+            "matches, or there is no evidence)"
         )
     else:
-        lines.append(
-            f"drift:      {found.describe()} (rule: [drift]: the title matches no evidence)"
-        )
+        lines.append(f"drift:      {found.describe()}")
+        lines.append("rule:       [drift]: the title matches none of the evidence")
     return lines
