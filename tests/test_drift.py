@@ -1,0 +1,193 @@
+"""Content drift, the pure part: the title similarity, its thresholds measured on the labelled
+pairs of tests/data/drift_pairs.csv (the README states the figures), the decision, the rules."""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from crawler.cli import main
+from crawler.drift import (
+    HISTORY,
+    LINK_TEXT,
+    SNAPSHOT,
+    Reference,
+    is_descriptive,
+    judge,
+    segments,
+    text_support,
+    title_similarity,
+)
+from crawler.history import DRIFTED, TITLE_CHANGED, Check, Policy, summarize
+from crawler.rules import DEFAULT_RULES_PATH, RulesError, build_rules, load_rules
+from crawler.rules import _merge as merge_rules
+from crawler.rules import _read_toml as read_toml
+from tests.conftest import ROOT
+
+RULES = load_rules()
+DRIFT = RULES.drift
+PAIRS = ROOT / "tests" / "data" / "drift_pairs.csv"
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _pairs() -> list[dict[str, str]]:
+    with PAIRS.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def measure(rows: list[dict[str, str]], rules=DRIFT) -> tuple[int, float, float]:
+    """(pairs, precision, recall) of "drifted" over labelled pairs, as the crawl decides
+    (a title pair: the oldest title; a text pair: the link text alone)."""
+    tp = fp = fn = 0
+    for row in rows:
+        if row["evidence"] == "title":
+            found = judge(row["current"], Reference(HISTORY, row["reference"]), (), rules)
+        else:
+            found = judge(row["current"], None, (row["reference"],), rules)
+        drifted = row["drifted"] == "yes"
+        tp += bool(found) and drifted
+        fp += bool(found) and not drifted
+        fn += (not found) and drifted
+    return len(rows), tp / (tp + fp), tp / (tp + fn)
+
+
+def measured_table(rules=DRIFT) -> list[str]:
+    rows = _pairs()
+    lines = []
+    for label, kind in (("oldest title", "title"), ("link text", "text"), ("all", None)):
+        chosen = [r for r in rows if kind is None or r["evidence"] == kind]
+        n, precision, recall = measure(chosen, rules)
+        lines.append(f"| {label} | {n} | {precision:.2f} | {recall:.2f} |")
+    return lines
+
+
+def test_the_readme_states_the_measured_precision_and_recall():
+    section = README[README.index("\n## Content drift") :]
+    section = section[: section.index("\n## ", 1)]
+    table = [
+        line
+        for line in section.splitlines()
+        if re.match(r"\| (oldest title|link text|all) \|", line)
+    ]
+    assert table == measured_table()
+
+
+def test_the_labelled_set_has_every_shape_the_issue_names():
+    shapes = {row["shape"] for row in _pairs()}
+    assert {"renamed", "redesign", "changed-hands", "parked", "home-page"} <= shapes
+    text = PAIRS.read_text(encoding="utf-8")
+    assert re.search(r"[\u4e00-\u9fff]", text)
+    assert re.search(r"[A-Za-z]{5}", text)
+
+
+def test_other_thresholds_measure_worse_on_the_labelled_set():
+    # the chosen thresholds are the ones the set supports: lower misses drifts, higher
+    # raises false alarms
+    chosen = measured_table()
+    assert measured_table(replace(DRIFT, title_threshold=0.2)) != chosen
+    assert measured_table(replace(DRIFT, title_threshold=0.8)) != chosen
+    assert measured_table(replace(DRIFT, text_threshold=0.15)) != chosen
+
+
+def test_what_does_not_matter_is_taken_away():
+    assert segments("ＰｙＴｏｒｃｈ 入门教程（一）：张量_CSDN博客", DRIFT) == [
+        "pytorch入门教程一张量"
+    ]
+    assert title_similarity("如何理解 LSTM？ - 知乎", "如何理解LSTM?", DRIFT) == 1.0
+    assert (
+        title_similarity(
+            "Attention Is All You Need", "[1706.03762] Attention Is All You Need", DRIFT
+        )
+        == 1.0
+    )
+    # a site's name both titles end with is not evidence: the home page is only that
+    assert title_similarity("深度学习笔记 | 张三的博客", "张三的博客", DRIFT) == 0.0
+    assert title_similarity("深度学习笔记", "深度学习笔记 | 张三的博客", DRIFT) == 1.0
+
+
+def test_descriptive_link_texts():
+    assert not is_descriptive("原文", DRIFT)
+    assert not is_descriptive("Click here", DRIFT)
+    assert not is_descriptive("https://example.com/a", DRIFT)
+    assert not is_descriptive("example.com/a/b", DRIFT)
+    assert not is_descriptive("点击这里", DRIFT)
+    assert is_descriptive("注意力机制详解", DRIFT)
+    assert is_descriptive("Attention Is All You Need", DRIFT)
+
+
+def test_a_matching_link_text_vetoes_and_the_oldest_title_decides_otherwise():
+    old = Reference(SNAPSHOT, "RNN 学习笔记 | 张三的技术博客", "2019-03-01T00:00:00Z")
+    casino = "澳门新葡京 - 官方网站"
+    found = judge(casino, old, ["原文"], DRIFT)
+    assert found is not None
+    assert found.describe() == (
+        'title "RNN 学习笔记 | 张三的技术博客" (Wayback 2019-03-01) → "澳门新葡京 - 官方网站"'
+    )
+    assert judge(casino, old, ["澳门新葡京"], DRIFT) is None  # the user linked this page
+    assert judge("RNN 学习笔记（修订版） | 张三的技术博客", old, [], DRIFT) is None
+    assert judge(casino, None, ["原文", "https://x.test/"], DRIFT) is None  # no evidence
+    assert judge("", old, [], DRIFT) is None  # no title: nothing can be said
+    by_text = judge(casino, None, ["RNN 学习笔记"], DRIFT, elsewhere="casino.example")
+    assert by_text is not None
+    assert by_text.reference.kind == LINK_TEXT
+    assert (
+        by_text.describe() == 'link text "RNN 学习笔记" → "澳门新葡京 - 官方网站" on casino.example'
+    )
+    assert text_support("RNN 学习笔记", casino, DRIFT) == 0.0
+
+
+def test_a_drift_is_a_change_once():
+    def check(run: int, title: str, drift: str = "") -> Check:
+        return Check(run, f"2026-03-0{run}T00:00:00Z", "alive", title, drift=drift)
+
+    checks = [check(1, "A"), check(2, "B", 'title "A" → "B"')]
+    assert summarize(checks, Policy()).change == DRIFTED
+    checks.append(check(3, "B", 'title "A" → "B"'))
+    assert summarize(checks, Policy()).change == ""
+    assert summarize([check(1, "A"), check(2, "A2")], Policy()).change == TITLE_CHANGED
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("[drift]\ntitle_threshold = 2\n", "title_threshold: expected a number from 0 to 1"),
+        ("[drift]\ntext_threshold = 'x'\n", "text_threshold: expected a number from 0 to 1"),
+        ("[drift]\nmin_text_chars = 0\n", "min_text_chars: expected a whole number >= 1"),
+        ("[drift]\nignore_patterns = ['(']\n", "ignore_patterns: bad regular expression"),
+        ("[drift]\nsuffixes = []\n", "unknown key(s) suffixes"),
+    ],
+)
+def test_a_bad_drift_table_stops_the_rules(tmp_path: Path, table: str, message: str):
+    path = tmp_path / "rules.toml"
+    path.write_text(table, encoding="utf-8")
+    with pytest.raises(RulesError, match=re.escape(message)):
+        build_rules(merge_rules(read_toml(DEFAULT_RULES_PATH), read_toml(path)), ["x"])
+
+
+def test_a_rules_file_changes_the_suffixes(tmp_path: Path):
+    path = tmp_path / "rules.toml"
+    path.write_text('[drift]\nsite_suffixes = [" - 某某论坛"]\n', encoding="utf-8")
+    mine = load_rules(path).drift
+    assert title_similarity("机器学习资料 - 某某论坛", "机器学习资料", mine) == 1.0
+    assert segments("机器学习资料 - 知乎", mine) == ["机器学习资料", "知乎"]  # the list replaced
+
+
+def test_explain_shows_the_drift_evidence_and_rule(tmp_path: Path, capsys):
+    page = tmp_path / "page.html"
+    page.write_text("<html><head><title>澳门新葡京 - 官方网站</title></head></html>", "utf-8")
+    url = "http://zhangsan-blog.test/2019/rnn-notes"
+    args = ["rules", "explain", str(page), "--url", url, "--was", "RNN 学习笔记 | 张三的技术博客"]
+    assert main([*args, "--link-text", "原文"]) == 0
+    out = capsys.readouterr().out
+    assert 'oldest title "RNN 学习笔记 | 张三的技术博客": does not match (similarity 0.00' in out
+    assert 'link text "原文": not descriptive' in out
+    assert 'drift:      title "RNN 学习笔记 | 张三的技术博客" → "澳门新葡京 - 官方网站"' in out
+    assert "rule:       [drift]: the title matches none of the evidence" in out
+    assert main([*args, "--link-text", "澳门新葡京官方网站"]) == 0
+    out = capsys.readouterr().out
+    assert "supports the title (share 1.00" in out
+    assert "drift:      none" in out
