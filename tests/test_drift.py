@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import re
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,10 +23,13 @@ from crawler.drift import (
     text_support,
     title_similarity,
 )
+from crawler.fixes import ARCHIVE, LinkState, all_fixes, plan, render_fixes_md
+from crawler.fixes import DRIFT as DRIFT_FIX
 from crawler.history import DRIFTED, TITLE_CHANGED, Check, Policy, summarize
 from crawler.rules import DEFAULT_RULES_PATH, RulesError, build_rules, load_rules
 from crawler.rules import _merge as merge_rules
 from crawler.rules import _read_toml as read_toml
+from crawler.store import SCHEMA_VERSION, Store
 from tests.conftest import ROOT
 
 RULES = load_rules()
@@ -191,3 +195,73 @@ def test_explain_shows_the_drift_evidence_and_rule(tmp_path: Path, capsys):
     out = capsys.readouterr().out
     assert "supports the title (share 1.00" in out
     assert "drift:      none" in out
+
+
+def test_fix_proposes_a_drifted_links_snapshot_never_the_page_it_drifted_to(tmp_path: Path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "list.md").write_text(
+        "- [注意力机制](http://old.test/attention)\n- [RNN](http://blog.test/rnn)\n"
+        "- [fine](http://fine.test/)\n",
+        encoding="utf-8",
+    )
+    before = "https://web.archive.org/web/20190301000000/http://old.test/attention"
+    states = {
+        # a permanent redirect to another domain, whose title fails the evidence
+        "http://old.test/attention": LinkState(
+            "alive",
+            "redirected-permanent",
+            final_url="https://casino.example/",
+            drift='title "注意力机制" (first seen 2026-01-02) → "澳门新葡京" on casino.example',
+            drift_snapshot=before,
+        ),
+        # drifted, but no snapshot from before: nothing to propose
+        "http://blog.test/rnn": LinkState("alive", "ok", drift='link text "RNN" → "Casino"'),
+        "http://fine.test/": LinkState("alive", "ok"),
+    }
+    fixes = all_fixes(plan(seeds, states, RULES))
+    assert [(f.line, f.kind, f.target) for f in fixes] == [(1, DRIFT_FIX, before)]
+    assert "now shows something else: add the snapshot from before" in render_fixes_md(fixes)
+    # the same link once confirmed dead keeps the dead link's fix
+    dead = {
+        "http://old.test/attention": LinkState(
+            "dead", "http-404", confirmed_dead=True, archive_url=before
+        )
+    }
+    assert [f.kind for f in all_fixes(plan(seeds, dead, RULES))] == [ARCHIVE]
+
+
+def test_a_state_file_of_schema_2_gains_the_drift_columns(tmp_path: Path):
+    path = tmp_path / "state.sqlite"
+    store = Store(path, RULES)
+    store.close()
+    db = sqlite3.connect(path)
+    # as schema 2 wrote it: no drift, no reference snapshot
+    db.execute("ALTER TABLE checks DROP COLUMN drift")
+    for name in ("reference_title", "reference_at", "reference_url", "reference_sought"):
+        db.execute(f"ALTER TABLE links DROP COLUMN {name}")
+    db.execute("UPDATE meta SET value='2' WHERE key='schema_version'")
+    db.execute("INSERT INTO runs(started_at, seeds) VALUES ('2026-01-01T00:00:00Z', 's')")
+    db.execute(
+        "INSERT INTO links(identity, url, fetch_url, host, first_seen) "
+        "VALUES ('a', 'http://a.test/', 'http://a.test/', 'a.test', '2026-01-01T00:00:00Z')"
+    )
+    db.execute(
+        "INSERT INTO checks(run_id, identity, checked_at, status, reason, title) "
+        "VALUES (1, 'a', '2026-01-01T00:00:00Z', 'alive', 'ok', 'A page')"
+    )
+    db.commit()
+    db.close()
+    store = Store(path, RULES)
+    try:
+        assert store.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[
+            0
+        ] == str(SCHEMA_VERSION)
+        assert store.db.execute("SELECT drift FROM checks").fetchall()[0][0] == ""
+        evidence = store.drift_evidence("a", 2)
+        assert evidence is not None
+        assert (evidence.first_title, evidence.snapshot_title) == ("A page", None)
+        store.record_reference("a", "2026-01-08T00:00:00Z", ("Old", "2019-01-01T00:00:00Z", "u"))
+        assert store.drift_evidence("a", 2).snapshot_title == "Old"  # type: ignore[union-attr]
+    finally:
+        store.close()
