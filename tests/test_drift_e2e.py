@@ -73,8 +73,15 @@ def test_a_page_that_changed_hands_is_flagged_on_the_first_run_from_its_link_tex
         result = run_crawl(
             seeds, tmp_path, env=web.env(), settings={"LINKHEALTH_NOW": "2026-03-02T03:00:00Z"}
         )
-    assert result.returncode == 0, result.stderr[-2000:]
-    rows = result.by_url()
+        assert result.returncode == 0, result.stderr[-2000:]
+        rows = result.by_url()
+        again = run_crawl(
+            seeds, tmp_path, env=web.env(), settings={"LINKHEALTH_NOW": "2026-03-09T03:00:00Z"}
+        )
+    assert again.returncode == 0, again.stderr[-2000:]
+    # the title the first run recorded was already drifted: it is no evidence of the link
+    later = again.by_url()[TITLED]
+    assert (later["drift"], later["change"]) == (rows[TITLED]["drift"], "")
     # the bare URL says nothing of what was linked: no evidence, no drift
     assert (rows[BARE]["status"], rows[BARE]["drift"]) == ("alive", "")
     titled = rows[TITLED]
