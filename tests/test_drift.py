@@ -265,3 +265,23 @@ def test_a_state_file_of_schema_2_gains_the_drift_columns(tmp_path: Path):
         assert store.drift_evidence("a", 2).snapshot_title == "Old"  # type: ignore[union-attr]
     finally:
         store.close()
+
+
+def test_the_archive_looks_for_a_live_links_reference_snapshot_once():
+    from crawler.archive import planner  # noqa: PLC0415
+    from crawler.archive.store import LinkState as ArchiveState  # noqa: PLC0415
+
+    url = "https://blog.test/post"
+    now = planner.dt.datetime(2026, 3, 2, tzinfo=planner.dt.UTC)
+    due = ArchiveState(url, url, reference_due="2026-01-02T03:04:05Z")
+    fresh = replace(due, archive_status="existing", archived_at="2026-03-01T00:00:00Z")
+
+    def plan(state: ArchiveState, status: str = "alive") -> planner.Job | None:
+        return planner.plan(url, status, "2026-03-02T00:00:00Z", state, now=now, max_age_days=30)
+
+    assert plan(due) == planner.Job(url, url, planner.CAPTURE, reference_before="20260102030405")
+    assert plan(fresh) == planner.Job(
+        url, url, planner.REFERENCE, reference_before="20260102030405"
+    )
+    assert plan(replace(fresh, reference_due=None)) is None  # looked for already
+    assert plan(due, "blocked") == planner.Job(url, url, planner.LOOKUP)  # live pages only

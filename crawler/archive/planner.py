@@ -88,7 +88,7 @@ def plan(
         state.archived_at, now, max_age_days
     )
     if status == ALIVE:
-        due = state.reference_due
+        due = wayback.ts_of_iso(state.reference_due) if state.reference_due else None
         if fresh:
             return Job(identity, url, REFERENCE, reference_before=due) if due else None
         return Job(identity, url, CAPTURE, reference_before=due)

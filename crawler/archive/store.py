@@ -37,8 +37,8 @@ class LinkState:
     archive_status: str | None = None  # the archive's last word on it, if any
     archived_at: str | None = None  # ISO 8601, the snapshot's own time
     failing_since: str | None = None  # ISO 8601, the first check of its current failing streak
-    #: 14 digits: its reference snapshot (README, "Content drift") is due, from up to this
-    #: time (when it first appeared in the lists); None: it was looked for already
+    #: ISO 8601: its reference snapshot (README, "Content drift") is due, the newest up to
+    #: this time (when it first appeared in the lists); None: it was looked for already
     reference_due: str | None = None
 
 
@@ -115,15 +115,8 @@ def link_state(db: sqlite3.Connection, identity: str) -> LinkState | None:
         archive_status=row[2],
         archived_at=row[3],
         failing_since=_failing_since(db, identity),
-        reference_due=None if row[5] else _ts(str(row[4])),
+        reference_due=None if row[5] else str(row[4]),
     )
-
-
-def _ts(iso: str) -> str:
-    """The 14-digit timestamp of an ISO 8601 time (one without a zone is UTC)."""
-    when = dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    when = when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
-    return when.astimezone(dt.UTC).strftime("%Y%m%d%H%M%S")
 
 
 def is_fresh(archived_at: str | None, now: dt.datetime, max_age_days: float) -> bool:
