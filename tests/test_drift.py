@@ -29,7 +29,7 @@ from crawler.history import DRIFTED, TITLE_CHANGED, Check, Policy, summarize
 from crawler.rules import DEFAULT_RULES_PATH, RulesError, build_rules, load_rules
 from crawler.rules import _merge as merge_rules
 from crawler.rules import _read_toml as read_toml
-from crawler.store import SCHEMA_VERSION, Store
+from crawler.store import SCHEMA_VERSION, LinkRow, Store
 from tests.conftest import ROOT
 
 RULES = load_rules()
@@ -285,3 +285,31 @@ def test_the_archive_looks_for_a_live_links_reference_snapshot_once():
     )
     assert plan(replace(fresh, reference_due=None)) is None  # looked for already
     assert plan(due, "blocked") == planner.Job(url, url, planner.LOOKUP)  # live pages only
+
+
+def test_a_reference_snapshot_whose_address_holds_a_credential_is_dropped(tmp_path: Path):
+    path = tmp_path / "state.sqlite"
+    store = Store(path, RULES)
+    try:
+        store.record_links(
+            1,
+            "2026-01-01T00:00:00Z",
+            [LinkRow("https://a.test/x", "https://a.test/x", None, "a.test")],
+            [],
+        )
+        leak = "https://web.archive.org/web/20190101000000/https://a.test/x?pass_ticket=LEAK01"
+        store.record_reference(
+            "https://a.test/x", "2026-01-01T00:00:00Z", ("Old", "2019-01-01T00:00:00Z", leak)
+        )
+        store.db.execute("UPDATE meta SET value='' WHERE key='rules_digest'")  # older rules
+    finally:
+        store.close()
+    store = Store(path, RULES)  # follows the current rules
+    try:
+        row = store.db.execute(
+            "SELECT reference_url, reference_title, reference_sought FROM links"
+        ).fetchone()
+        assert tuple(row) == (None, None, None)  # looked for again by the next run
+    finally:
+        store.close()
+    assert b"LEAK01" not in path.read_bytes()
