@@ -116,8 +116,10 @@ def follow_rules(db: sqlite3.Connection, rules: Rules) -> Rekeyed:
         existing = db.execute("SELECT first_seen FROM links WHERE identity=?", (new_id,)).fetchone()
         if existing is None:
             db.execute(
-                "INSERT INTO links(identity, url, fetch_url, host, first_seen) "
-                "SELECT ?, ?, ?, host, first_seen FROM links WHERE identity=?",
+                "INSERT INTO links(identity, url, fetch_url, host, first_seen, reference_title, "
+                "reference_at, reference_url, reference_sought) SELECT ?, ?, ?, host, "
+                "first_seen, reference_title, reference_at, reference_url, reference_sought "
+                "FROM links WHERE identity=?",
                 (new_id, new_url, new_fetch, identity),
             )
         else:
