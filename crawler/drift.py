@@ -114,7 +114,7 @@ def segments(title: str, rules: DriftRules) -> list[str]:
     text = _fold(title)
     for pattern in rules.ignore_patterns:
         text = pattern.sub(" ", text)
-    suffixes = [_fold(s) for s in rules.site_suffixes if s.strip()]
+    suffixes = _folded(rules.site_suffixes)
     stripped = True
     while stripped:
         stripped = False
@@ -123,6 +123,11 @@ def segments(title: str, rules: DriftRules) -> list[str]:
                 text = text[: -len(suffix)].rstrip()
                 stripped = True
     return [kept for part in _SEGMENT_RE.split(text) if (kept := _letters(part))]
+
+
+@lru_cache(maxsize=64)
+def _folded(suffixes: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(_fold(s) for s in suffixes if s.strip())
 
 
 @lru_cache(maxsize=4096)
@@ -201,16 +206,20 @@ def judge(
     own (said in the description; decided by the same evidence)."""
     if not title or not title.strip():
         return None
+    score = 0.0
+    if oldest_title is not None:
+        if oldest_title.text == title:
+            return None  # the common case, unchanged: nothing to compute
+        score = title_similarity(oldest_title.text, title, rules)
+        if score >= rules.title_threshold:
+            return None
     texts = [t for t in dict.fromkeys(x.strip() for x in link_texts) if is_descriptive(t, rules)]
     if oldest_title is None and not texts:
         return None
     scores = [text_support(t, title, rules) for t in texts]
-    if any(score >= rules.text_threshold for score in scores):
+    if any(s >= rules.text_threshold for s in scores):
         return None  # the link's own text says this is the page
     if oldest_title is not None:
-        score = title_similarity(oldest_title.text, title, rules)
-        if score >= rules.title_threshold:
-            return None
         return Drift(title, oldest_title, score, elsewhere)
     best = max(range(len(texts)), key=scores.__getitem__)
     return Drift(title, Reference(LINK_TEXT, texts[best]), scores[best], elsewhere)

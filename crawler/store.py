@@ -457,28 +457,26 @@ class Store:
 
     def drift_evidence(self, identity: str, run_id: int) -> DriftEvidence | None:
         """What the store knows of what the link was (None: a link it does not have)."""
-        link = self.db.execute(
-            "SELECT host, reference_title, reference_at FROM links WHERE identity=?", (identity,)
+        row = self.db.execute(
+            "SELECT l.host, l.reference_title, l.reference_at, f.title, f.checked_at, "
+            "(SELECT json_group_array(DISTINCT o.link_text) FROM occurrences o "
+            "WHERE o.run_id=? AND o.identity=l.identity AND o.link_text!='') "
+            "FROM links l LEFT JOIN (SELECT title, checked_at FROM checks "
+            "INDEXED BY checks_identity WHERE identity=? AND run_id<? AND status='alive' "
+            "AND counted=1 AND drift='' AND title IS NOT NULL AND title!='' "
+            "ORDER BY run_id LIMIT 1) f WHERE l.identity=?",
+            (run_id, identity, run_id, identity),
         ).fetchone()
-        if link is None:
+        if row is None:
             return None
-        first = self.db.execute(
-            "SELECT title, checked_at FROM checks INDEXED BY checks_identity WHERE identity=? "
-            "AND run_id<? AND status='alive' AND counted=1 AND drift='' AND title IS NOT NULL "
-            "AND title!='' ORDER BY run_id LIMIT 1",
-            (identity, run_id),
-        ).fetchone()
-        texts = self.db.execute(
-            "SELECT DISTINCT link_text FROM occurrences WHERE run_id=? AND identity=?",
-            (run_id, identity),
-        )
+        host, snapshot_title, snapshot_at, first_title, first_title_at, texts = row
         return DriftEvidence(
-            host=str(link[0]),
-            snapshot_title=link[1],
-            snapshot_at=link[2],
-            first_title=first[0] if first else None,
-            first_title_at=first[1] if first else None,
-            link_texts=tuple(str(t[0]) for t in texts if t[0]),
+            host=str(host),
+            snapshot_title=snapshot_title,
+            snapshot_at=snapshot_at,
+            first_title=first_title,
+            first_title_at=first_title_at,
+            link_texts=tuple(str(t) for t in json.loads(texts or "[]")),
         )
 
     def set_drift(self, run_id: int, identity: str, drift: str) -> None:
