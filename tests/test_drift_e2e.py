@@ -166,3 +166,41 @@ def test_a_page_that_changed_hands_is_flagged_on_the_first_run_from_its_snapshot
     assert listing.read_text(encoding="utf-8") == f"- <{BARE}>\n- <{TITLED}>\n"
     fixes_md = (result.reports / "fixes.md").read_text(encoding="utf-8")
     assert "now shows something else" in fixes_md
+
+
+def test_a_deep_link_moved_to_another_domain_with_an_unrelated_title_is_a_drift(tmp_path):
+    seeds = _seeds(tmp_path)
+    landing = "http://casino-new.test/welcome"
+    moved_here = "http://lisi.example.test/posts/attention"
+    with FakeWeb(workdir=tmp_path / "fakeweb") as web:
+        web.write_scenario(
+            {
+                "urls": {
+                    # the bare link moved to its author's new domain: the same page
+                    BARE: {"shape": "redirect", "location": moved_here, "code": 301},
+                    moved_here: {"shape": "live", "title": "RNN 学习笔记 | 张三的技术博客"},
+                    TITLED: {"shape": "redirect", "location": landing, "code": 301},
+                    landing: WATCHES,
+                }
+            }
+        )
+        result = run_crawl(
+            seeds, tmp_path, env=web.env(), settings={"LINKHEALTH_NOW": "2026-03-02T03:00:00Z"}
+        )
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = result.by_url()
+    titled = rows[TITLED]
+    assert (titled["status"], titled["reason"], titled["final_url"]) == (
+        "alive",
+        "redirected-permanent",
+        landing,
+    )
+    assert titled["drift"] == (
+        'link text "注意力机制详解" → "Buy Cheap Watches Online - Best Replica Deals" '
+        "on casino-new.test"
+    )
+    # no evidence for the bare link: its move is an ordinary permanent redirect
+    assert (rows[BARE]["reason"], rows[BARE]["drift"]) == ("redirected-permanent", "")
+    fixes_md = (result.reports / "fixes.md").read_text(encoding="utf-8")
+    assert moved_here in fixes_md  # the ordinary redirect is proposed
+    assert landing not in fixes_md  # the page it drifted to never is
