@@ -10,6 +10,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from crawler.cli import main
 from crawler.drift import (
@@ -313,3 +315,17 @@ def test_a_reference_snapshot_whose_address_holds_a_credential_is_dropped(tmp_pa
     finally:
         store.close()
     assert b"LEAK01" not in path.read_bytes()
+
+
+@given(
+    title=st.text(
+        alphabet=st.characters(categories=("L", "N", "Zs", "P")), min_size=1, max_size=40
+    ).filter(lambda t: len(segments(t, DRIFT)) > 0),
+    suffix=st.sampled_from(DRIFT.site_suffixes),
+    full_width=st.booleans(),
+)
+def test_a_site_suffix_full_width_forms_and_case_never_make_a_drift(title, suffix, full_width):
+    other = title.upper() + suffix
+    if full_width:  # ASCII letters and digits as their full-width forms
+        other = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in other)
+    assert judge(other, Reference(HISTORY, title), (), DRIFT) is None
