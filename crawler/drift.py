@@ -177,15 +177,18 @@ def text_support(text: str, title: str, rules: DriftRules) -> float:
 
 
 def is_descriptive(text: str, rules: DriftRules) -> bool:
-    """A link text that says what the page is: not a URL, not a generic word ("link", "原文"),
-    with at least ``min_text_chars`` letters or digits."""
+    """A link text that says what the page is: not a URL, not a generic word numbered or not
+    ("link", "link 12", "原文", "链接2"), with at least ``min_text_chars`` letters besides
+    digits."""
     folded = _fold(text)
     if not folded or _URLISH_RE.search(folded):
         return False
     letters = _letters(folded)
-    if len(letters) < rules.min_text_chars:
+    words = "".join(ch for ch in letters if not ch.isdigit())
+    if len(words) < rules.min_text_chars:
         return False
-    return letters not in rules.generic_link_texts and folded not in rules.generic_link_texts
+    generic = rules.generic_link_texts
+    return not (words in generic or letters in generic or folded in generic)
 
 
 def generic_texts(texts: Iterable[str]) -> frozenset[str]:

@@ -121,6 +121,9 @@ def test_descriptive_link_texts():
     assert not is_descriptive("https://example.com/a", DRIFT)
     assert not is_descriptive("example.com/a/b", DRIFT)
     assert not is_descriptive("点击这里", DRIFT)
+    assert not is_descriptive("link 12", DRIFT)  # numbered generic words
+    assert not is_descriptive("原文链接2", DRIFT)
+    assert not is_descriptive("[12]", DRIFT)
     assert is_descriptive("注意力机制详解", DRIFT)
     assert is_descriptive("Attention Is All You Need", DRIFT)
 
