@@ -4,6 +4,7 @@ pairs of tests/data/drift_pairs.csv (the README states the figures), the decisio
 from __future__ import annotations
 
 import csv
+import json
 import re
 import sqlite3
 from dataclasses import replace
@@ -31,7 +32,7 @@ from crawler.history import DRIFTED, TITLE_CHANGED, Check, Policy, summarize
 from crawler.rules import DEFAULT_RULES_PATH, RulesError, build_rules, load_rules
 from crawler.rules import _merge as merge_rules
 from crawler.rules import _read_toml as read_toml
-from crawler.store import SCHEMA_VERSION, LinkRow, Store
+from crawler.store import SCHEMA_VERSION, CheckRow, LinkRow, OccurrenceRow, Store
 from tests.conftest import ROOT
 
 RULES = load_rules()
@@ -332,3 +333,39 @@ def test_a_site_suffix_full_width_forms_and_case_never_make_a_drift(title, suffi
     if full_width:  # ASCII letters and digits as their full-width forms
         other = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in other)
     assert judge(other, Reference(HISTORY, title), (), DRIFT) is None
+
+
+def test_the_reports_list_drifted_links_as_text_never_markup(tmp_path: Path):
+    from crawler.report import write_reports  # noqa: PLC0415
+
+    store = Store(tmp_path / "state.sqlite", RULES)
+    try:
+        url = "http://blog.test/p"
+        run = store.begin_run("2026-01-01T00:00:00Z", "seeds")
+        store.record_links(
+            run.id,
+            "2026-01-01T00:00:00Z",
+            [LinkRow(url, url, url, "blog.test")],
+            [OccurrenceRow(url, "list.md", 1, "注意力机制详解", "inline")],
+        )
+        evil = '<script>alert("x")</script> casino'
+        drift = f'link text "注意力机制详解" → "{evil}"'
+        store.record_check(
+            run.id,
+            CheckRow(url, "2026-01-01T00:00:00Z", "alive", "ok", 200, title=evil, drift=drift),
+        )
+        store.finish_run(run.id, "2026-01-01T00:01:00Z")
+        write_reports(store, tmp_path / "reports")
+    finally:
+        store.close()
+    html = (tmp_path / "reports" / "report.html").read_text(encoding="utf-8")
+    section = html[html.index('<section class="panel" id="drifted">') :]
+    section = section[: section.index("</section>")]
+    assert "1 live links whose page no longer matches" in section
+    assert "&lt;script&gt;alert(" in section
+    assert "<script>" not in section
+    summary = (tmp_path / "reports" / "summary.md").read_text(encoding="utf-8")
+    assert "## Links that now show something else (1)" in summary
+    assert "\\<script\\>" in summary
+    run_json = json.loads((tmp_path / "reports" / "run.json").read_text(encoding="utf-8"))
+    assert run_json["drifted"] == 1
