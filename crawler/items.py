@@ -14,7 +14,7 @@ class LinkCheck:
     checked_at: str
     verdict: Verdict
 
-    def row(self, *, counted: bool = True, drift: str = "") -> CheckRow:
+    def row(self, *, counted: bool = True) -> CheckRow:
         v = self.verdict
         return CheckRow(
             identity=self.identity,
@@ -27,5 +27,4 @@ class LinkCheck:
             detail=v.detail,
             moved_to=v.moved_to,
             counted=counted,
-            drift=drift,
         )

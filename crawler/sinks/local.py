@@ -21,7 +21,7 @@ import logging
 import sys
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
@@ -35,7 +35,7 @@ from crawler.meta import META_HEAD_ONLY, META_MAX_BYTES
 from crawler.network import NETWORK_REASONS, NetworkWatch, canaries_verdict
 from crawler.report import write_reports
 from crawler.sinks import QueuedLink, Tally
-from crawler.store import Store
+from crawler.store import CheckRow, Store
 from crawler.verdict import ALIVE, ERROR, STATUSES, Verdict
 
 if TYPE_CHECKING:
@@ -251,10 +251,13 @@ class LocalSink:
         self.network.saw(host, reason, answered=answered)
 
     def record(self, item: LinkCheck) -> None:
-        v = item.verdict
-        drift = self._drift(item.identity, v.status, v.title, v.final_url)
-        self.store.record_check(self.run_id, item.row(counted=not self.degraded, drift=drift))
+        self.store.record_check(self.run_id, self.with_drift(item.row(counted=not self.degraded)))
         self.recorded += 1
+
+    def with_drift(self, check: CheckRow) -> CheckRow:
+        """The check with its content drift, if the page drifted (``linkhealth merge`` too)."""
+        drift = self._drift(check.identity, check.status, check.title, check.final_url)
+        return replace(check, drift=drift) if drift else check
 
     def _drift(self, identity: str, status: str, title: str | None, final_url: str | None) -> str:
         """What a live page shows instead of what was linked ("": nothing, or nothing can be
