@@ -12,9 +12,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from crawler.archive import wayback
-from crawler.archive.store import FRESH_STATUSES, RESCUED, LinkState, is_fresh
-from crawler.urls import has_masked_values
-from crawler.verdict import ALIVE, BLOCKED, DEAD, ERROR
+from crawler.base.urls import has_masked_values
+from crawler.base.verdicts import ALIVE, BLOCKED, DEAD, ERROR
+from crawler.store.archive import FRESH_STATUSES, RESCUED, LinkState, is_fresh
 
 #: a live page: looked up, captured when no snapshot is fresh
 CAPTURE = "capture"

@@ -33,11 +33,12 @@ from crawler.archive.planner import (
 from crawler.archive.planner import REFERENCE as REFERENCE_JOB
 from crawler.archive.planner import RESCUE as RESCUE_JOB
 from crawler.archive.scheduler import CDX_SLOT, SAVE_SLOT, STATUS_SLOT, Scheduler
-from crawler.archive.store import CAPTURED, EXISTING, NONE, RESCUED, ArchiveRow
-from crawler.politeness import parse_retry_after
-from crawler.responses import fetched_from
-from crawler.rules import Rules
-from crawler.verdict import ALIVE, Verdict, judge
+from crawler.base.rules import Rules
+from crawler.base.verdicts import ALIVE, Verdict
+from crawler.fetch.backoff import parse_retry_after
+from crawler.store.archive import CAPTURED, EXISTING, NONE, RESCUED, ArchiveRow
+from crawler.verdict.judge import judge
+from crawler.verdict.responses import fetched_from
 
 logger = logging.getLogger(__name__)
 
