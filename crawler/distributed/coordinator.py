@@ -146,12 +146,7 @@ def merge(client: redis.Redis, config: Config, *, prefix: str) -> Merged:
                 f"{state} does not hold run {run.run_id} of {run.now_iso}: "
                 "merge into the state file `linkhealth push` wrote"
             )
-        identities = {
-            str(r[0])
-            for r in store.db.execute(
-                "SELECT DISTINCT identity FROM occurrences WHERE run_id=?", (run.run_id,)
-            )
-        }
+        identities = store.run_identities(run.run_id)
         results: dict[Any, Any] = client.hgetall(keys.results(run.run_id))
         sink = LocalSink(store, config)
         sink.run_id = run.run_id

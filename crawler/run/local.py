@@ -22,7 +22,6 @@ page) stops the crawl and keeps the run at 1; so does any failure in the close p
 from __future__ import annotations
 
 import logging
-import sqlite3
 import sys
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
@@ -42,7 +41,7 @@ from crawler.run import QueuedLink, Tally
 from crawler.run.config import Config
 from crawler.run.ending import Ending, closing_lines
 from crawler.run.outcome import COMPLETED, DEGRADED, FINDINGS, Outcome
-from crawler.store.db import CheckRow, Store
+from crawler.store.db import CheckRow, DatabaseError, Store
 from crawler.store.links import record_links, record_not_checked
 from crawler.verdict.drift import HISTORY, SNAPSHOT, Reference, judge
 
@@ -106,7 +105,7 @@ class LocalSink:
         try:
             async for link in self._links():
                 yield link
-        except sqlite3.Error as exc:
+        except DatabaseError as exc:
             self._store_failed(exc, "the run could not begin")
         except Exception as exc:
             logger.exception("the run could not begin")
@@ -282,12 +281,12 @@ class LocalSink:
             self.store.record_check(
                 self.run_id, self.with_drift(item.row(counted=not self.degraded))
             )
-        except sqlite3.Error as exc:
+        except DatabaseError as exc:
             self._store_failed(exc, "verdicts can no longer be recorded, the crawl stops")
             return
         self.recorded += 1
 
-    def _store_failed(self, exc: sqlite3.Error, what: str) -> None:
+    def _store_failed(self, exc: DatabaseError, what: str) -> None:
         """The state file refused a write: the run cannot complete; stop sending."""
         if self.outcome.problem is not None:
             return  # told once; the crawl is already stopping
@@ -328,10 +327,7 @@ class LocalSink:
     def judge_drift_again(self, identity: str) -> None:
         """The link's evidence changed in this run (its reference snapshot was found): its
         check's drift is judged again."""
-        row = self.store.db.execute(
-            "SELECT status, title, final_url FROM checks WHERE run_id=? AND identity=?",
-            (self.run_id, identity),
-        ).fetchone()
+        row = self.store.page_seen(self.run_id, identity)
         if row is not None:
             self.store.set_drift(self.run_id, identity, self._drift(identity, *row))
 
@@ -520,10 +516,7 @@ class LocalSink:
         return Finished(exit_code, counts, not_checked, paths)
 
     def counts(self, run_id: int) -> dict[str, int]:
-        rows = self.store.db.execute(
-            "SELECT status, COUNT(*) FROM checks WHERE run_id=? GROUP BY status", (run_id,)
-        )
-        return {str(status): int(n) for status, n in rows}
+        return self.store.status_counts(run_id)
 
     def _write_reports(self, run_id: int, archive: ArchiveCounts | None) -> list[Path]:
         """Every report and ``fixes.md``, each staged and renamed onto its target."""

@@ -137,6 +137,10 @@ class DriftEvidence:
     link_texts: tuple[str, ...]
 
 
+#: what the SQLite file raises when it refuses a read or a write (a full disk, a damaged page…)
+DatabaseError = sqlite3.Error
+
+
 class StoreError(RuntimeError):
     """The state file cannot be used."""
 
@@ -424,6 +428,28 @@ class Store:
                     for seq, o in enumerate(occurrences)
                 ),
             )
+
+    def status_counts(self, run_id: int) -> dict[str, int]:
+        """How many of the run's checks have each status."""
+        rows = self.db.execute(
+            "SELECT status, COUNT(*) FROM checks WHERE run_id=? GROUP BY status", (run_id,)
+        )
+        return {str(status): int(n) for status, n in rows}
+
+    def run_identities(self, run_id: int) -> set[str]:
+        """The identities of the run's links (from its occurrences)."""
+        rows = self.db.execute(
+            "SELECT DISTINCT identity FROM occurrences WHERE run_id=?", (run_id,)
+        )
+        return {str(r[0]) for r in rows}
+
+    def page_seen(self, run_id: int, identity: str) -> tuple[str, str | None, str | None] | None:
+        """The status, title and final URL of the link's check in the run, if it has one."""
+        row = self.db.execute(
+            "SELECT status, title, final_url FROM checks WHERE run_id=? AND identity=?",
+            (run_id, identity),
+        ).fetchone()
+        return None if row is None else (str(row[0]), row[1], row[2])
 
     def unchecked_identities(self, run_id: int) -> list[str]:
         """The run's links (from its occurrences) that have no verdict in it yet, sorted."""
