@@ -44,7 +44,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")  # a bare pipe would end the cell
 
 
-def _default(value: Any) -> str:
+def default_cell(value: Any) -> str:
     if value == "":
         return "(none)"
     if isinstance(value, bool):
@@ -56,7 +56,7 @@ def settings(prefix: str = "") -> list[str]:
     rows = ["| setting | default | meaning |", "| --- | --- | --- |"]
     for name, setting in SETTINGS.items():
         if name.startswith(prefix):
-            rows.append(f"| `{name}` | {_default(setting.default)} | {_cell(setting.help)} |")
+            rows.append(f"| `{name}` | {default_cell(setting.default)} | {_cell(setting.help)} |")
     return rows
 
 
