@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import random
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -583,15 +582,13 @@ def test_empty_file(tmp_path):
 def test_five_megabyte_single_line():
     filler = "x" * 2_500_000
     text = filler + " http://long.test/needle " + filler + "\n"
-    start = time.perf_counter()
+    # how long these take is measured by benchmarks/seeds.py; here, pytest's timeout (300 s)
+    # is what stops a parse that would not end
     found = extract_text(text, "long.md")
-    assert time.perf_counter() - start < 60
     assert [(o.line, o.url, o.kind) for o in found] == [(1, "http://long.test/needle", "bare")]
     # adversarial for markdown-it (tens of microseconds per "[" ): over-long lines skip it
     bomb = "[" * 5_000_000 + "\nnext https://x.com/after\n"
-    start = time.perf_counter()
     found = extract_text(bomb, "bomb.md")
-    assert time.perf_counter() - start < 60
     assert [(o.line, o.url) for o in found] == [(2, "https://x.com/after")]
     glued = "中文https://x.com/a，" * 20_000  # long line, no spaces: must stay linear
     found = extract_text(glued, "glued.md")
@@ -616,13 +613,10 @@ def test_long_line_inside_code_block_keeps_its_kind():
 def test_hundred_thousand_links():
     n = 100_000
     text = "\n".join(f"https://example.com/p/{i}?a=1&amp;b=2" for i in range(n))
-    start = time.perf_counter()
-    found = extract_text(text, "big.md")
-    elapsed = time.perf_counter() - start
+    found = extract_text(text, "big.md")  # its time: benchmarks/seeds.py
     assert len(found) == n
     assert found[-1].line == n
     assert found[-1].url == f"https://example.com/p/{n - 1}?a=1&b=2"
-    assert elapsed < 200  # measured about 10 s of CPU; generous for a loaded CI machine
 
 
 def test_extract_text_never_raises_even_if_the_parser_fails(monkeypatch):
