@@ -1,5 +1,5 @@
 """Which links the archive works on, and what their lookup leads to: plain decisions on plain
-data (no Scrapy, no I/O), the table of README.md, "Archiving (the Wayback Machine)".
+data (no Scrapy, no I/O), the table of docs/archiving.md.
 
 :func:`plan` turns a verdict into a :class:`Job` (a lookup before a capture, a rescue, or a
 lookup only), or into nothing; :func:`after_lookup` reads the lookup's captures into the
