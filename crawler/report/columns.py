@@ -71,7 +71,11 @@ LINKS: tuple[Column, ...] = (
         "the verdict: `alive`, `dead`, `blocked`, `error`, `skipped`, `ignored` (empty: not "
         "checked yet, in a run that was interrupted)",
     ),
-    Column("reason", "text", "the reason code (table below)"),
+    Column(
+        "reason",
+        "text",
+        "the reason code (see [Verdicts and reasons](verdicts.md#every-reason-code))",
+    ),
     Column("http_status", "integer or empty", "the last HTTP status seen, if any"),
     Column("final_url", "text", "where redirects ended (cleaned the same way)"),
     Column("title", "text", "the page title (alive pages)"),
