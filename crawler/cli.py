@@ -16,10 +16,10 @@ from pathlib import Path
 from crawler import __version__, fixes
 from crawler.config import DEFAULTS, ConfigError, load_config, parse_now, policy_from
 from crawler.explain import explain
-from crawler.registry import SETTINGS
+from crawler.registry import SETTINGS, check_names
 from crawler.report import NoRunError, write_reports
 from crawler.rules import RulesError, load_rules
-from crawler.store import Store, StoreError
+from crawler.store import Store, StoreError, claim
 from crawler.urls import URLProblem
 
 
@@ -152,12 +152,15 @@ def cmd_push(args: argparse.Namespace) -> int:
 
     config = load_config(os.environ.get, seeds=args.seeds)
     config = replace(config, state_db=Path(args.state))
+    held = claim(config.state_db)  # one writer of the state file at a time
     try:
         client = coordinator.connect(args.redis)
         pushed = coordinator.push(client, config, prefix=args.prefix)
     except coordinator.DistributedError as exc:
         print(f"linkhealth push: {exc}", file=sys.stderr)
         return 2
+    finally:
+        os.close(held)
     print(
         f"run {pushed.run_id}: {pushed.links} links, {pushed.to_fetch} queued for the workers, "
         f"{pushed.preset} judged without a fetch; state in {config.state_db}"
@@ -178,7 +181,11 @@ def cmd_merge(args: argparse.Namespace) -> int:
             report_dir=Path(args.out),
             now=parse_now(run.now_iso),
         )
-        merged = coordinator.merge(client, config, prefix=args.prefix)
+        held = claim(config.state_db)  # one writer of the state file at a time
+        try:
+            merged = coordinator.merge(client, config, prefix=args.prefix)
+        finally:
+            os.close(held)
     except coordinator.DistributedError as exc:
         print(f"linkhealth merge: {exc}", file=sys.stderr)
         return 2
@@ -355,6 +362,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         args = build_parser().parse_args(words)
     try:
+        check_names(os.environ, "an environment variable")
         return int(args.func(args))
     except (NoRunError, StoreError, RulesError, ConfigError) as exc:
         print(f"linkhealth {args.command}: {exc}", file=sys.stderr)

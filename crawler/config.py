@@ -24,9 +24,17 @@ from crawler.verdict import STATUSES
 #: name → (default, description), from the registry (:mod:`crawler.registry`)
 DEFAULTS: dict[str, tuple[Any, str]] = {n: (s.default, s.help) for n, s in SETTINGS.items()}
 
-#: Scrapy settings linkhealth relies on, validated with its own.
-_POSITIVE_SCRAPY = ("DOWNLOAD_TIMEOUT", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN")
-_NON_NEGATIVE_SCRAPY = ("RETRY_TIMES", "DOWNLOAD_DELAY", "REDIRECT_MAX_TIMES")
+#: Scrapy settings linkhealth relies on, validated with its own: name → (positive, at most)
+_SCRAPY_NUMBERS: dict[str, tuple[bool, float]] = {
+    "DOWNLOAD_TIMEOUT": (True, 3600),
+    "CONCURRENT_REQUESTS": (True, 10_000),
+    "CONCURRENT_REQUESTS_PER_DOMAIN": (True, 1000),
+    "RETRY_TIMES": (False, 100),
+    "DOWNLOAD_DELAY": (False, 3600),
+    "REDIRECT_MAX_TIMES": (False, 100),
+}
+#: the years a run's timestamp may fall in (its end, and the dates counted from it, must exist)
+_YEARS = (1970, 9000)
 
 __all__ = ["DEFAULTS", "Config", "ConfigError", "load_config", "parse_now", "policy_from"]
 
@@ -70,20 +78,23 @@ def parse_now(text: str) -> dt.datetime:
     return value.astimezone(dt.UTC)
 
 
-def _scrapy_number(get: Callable[[str], Any], name: str, *, positive: bool) -> None:
+def _scrapy_number(get: Callable[[str], Any], name: str, *, positive: bool, at_most: float) -> None:
     """A Scrapy setting linkhealth relies on, checked like the registry's numbers."""
     raw = get(name)
     if raw is not None:
-        number(positive=positive)(name, raw)
+        number(positive=positive, at_most=at_most)(name, raw)
 
 
 def load_config(get: Callable[[str], Any], *, seeds: str | None = None) -> Config:
     """Every setting read and checked once (``get`` reads one by name, e.g.
     ``crawler.settings.get``): the first bad value raises :class:`ConfigError` naming it."""
-    for name in _POSITIVE_SCRAPY:
-        _scrapy_number(get, name, positive=True)
-    for name in _NON_NEGATIVE_SCRAPY:
-        _scrapy_number(get, name, positive=False)
+    for name, (positive, at_most) in _SCRAPY_NUMBERS.items():
+        _scrapy_number(get, name, positive=positive, at_most=at_most)
+    if get("JOBDIR"):
+        raise ConfigError(
+            "JOBDIR: not for linkhealth (its state file is what resumes an interrupted run; "
+            "Scrapy's job directory would send its requests a second time)"
+        )
     v = values(get)
     try:
         rules = load_rules(v["LINKHEALTH_RULES"] or None)
@@ -96,8 +107,12 @@ def load_config(get: Callable[[str], Any], *, seeds: str | None = None) -> Confi
     now_text = str(v["LINKHEALTH_NOW"] or "")
     try:
         now = parse_now(now_text) if now_text else dt.datetime.now(dt.UTC)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise ConfigError(f"LINKHEALTH_NOW: not an ISO 8601 date-time: {now_text!r}") from None
+    if not _YEARS[0] <= now.year <= _YEARS[1]:
+        raise ConfigError(
+            f"LINKHEALTH_NOW: {now_text!r} is out of range (a year from {_YEARS[0]} to {_YEARS[1]})"
+        )
     fail_on_text = v["LINKHEALTH_FAIL_ON"]
     fail_on = frozenset(
         s.strip()

@@ -18,10 +18,16 @@ a request is about to be sent, a request never waits for a host slot while it co
 another host, and a retried or redirected request takes a slot again like any other. The shared
 slots keep the delay, so the local queue has no delay of its own then (a local delay on top,
 randomized 0.5–1.5×, would send a request at another moment than its turn).
+
+A crawl told to stop (SIGINT, SIGTERM, a state file that refuses verdicts) stops sending: the
+requests still waiting in a slot's queue fail with :class:`StoppedBeforeSending` instead of
+going out (their links keep no verdict: the next start checks them), and the log says how many.
+Those already on the wire finish.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from time import monotonic
 from typing import Any
@@ -30,6 +36,7 @@ from urllib.parse import urlsplit
 from scrapy import Request
 from scrapy.core.downloader import Downloader, Slot
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.settings import BaseSettings
 from scrapy.utils.asyncio import call_later
 from scrapy.utils.defer import _schedule_coro
@@ -39,6 +46,12 @@ from crawler.registry import value
 
 #: seconds before a slot's queue asks again for a host slot others hold
 ASK_AGAIN = 0.05
+
+logger = logging.getLogger(__name__)
+
+
+class StoppedBeforeSending(IgnoreRequest):
+    """The crawl was told to stop while this request waited in its slot's queue: not sent."""
 
 
 def shared_host_slots(settings: BaseSettings) -> HostSlots[Any] | None:
@@ -72,10 +85,16 @@ class PoliteDownloader(Downloader):
         self.host_slots = shared_host_slots(crawler.settings)
         #: slot → its transferring requests that hold a shared host slot
         self._held: dict[Slot, dict[Request, Any]] = {}
+        #: requests dropped from the queues once the crawl was told to stop
+        self.not_sent = 0
 
     def _process_queue(self, slot: Slot) -> None:
         if self.host_slots is not None:
             self._give_back_finished(slot)
+        engine = self.crawler.engine
+        if engine is not None and not engine.running and slot.queue:
+            self._drop_queue(slot)  # stopping: nothing more goes out
+            return
         if slot.latercall:
             return
         now = monotonic()
@@ -102,6 +121,15 @@ class PoliteDownloader(Downloader):
                 self._process_queue(slot)
                 break
 
+    def _drop_queue(self, slot: Slot) -> None:
+        if slot.latercall:
+            slot.latercall.cancel()
+            slot.latercall = None
+        while slot.queue:
+            _request, queue_dfd = slot.queue.popleft()
+            self.not_sent += 1
+            queue_dfd.errback(StoppedBeforeSending("the crawl is stopping"))
+
     def _give_back_finished(self, slot: Slot) -> None:
         """Give back the shared host slots of the slot's requests that no longer transfer
         (``Downloader._download`` removes a finished one, then asks for the next)."""
@@ -114,6 +142,16 @@ class PoliteDownloader(Downloader):
             del self._held[slot]  # (Scrapy drops an idle slot after a while: so does this map)
 
     def close(self) -> None:
+        for slot in self.slots.values():
+            self._drop_queue(slot)  # (a closing spider's queues are normally empty already)
+        if self.not_sent:
+            logger.info(
+                "stopping: %d queued requests were not sent (their links keep no verdict: the "
+                "next start checks them)",
+                self.not_sent,
+            )
+            if self.crawler.stats is not None:
+                self.crawler.stats.set_value("linkhealth/not_sent", self.not_sent)
         if self.host_slots is not None:
             self.host_slots.close()
         self._held.clear()

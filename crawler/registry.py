@@ -10,10 +10,12 @@ made from :data:`SETTINGS` (scripts/reference.py; tests/test_docs.py checks them
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
+import math
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -44,11 +46,17 @@ def boolean(name: str, raw: Any) -> bool:
 
 
 def number(*, positive: bool = False, whole: bool = False, at_most: float | None = None) -> Kind:
+    """A finite number (never ``nan`` or ``inf``), 0 or more (``positive``: more than 0), at
+    most ``at_most`` (every setting declares a sane bound: a value past it hangs or breaks the
+    run rather than doing what was meant)."""
+
     def parse(name: str, raw: Any) -> float:
         try:
             result = float(raw)
         except (TypeError, ValueError):
             raise ConfigError(f"{name}: expected a number, got {raw!r}") from None
+        if not math.isfinite(result):
+            raise ConfigError(f"{name}: expected a finite number, got {raw!r}")
         if result < 0 or (positive and result == 0):
             bound = "greater than 0" if positive else "0 or more"
             raise ConfigError(f"{name}: must be {bound}, got {raw!r}")
@@ -131,10 +139,17 @@ def networks_and_names(
 
 
 def count_or_auto(name: str, raw: Any) -> int | None:
-    """A whole number of at least 1, or ``auto`` (None: decided when the links are known)."""
+    """A whole number of at least 1 (at most 256), or ``auto`` (None: decided when the links
+    are known)."""
     if str(raw).strip().lower() == "auto":
         return None
-    return int(number(positive=True, whole=True)(name, raw))
+    return int(number(positive=True, whole=True, at_most=256)(name, raw))
+
+
+def path(name: str, raw: Any) -> str:
+    """A file or directory path; an empty one is an error (it would mean the current
+    directory), not the default."""
+    return str(raw)
 
 
 def choice(*choices: str) -> Kind:
@@ -159,9 +174,11 @@ class Setting:
 
 _SETTINGS = (
     # the run
-    Setting("LINKHEALTH_SEEDS", "seeds", "seed file or directory (-a seeds= wins)"),
-    Setting("LINKHEALTH_STATE_DB", "state/linkhealth.sqlite", "the SQLite state file (history)"),
-    Setting("LINKHEALTH_REPORT_DIR", "reports", "where the reports are written"),
+    Setting("LINKHEALTH_SEEDS", "seeds", "seed file or directory (-a seeds= wins)", path),
+    Setting(
+        "LINKHEALTH_STATE_DB", "state/linkhealth.sqlite", "the SQLite state file (history)", path
+    ),
+    Setting("LINKHEALTH_REPORT_DIR", "reports", "where the reports are written", path),
     Setting("LINKHEALTH_REPORTS_ENABLED", True, "write the reports when the crawl ends", boolean),
     Setting("LINKHEALTH_RULES", "", "a rules TOML merged over the built-in rules"),
     Setting(
@@ -181,9 +198,14 @@ _SETTINGS = (
         "LINKHEALTH_CONFIRM_CHECKS",
         3,
         "failing checks before a link is confirmed dead",
-        number(positive=True, whole=True),
+        number(positive=True, whole=True, at_most=1000),
     ),
-    Setting("LINKHEALTH_CONFIRM_DAYS", 3, "days the failing checks must span to confirm", number()),
+    Setting(
+        "LINKHEALTH_CONFIRM_DAYS",
+        3,
+        "days the failing checks must span to confirm",
+        number(at_most=3650),
+    ),
     # processes
     Setting(
         "LINKHEALTH_PROCESSES",
@@ -204,7 +226,12 @@ _SETTINGS = (
         "https://www.baidu.com/ https://www.qq.com/ https://www.bing.com/ https://www.wikipedia.org/",
         "hosts fetched first to see whether the network works (space-separated; empty: off)",
     ),
-    Setting("LINKHEALTH_CANARY_TIMEOUT", 10, "seconds each canary may take", number(positive=True)),
+    Setting(
+        "LINKHEALTH_CANARY_TIMEOUT",
+        10,
+        "seconds each canary may take",
+        number(positive=True, at_most=600),
+    ),
     Setting(
         "LINKHEALTH_OFFLINE_HOST_SHARE",
         0.8,
@@ -215,7 +242,7 @@ _SETTINGS = (
         "LINKHEALTH_OFFLINE_MIN_HOSTS",
         5,
         "fewest hosts fetched before that share is judged",
-        number(whole=True),
+        number(whole=True, at_most=1_000_000),
     ),
     Setting(
         "LINKHEALTH_PROXY_HOSTS",
@@ -234,13 +261,13 @@ _SETTINGS = (
         "LINKHEALTH_RETRY_AFTER_MAX",
         120,
         "longest Retry-After (seconds) waited before a retry",
-        number(),
+        number(at_most=86_400),
     ),
     Setting(
         "LINKHEALTH_RETRY_BACKOFF",
         2.0,
         "base of the exponential wait between retries (seconds)",
-        number(),
+        number(at_most=60),
     ),
     # the archive
     Setting(
@@ -253,25 +280,25 @@ _SETTINGS = (
         "LINKHEALTH_ARCHIVE_MAX_AGE",
         30,
         "days a snapshot stays fresh; older ones are recaptured",
-        number(positive=True),
+        number(positive=True, at_most=36_500),
     ),
     Setting(
         "LINKHEALTH_ARCHIVE_LOOKUPS_PER_MINUTE",
         20,
         "CDX lookups and snapshot fetches per minute, whole crawl (at most 24)",
-        number(positive=True),
+        number(positive=True, at_most=6000),
     ),
     Setting(
         "LINKHEALTH_ARCHIVE_CAPTURES_PER_MINUTE",
         4,
         "capture requests (SPN2 or classic) per minute",
-        number(positive=True),
+        number(positive=True, at_most=6000),
     ),
     Setting(
         "LINKHEALTH_ARCHIVE_TIME_BUDGET",
         600,
         "seconds of archive work per run after the first link; the rest carries over",
-        number(positive=True),
+        number(positive=True, at_most=604_800),
     ),
     Setting(
         "LINKHEALTH_ARCHIVE_CAPTURE_BLOCKED",
@@ -295,25 +322,25 @@ _SETTINGS = (
         "LINKHEALTH_ARCHIVE_PAUSE",
         300,
         "seconds an endpoint rests after a 429 or a session-limit answer (at least 300 for saves)",
-        number(),
+        number(at_most=86_400),
     ),
     Setting(
         "LINKHEALTH_ARCHIVE_TIMEOUT",
         60,
         "seconds each Wayback request may take",
-        number(positive=True),
+        number(positive=True, at_most=3600),
     ),
     Setting(
         "LINKHEALTH_ARCHIVE_POLL_INTERVAL",
         5,
         "seconds between SPN2 job status polls",
-        number(positive=True),
+        number(positive=True, at_most=3600),
     ),
     Setting(
         "LINKHEALTH_ARCHIVE_POLL_MAX",
         300,
         "seconds a capture job is polled before the CDX index is asked instead",
-        number(positive=True),
+        number(positive=True, at_most=86_400),
     ),
     Setting(
         "LINKHEALTH_ARCHIVE_BASE",
@@ -339,30 +366,45 @@ _SETTINGS = (
         120,
         "seconds a worker holds a link before it is handed to another worker "
         "(renewed while the worker lives)",
-        number(positive=True),
+        number(positive=True, at_most=86_400),
     ),
     Setting(
         "LINKHEALTH_REDIS_BATCH",
         16,
         "links a worker leases from Redis at a time",
-        number(positive=True, whole=True),
+        number(positive=True, whole=True, at_most=10_000),
     ),
     Setting(
         "LINKHEALTH_REDIS_HOST_TTL",
         30,
         "seconds a host slot of a killed worker stays taken (live workers extend theirs)",
-        number(positive=True),
+        number(positive=True, at_most=86_400),
     ),
     Setting(
         "LINKHEALTH_REDIS_POLL",
         0.5,
         "seconds a worker waits before asking Redis again",
-        number(positive=True),
+        number(positive=True, at_most=3600),
     ),
 )
 
 #: every setting by name
 SETTINGS: dict[str, Setting] = {s.name: s for s in _SETTINGS}
+
+PREFIX = "LINKHEALTH_"
+#: names read from the environment only (the archive's keys: never a setting, never logged)
+ENVIRONMENT_ONLY = frozenset({"LINKHEALTH_WAYBACK_ACCESS_KEY", "LINKHEALTH_WAYBACK_SECRET_KEY"})
+
+
+def check_names(names: Iterable[str], where: str) -> None:
+    """Refuse a ``LINKHEALTH_*`` name that is no setting (a misspelling would be silently
+    ignored: ``LINKHEALTH_FAILON=dead`` left a run green), naming the closest known one."""
+    known = [*SETTINGS, *sorted(ENVIRONMENT_ONLY)]
+    for name in sorted(set(names)):
+        if name.startswith(PREFIX) and name not in SETTINGS and name not in ENVIRONMENT_ONLY:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise ConfigError(f"{name} ({where}): not a linkhealth setting{hint}")
 
 
 def value(get: Callable[[str], Any], name: str) -> Any:
@@ -372,6 +414,8 @@ def value(get: Callable[[str], Any], name: str) -> Any:
     raw = get(name)
     if raw is None:
         raw = os.environ.get(name)
+    if raw == "" and setting.kind is path:
+        raise ConfigError(f"{name}: empty; give a path (the default is {setting.default})")
     if raw == "" and setting.kind is text:
         return ""  # an empty text is a value (LINKHEALTH_CANARY_URLS="" turns the canaries off)
     if raw is None or raw == "":

@@ -63,7 +63,15 @@ LOG_LEVEL = "INFO"
 # overriding what a settings module or -s gives: see crawler/addon.py. This module holds plain
 # values and turns off Scrapy built-ins a list of links never uses.
 ADDONS = {"crawler.addon.LinkhealthAddon": 0}
-EXTENSIONS = {"scrapy.extensions.telnet.TelnetConsole": None}
+# No way in from outside: Scrapy's telnet console and its RemoteControl extension (Python code
+# run over local HTTP; it also leaves a job file holding its token behind a forced stop) stay
+# off. JOBDIR is refused (crawler/config.py): the state file is what resumes a run.
+EXTENSIONS = {
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.remote_control.RemoteControl": None,
+}
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 # Every middleware costs each request a step through the chain: off what a list of links never
 # uses (no allowed_domains, no http_user).
 DOWNLOADER_MIDDLEWARES = {

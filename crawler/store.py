@@ -9,8 +9,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -155,6 +157,70 @@ def check_version(path: str | Path) -> None:
         )
 
 
+#: seconds a write waits for another connection's transaction before it fails
+BUSY_TIMEOUT = 30
+
+
+def claim(path: str | Path) -> int:
+    """Make the state file this process's to write, before the crawl starts, or say why not.
+
+    One writer at a time: an exclusive ``flock`` on the file, held by the returned descriptor
+    (close it, or end the process, to let go). Before any link is read it also proves the file
+    can be written (a read-only file or file system, a directory in its place), is not held in
+    a transaction by another program for more than :data:`BUSY_TIMEOUT` seconds, and is whole
+    (``PRAGMA quick_check``: a damaged page would make every write of the run fail). Each
+    problem is a :class:`StoreError` that names the file.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise StoreError(f"state file {path} is a directory")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise StoreError(f"state file {path}: cannot be written ({exc.strerror or exc})") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreError(
+                f"state file {path} is in use by another crawl (one writer at a time): wait "
+                "for it to end, or give this one another LINKHEALTH_STATE_DB"
+            ) from None
+        check_version(path)
+        _check_writable(path)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _check_writable(path: Path) -> None:
+    """A write transaction can begin on ``path`` and its pages are whole."""
+    db = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT)
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        problems = [str(r[0]) for r in db.execute("PRAGMA quick_check(3)")]
+        db.execute("ROLLBACK")
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise StoreError(
+                f"state file {path}: another program has held it locked for more than "
+                f"{BUSY_TIMEOUT} s ({exc})"
+            ) from None
+        raise StoreError(f"state file {path}: {exc}") from None
+    except sqlite3.DatabaseError as exc:
+        problems = [str(exc)]
+    finally:
+        db.close()
+    if problems != ["ok"]:
+        raise StoreError(
+            f"state file {path} is damaged ({' '.join('; '.join(problems).split())[:200]}): "
+            "restore it from "
+            "the link-health-state branch, or move it away to start afresh"
+        )
+
+
 class Store:
     """One SQLite file; safe to reopen after a crash (WAL journal).
 
@@ -168,7 +234,7 @@ class Store:
         try:
             check_version(self.path)
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")

@@ -164,6 +164,7 @@ PAGES = {
     "network.md": "# The network: what a link may reach, and a runner without one",
     "rules.md": "# Rules: the parts that change with the world",
     "settings.md": "# Settings",
+    "run.md": "# A run: its exit status, stopping it, the seeds it reads",
     "archiving.md": "# Archiving (the Wayback Machine)",
     "history.md": "# History: confirm before condemning",
     "github-action.md": "# Scheduled link check (GitHub Actions)",

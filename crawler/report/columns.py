@@ -79,11 +79,18 @@ LINKS: tuple[Column, ...] = (
     Column("http_status", "integer or empty", "the last HTTP status seen, if any"),
     Column("final_url", "text", "where redirects ended (cleaned the same way)"),
     Column("title", "text", "the page title (alive pages)"),
-    Column("link_text", "text", "the distinct link texts, joined by ` | `"),
+    Column(
+        "link_text",
+        "text",
+        "the distinct link texts, joined by ` | ` (at most 100 and 20,000 characters, then "
+        "`… N more`)",
+    ),
     Column(
         "sources",
         "text",
-        "every `file:line` where the link stands (file relative to the seeds root), joined by `; `",
+        "every `file:line` where the link stands (file relative to the seeds root), joined by "
+        "`; ` (at most 100 and 20,000 characters, then `… N more`: `occurrences.csv` has "
+        "every one)",
     ),
     Column("occurrences", "integer", "how many times the link appears"),
     Column("checked_at", "time", "when the verdict was made (the run's timestamp)"),

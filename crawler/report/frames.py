@@ -72,6 +72,29 @@ class ReportData:
     policy: Policy = field(default_factory=Policy)
 
 
+#: the most items (file:line places, link texts) one cell of links.csv lists, and its most
+#: characters: a link standing 10,000 times must not make a field no CSV reader takes (Python's
+#: refuses fields past 131,072 characters); occurrences.csv keeps every occurrence
+MOST_LISTED = 100
+MOST_LISTED_CHARS = 20_000
+
+
+def listed(items: list[str], sep: str) -> str:
+    """``items`` joined by ``sep``, cut at :data:`MOST_LISTED` items or
+    :data:`MOST_LISTED_CHARS` characters, then ``… N more``."""
+    shown = 0
+    size = 0
+    for item in items[:MOST_LISTED]:
+        size += len(item) + len(sep)
+        if size > MOST_LISTED_CHARS:
+            break
+        shown += 1
+    text = sep.join(items[:shown])
+    if shown < len(items):
+        text += f"{sep if shown else ''}… {len(items) - shown} more"
+    return text
+
+
 def _tuples(db: sqlite3.Connection, query: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
     """The query's rows as plain tuples, whatever the connection's row factory."""
     cursor = db.cursor()
@@ -247,8 +270,8 @@ class _Builder:
                 http_status,
                 final_url,
                 title,
-                " | ".join(texts[k]),
-                "; ".join(sources[k]),
+                listed(list(texts[k]), " | "),
+                listed(sources[k], "; "),
                 len(sources[k]),
                 checked_at,
                 archive_url,

@@ -109,7 +109,7 @@ def seed_texts(path: Path) -> Iterator[tuple[str, str | None, SeedProblem | None
             name = file.relative_to(root).as_posix()
         except ValueError:
             name = file.name
-        text, problem = read_named_seed_file(file, name)
+        text, problem = read_named_seed_file(file, name, root if path.is_dir() else None)
         yield name, text, problem
 
 

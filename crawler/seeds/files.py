@@ -4,12 +4,18 @@ A seed file is read as UTF-8 (with or without BOM), else UTF-16 when it starts w
 GB18030 when the result looks like Chinese, else charset-normalizer's best guess.  A file that
 cannot be read, holds NUL bytes near its start, or has no plausible text decoding is not used:
 it comes back as a :class:`SeedProblem` that names the file and never quotes its content.
+
+What is read is bounded: only regular files (not a device such as ``/dev/zero``, nor a pipe),
+of at most :data:`MAX_SEED_BYTES` each (a larger file is skipped whole, never half-read: a fix
+written back from half a file would lose the rest), and inside a seeds directory a symlink is
+followed only to a file inside that directory.
 """
 
 from __future__ import annotations
 
 import codecs
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -17,6 +23,9 @@ from typing import Final
 import charset_normalizer
 
 SEED_SUFFIXES: Final = (".md", ".markdown", ".txt")
+
+#: the most bytes read of one seed file (a larger one is skipped, and the log says so)
+MAX_SEED_BYTES: Final = 4 * 1024 * 1024
 
 #: a NUL byte in this many first bytes makes a file binary (unless it starts with a UTF-16 BOM)
 _BINARY_CHECK_BYTES: Final = 8_192
@@ -123,13 +132,48 @@ def _decode_text(data: bytes) -> str | None:
     return str(best)
 
 
-def read_named_seed_file(path: Path, name: str) -> tuple[str | None, SeedProblem | None]:
-    """:func:`read_seed_file`, with ``name`` as the file's name in a problem."""
+def _outside(path: Path, root: Path | None) -> bool:
+    """``path`` (a file found under the seeds directory ``root``) leads outside it."""
+    if root is None:
+        return False
     try:
-        data = path.read_bytes()
+        return not path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        return True
+
+
+def _read_bounded(path: Path, name: str) -> tuple[bytes | None, SeedProblem | None]:
+    """The bytes of a regular file of at most :data:`MAX_SEED_BYTES`, or why not."""
+    try:
+        # O_NONBLOCK: opening a pipe must not wait for a writer (a regular file ignores it)
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC), "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                return None, SeedProblem(name, f"{name} is not a regular file, skipped")
+            data = fh.read(MAX_SEED_BYTES + 1)
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         return None, SeedProblem(name, f"{name}: cannot read the file ({reason}), skipped")
+    if len(data) > MAX_SEED_BYTES:
+        return None, SeedProblem(
+            name,
+            f"{name} is larger than {MAX_SEED_BYTES // (1024 * 1024)} MiB (the most read of "
+            "one seed file), skipped",
+        )
+    return data, None
+
+
+def read_named_seed_file(
+    path: Path, name: str, root: Path | None = None
+) -> tuple[str | None, SeedProblem | None]:
+    """:func:`read_seed_file`, with ``name`` as the file's name in a problem; a file found
+    under the seeds directory ``root`` must not lead outside it (a symlink)."""
+    if _outside(path, root):
+        return None, SeedProblem(
+            name, f"{name} is a symlink that leads outside the seeds directory, skipped"
+        )
+    data, problem = _read_bounded(path, name)
+    if data is None:
+        return None, problem
     if b"\0" in data[:_BINARY_CHECK_BYTES] and not data.startswith(
         (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
     ):

@@ -13,11 +13,16 @@ is recorded as ``error``/``not-checked``), finishes the run, writes the reports 
 ``fixes.md``, and gives the exit status: 0 completed, 1 could not complete (or the reports
 failed), 3 findings listed in ``LINKHEALTH_FAIL_ON``, 4 a degraded run. The spider's sink calls
 it when the crawl closes; ``linkhealth merge`` when the workers of a distributed run are done.
+
+The status is an :class:`~crawler.outcome.Outcome`: "could not complete" until the run has
+finished and its reports are written. A verdict the state file refuses (a full disk, a damaged
+page) stops the crawl and keeps the run at 1; so does any failure in the close path.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import sys
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
@@ -32,6 +37,7 @@ from crawler.items import LinkCheck
 from crawler.links import fetch_order, record_links, record_not_checked, scan_links
 from crawler.meta import META_HEAD_ONLY, META_MAX_BYTES
 from crawler.network import NETWORK_REASONS, NetworkWatch, canaries_verdict
+from crawler.outcome import COMPLETED, DEGRADED, FINDINGS, Outcome
 from crawler.report import write_reports
 from crawler.sinks import QueuedLink, Tally
 from crawler.store import Store
@@ -80,6 +86,8 @@ class LocalSink:
         self._early_reports = False
         #: the child processes of ``LINKHEALTH_PROCESSES``, once started
         self.children: Children | None = None
+        #: the run's exit status: "could not complete" until proven otherwise
+        self.outcome = Outcome()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, config: Config) -> Self:
@@ -92,10 +100,27 @@ class LocalSink:
     # the run's links ------------------------------------------------------------------------
 
     async def links(self) -> AsyncIterator[LinkCheck | QueuedLink]:
+        try:
+            async for link in self._links():
+                yield link
+        except sqlite3.Error as exc:
+            self._store_failed(exc, "the run could not begin")
+        except Exception as exc:
+            logger.exception("the run could not begin")
+            self.outcome.fail(f"the run could not begin: {type(exc).__name__}: {exc}")
+
+    async def _links(self) -> AsyncIterator[LinkCheck | QueuedLink]:
         config, store = self.config, self.store
         links, n_occurrences = scan_links(
             config.seeds, config.rules, config.ignore, config.now.date()
         )
+        if not links:
+            self.outcome.refuse(
+                f"seeds: no links in {config.seeds} (no seed file with a link in it): "
+                "nothing to check"
+            )
+            logger.error("linkhealth: %s", self.outcome.problem)
+            return
         run = store.begin_run(config.now_iso, str(config.seeds), resume=config.resume)
         self.run_id = run.id
         if run.resumed:
@@ -250,8 +275,23 @@ class LocalSink:
         self.network.saw(host, reason, answered=answered)
 
     def record(self, item: LinkCheck) -> None:
-        self.store.record_check(self.run_id, item.row(counted=not self.degraded))
+        try:
+            self.store.record_check(self.run_id, item.row(counted=not self.degraded))
+        except sqlite3.Error as exc:
+            self._store_failed(exc, "verdicts can no longer be recorded, the crawl stops")
+            return
         self.recorded += 1
+
+    def _store_failed(self, exc: sqlite3.Error, what: str) -> None:
+        """The state file refused a write: the run cannot complete; stop sending."""
+        if self.outcome.problem is not None:
+            return  # told once; the crawl is already stopping
+        self.outcome.fail(f"state file {self.store.path}: {exc}: {what}")
+        logger.error("linkhealth: %s", self.outcome.problem)
+        if self.crawler is not None:
+            from scrapy.utils.defer import deferred_from_coro  # noqa: PLC0415 - when crawling
+
+            deferred_from_coro(self.crawler.stop_async())
 
     def tally(self) -> Tally:
         return Tally(self.handed, self.recorded)
@@ -294,10 +334,30 @@ class LocalSink:
         )
 
     def close(self, reason: str) -> None:
-        """The crawl ended: finish the run (when it began), close the store, say how it went."""
-        if not self.run_id:
+        """The crawl ended: finish the run (when it began), close the store, say how it went
+        (the exit status and the last line go to the stats; a failure here leaves it at 1)."""
+        line = ""
+        try:
+            line = self._close(reason)
+        except Exception as exc:
+            logger.exception("finishing the run failed")
+            self.outcome.fail(f"finishing the run failed: {type(exc).__name__}: {exc}")
+        finally:
             self.store.close()
-            return
+        if (problem := self.outcome.problem) is not None:
+            told = f"could not complete: {problem}" if self.outcome.exit_code == 1 else problem
+            line = f"{line}; {told}" if line else f"linkhealth: {told}"
+        stats = self.crawler.stats if self.crawler is not None else None
+        logger.debug(line)  # the crawl command prints it (a log line would say it twice)
+        if stats is not None:
+            stats.set_value("linkhealth/exit_code", self.outcome.exit_code)
+            stats.set_value("linkhealth/summary", line)
+
+    def _close(self, reason: str) -> str:
+        if not self.run_id:
+            if self.outcome.problem is None:
+                self.outcome.fail(f"the crawl ended ({reason}) before the run began")
+            return ""
         children = self.children
         if children is not None:
             children.stop()
@@ -316,23 +376,24 @@ class LocalSink:
             for k, v in (stats.get_stats() if stats is not None else {}).items()
             if k.startswith(("linkhealth/", "downloader/"))
         }
-        try:
-            finished = self.finish(
-                self.run_id,
-                finished_at=self.config.iso_after(seconds),
-                completed=completed,
-                stats=kept,
-                degraded=self.degraded,
+        if children is not None and children.failed:
+            reason = f"unfinished ({children.failed})"
+        if not completed:
+            self.outcome.fail(
+                f"the crawl stopped before its end ({reason}); the next start continues it"
             )
-            unchecked = 0 if completed else len(self.store.unchecked_identities(self.run_id))
-        finally:
-            self.store.close()
+        finished = self.finish(
+            self.run_id,
+            finished_at=self.config.iso_after(seconds),
+            completed=completed,
+            stats=kept,
+            degraded=self.degraded,
+        )
+        unchecked = 0 if completed else len(self.store.unchecked_identities(self.run_id))
         if self.degraded:
             reason = "degraded"
-        elif children is not None and children.failed:
-            reason = f"unfinished ({children.failed})"
         archive = self.archive.counts(blank_pending=False) if self.archive else None
-        line = "\n".join(
+        return "\n".join(
             closing_lines(
                 Ending(
                     self.run_id,
@@ -349,10 +410,6 @@ class LocalSink:
                 )
             )
         )
-        logger.debug(line)  # the crawl command prints it (a log line would say it twice)
-        if stats is not None:
-            stats.set_value("linkhealth/exit_code", finished.exit_code)
-            stats.set_value("linkhealth/summary", line)
 
     # the end of the run ---------------------------------------------------------------------
 
@@ -387,15 +444,18 @@ class LocalSink:
             store.archive_pending(run_id, archive_left, config.now_iso)
         counts = self.counts(run_id)
         paths: list[Path] = []
-        reports_failed = False
         if config.reports_enabled:
             archive = self.archive.counts(blank_pending=False) if self.archive else None
             try:
                 paths = self._write_reports(run_id, archive)
-            except Exception:
+            except Exception as exc:
                 # the verdicts are safe in the store: `linkhealth report` can rebuild these
                 logger.exception("writing the reports failed; the store is intact")
-                reports_failed = True
+                self.outcome.fail(
+                    f"writing the reports to {config.report_dir} failed "
+                    f"({type(exc).__name__}: {exc}); `linkhealth report` rebuilds them "
+                    "from the state file"
+                )
                 paths = []
             else:
                 logger.info(
@@ -403,15 +463,16 @@ class LocalSink:
                     config.report_dir,
                     ", ".join(p.name for p in paths),
                 )
-        if not completed or reports_failed:
-            exit_code = 1
-        elif degraded:
-            exit_code = 4
-            logger.error("linkhealth: degraded run, nothing counted: %s", degraded)
+        if not completed:
+            return Finished(self.outcome.exit_code, counts, not_checked, paths)
+        if degraded:
+            exit_code = self.outcome.proven(DEGRADED)
+            if exit_code == DEGRADED:
+                logger.error("linkhealth: degraded run, nothing counted: %s", degraded)
         elif any(counts.get(status) for status in config.fail_on):
-            exit_code = 3
+            exit_code = self.outcome.proven(FINDINGS)
         else:
-            exit_code = 0
+            exit_code = self.outcome.proven(COMPLETED)
         return Finished(exit_code, counts, not_checked, paths)
 
     def counts(self, run_id: int) -> dict[str, int]:

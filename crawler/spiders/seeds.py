@@ -21,6 +21,7 @@ from twisted.python.failure import Failure
 from crawler import logfilter, sinks
 from crawler.addresses import REASON as PRIVATE_ADDRESS
 from crawler.config import Config, load_config
+from crawler.downloader import StoppedBeforeSending
 from crawler.errors import verdict_for_exception
 from crawler.items import LinkCheck
 from crawler.meta import META_HEAD_ONLY, META_MAX_BYTES
@@ -152,6 +153,8 @@ class SeedsSpider(scrapy.Spider):
         yield self._check(meta[META_IDENTITY], verdict)
 
     def failed(self, failure: Failure) -> Any:
+        if isinstance(failure.value, StoppedBeforeSending):
+            return  # never sent: the link keeps no verdict (the next start checks it)
         request = failure.request  # type: ignore[attr-defined]
         verdict = verdict_for_exception(failure.value or RuntimeError("unknown failure"))
         if verdict.reason == PRIVATE_ADDRESS and request.meta.get("redirect_urls"):
