@@ -97,6 +97,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
             content_type=args.content_type,
             final_url=args.final_url,
             headers=dict(_header(h) for h in args.header),
+            was=args.was,
+            link_texts=args.link_text or (),
         )
     except URLProblem as exc:
         print(f"linkhealth rules explain: {exc}", file=sys.stderr)
@@ -132,6 +134,16 @@ def explain_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="'NAME: VALUE'",
         help="a response header the page came with (repeatable): a WAF's headers",
+    )
+    parser.add_argument(
+        "--was",
+        help="content drift: the link's oldest known title (its snapshot's, or the first "
+        "recorded), compared with the page's",
+    )
+    parser.add_argument(
+        "--link-text",
+        action="append",
+        help="content drift: the link's text in the seeds (repeat for several)",
     )
     parser.set_defaults(func=cmd_explain, command="rules explain")
     return parser

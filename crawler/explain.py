@@ -2,14 +2,18 @@
 
 Given a page saved from a browser (or ``curl``) and the link it came from, say what the crawl
 would do with it: the parameters it drops or masks (names only, values never shown), the URL it
-would send, and the verdict, reason, evidence (``detail``) and rule that decided.
+would send, and the verdict, reason, evidence (``detail``) and rule that decided; given what the
+link was (``--was``, ``--link-text``), whether a live page drifted, with the scores and the
+thresholds that decided (README, "Content drift").
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from urllib.parse import unquote_plus, urlsplit
 
+from crawler.drift import HISTORY, Reference, is_descriptive, text_support, title_similarity
+from crawler.drift import judge as judge_drift
 from crawler.reasons import describe
 from crawler.rules import Rules
 from crawler.urls import CanonicalURL, canonicalize, redact
@@ -50,8 +54,11 @@ def explain(
     content_type: str = "text/html",
     final_url: str | None = None,
     headers: Mapping[str, str] | None = None,
+    was: str | None = None,
+    link_texts: Sequence[str] = (),
 ) -> tuple[Verdict, list[str]]:
-    """The verdict for ``body`` served at ``url``, and the lines that explain it."""
+    """The verdict for ``body`` served at ``url``, and the lines that explain it; ``was``
+    (the link's oldest known title) and ``link_texts``: the evidence of content drift."""
     canonical = canonicalize(url, rules)
     final = canonicalize(final_url, rules).fetch_url if final_url else canonical.fetch_url
     fetched = Fetched(
@@ -79,5 +86,46 @@ def explain(
         lines.append(f"title:      {verdict.title}")
     if verdict.moved_to:
         lines.append(f"moved to:   {redact(verdict.moved_to, rules)}")
+    if verdict.status == "alive" and (was or link_texts):
+        lines += drift_lines(verdict.title, was, link_texts, rules)
     lines.append(f"rules:      {' + '.join(rules.sources)}")
     return verdict, lines
+
+
+def drift_lines(
+    title: str | None, was: str | None, link_texts: Sequence[str], rules: Rules
+) -> list[str]:
+    """Whether a live page drifted from what the link was: each piece of evidence with its
+    score against its threshold, and the rule's decision."""
+    d = rules.drift
+    lines = []
+    if not title:
+        return ["drift:      none (the page has no title to compare)"]
+    if was:
+        score = title_similarity(was, title, d)
+        verb = "matches" if score >= d.title_threshold else "does not match"
+        lines.append(
+            f'evidence:   oldest title "{was}": {verb} '
+            f"(similarity {score:.2f}, [drift] title_threshold {d.title_threshold:g})"
+        )
+    for text in link_texts:
+        if not is_descriptive(text, d):
+            lines.append(f'evidence:   link text "{text}": not descriptive (not evidence)')
+            continue
+        score = text_support(text, title, d)
+        verb = "supports" if score >= d.text_threshold else "does not support"
+        lines.append(
+            f'evidence:   link text "{text}": {verb} the title '
+            f"(share {score:.2f}, [drift] text_threshold {d.text_threshold:g})"
+        )
+    oldest = Reference(HISTORY, was) if was else None
+    found = judge_drift(title, oldest, link_texts, d)
+    if found is None:
+        lines.append(
+            "drift:      none (rule: [drift]: a descriptive link text or the oldest title "
+            "matches, or there is no evidence)"
+        )
+    else:
+        lines.append(f"drift:      {found.describe()}")
+        lines.append("rule:       [drift]: the title matches none of the evidence")
+    return lines

@@ -1,6 +1,8 @@
 """Proposed fixes to the seed files, as a unified diff (pure: no network, no Scrapy).
 
 * a confirmed-dead link with a snapshot → an "archived" link next to it (or in its place);
+* a live link that now shows something else (its ``drift``) with a snapshot from before → the
+  same (never the final URL of its redirect: that is the page it drifted to);
 * a permanent redirect → the final URL;
 * a WeChat link with trackers, or any link with credentials → its clean URL.
 
@@ -33,6 +35,7 @@ STYLES = ("append", "replace")
 ARCHIVE = "archive"
 REDIRECT = "redirect"
 CLEAN = "clean"
+DRIFT = "drift"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,9 @@ class LinkState:
     final_url: str = ""
     confirmed_dead: bool = False
     archive_url: str = ""
+    #: it now shows something else (links.csv's ``drift``), and its snapshot from before
+    drift: str = ""
+    drift_snapshot: str = ""
 
     @property
     def dead_now(self) -> bool:
@@ -55,7 +61,7 @@ class LinkState:
 class Fix:
     file: str  # relative to the seeds root
     line: int  # 1-based
-    kind: str  # archive | redirect | clean
+    kind: str  # archive | redirect | clean | drift
     clean_url: str  # the link, clean (safe to show)
     target: str  # the clean URL, final URL or archive URL it points to after the fix
     #: the link before the fix, safe to show (a credential fix: as written, values masked)
@@ -75,7 +81,8 @@ def _truthy(text: str) -> bool:
 
 
 def states_from_links_csv(path: Path) -> dict[str, LinkState]:
-    """Read ``links.csv`` (columns url, status, reason, final_url, confirmed_dead, archive_url):
+    """Read ``links.csv`` (columns url, status, reason, final_url, confirmed_dead, archive_url,
+    drift, drift_snapshot):
     the states that can change a link (a permanent redirect, a dead link's snapshot; :func:`plan`
     does the same without the others), so memory goes with the fixes, not with the links.
 
@@ -90,9 +97,18 @@ def states_from_links_csv(path: Path) -> dict[str, LinkState]:
         index = {name: i for i, name in enumerate(header)}  # a repeated name: the last one
         if "url" not in index:
             raise KeyError("url")
-        url, status, reason, final_url, confirmed_dead, archive_url = (
+        url, status, reason, final_url, confirmed_dead, archive_url, drift, drift_snapshot = (
             index.get(name)
-            for name in ("url", "status", "reason", "final_url", "confirmed_dead", "archive_url")
+            for name in (
+                "url",
+                "status",
+                "reason",
+                "final_url",
+                "confirmed_dead",
+                "archive_url",
+                "drift",
+                "drift_snapshot",
+            )
         )
         assert url is not None  # checked above
 
@@ -110,6 +126,8 @@ def states_from_links_csv(path: Path) -> dict[str, LinkState]:
                     final_url=field(row, final_url, "") or "",
                     confirmed_dead=_truthy(field(row, confirmed_dead, "")),
                     archive_url=field(row, archive_url, "") or "",
+                    drift=field(row, drift, "") or "",
+                    drift_snapshot=field(row, drift_snapshot, "") or "",
                 ),
             )
             for row in reader
@@ -159,6 +177,8 @@ def _edits_for(
     if canonical.masked:
         return []  # a URL that needs a credential-like value is never proposed (issue 13)
     moved = state.final_url if state is not None and state.reason == "redirected-permanent" else ""
+    if state is not None and state.drift:
+        moved = ""  # the final URL is the page it drifted to: never proposed
     if moved and has_masked_values(moved):
         moved = ""
     if moved and moved != clean:
@@ -169,11 +189,12 @@ def _edits_for(
     if (canonical.had_credentials or (is_wechat and canonical.removed)) and clean != occ.url:
         fix = Fix(occ.file, occ.line, CLEAN, clean, clean, masked_original(occ.url, clean))
         edits.append(_Edit(start, end, _escape_like(occ.raw, clean), fix))
-    if state is not None and state.dead_now and state.archive_url:
-        archive = state.archive_url
+    snapshot = _snapshot(state)
+    if state is not None and snapshot:
+        archive = snapshot
         if archive in line or _escape_like(occ.raw, archive) in line:
             return edits  # already there
-        fix = Fix(occ.file, occ.line, ARCHIVE, clean, archive)
+        fix = Fix(occ.file, occ.line, ARCHIVE if state.dead_now else DRIFT, clean, archive)
         if style == "replace" and occ.kind in ("inline", "autolink", "bare", "html"):
             return [_Edit(start, end, _escape_like(occ.raw, archive), fix)]
         after = _construct_end(line, occ, end)
@@ -269,12 +290,22 @@ def _may_hold_a_change(text: str) -> bool:
     return "@" in text or "?" in text or "&" in text
 
 
+def _snapshot(state: LinkState | None) -> str:
+    """The snapshot proposed for a link: a confirmed-dead link's, or a drifted link's from
+    before the drift ("": none)."""
+    if state is None:
+        return ""
+    if state.dead_now and state.archive_url:
+        return state.archive_url
+    if state.status == "alive" and state.drift and state.drift_snapshot:
+        return state.drift_snapshot
+    return ""
+
+
 def _state_matters(state: LinkState) -> bool:
-    """Whether the state may change a link: a permanent redirect, a dead link's snapshot."""
-    return bool(
-        (state.reason == "redirected-permanent" and state.final_url)
-        or (state.dead_now and state.archive_url)
-    )
+    """Whether the state may change a link: a permanent redirect, a dead or drifted link's
+    snapshot."""
+    return bool((state.reason == "redirected-permanent" and state.final_url) or _snapshot(state))
 
 
 def _may_change(occ: Occurrence, any_state: bool) -> bool:
@@ -313,6 +344,7 @@ _KIND_TEXT = {
     ARCHIVE: "dead: add the archived copy",
     REDIRECT: "moved permanently: use the final URL",
     CLEAN: "credentials or trackers: use the clean URL",
+    DRIFT: "now shows something else: add the snapshot from before",
 }
 
 

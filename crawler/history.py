@@ -20,6 +20,7 @@ NEWLY_FAILING = "newly-failing"
 NEWLY_CONFIRMED = "newly-confirmed-dead"
 RECOVERED = "recovered"
 TITLE_CHANGED = "title-changed"
+DRIFTED = "drifted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,8 @@ class Check:
     status: str
     title: str | None = None
     counted: bool = True
+    #: the page shows something else than what was linked (README, "Content drift")
+    drift: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +111,8 @@ def summarize(checks: Sequence[Check], policy: Policy, first_seen: str | None = 
             change = NEWLY_FAILING
         elif current.status == ALIVE and before.streak > 0:
             change = RECOVERED
+        elif current.status == ALIVE and current.drift and not previous.drift:
+            change = DRIFTED
         elif (
             current.status == ALIVE
             and previous.status == ALIVE

@@ -87,8 +87,8 @@ def _snapshot_holds_dropped(archive_url: str | None, rules: Rules) -> bool:
 def follow_rules(db: sqlite3.Connection, rules: Rules) -> Rekeyed:
     """Re-key the links and rewrite the stored URLs and texts through ``rules``.
 
-    Runs inside the caller's transaction. Tables: links, occurrences, checks, and archives
-    when it exists.
+    Runs inside the caller's transaction. Tables: links (with their drift reference
+    snapshots), occurrences, checks, and archives when it exists.
     """
     has_archives = bool(
         db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='archives'").fetchone()
@@ -116,8 +116,10 @@ def follow_rules(db: sqlite3.Connection, rules: Rules) -> Rekeyed:
         existing = db.execute("SELECT first_seen FROM links WHERE identity=?", (new_id,)).fetchone()
         if existing is None:
             db.execute(
-                "INSERT INTO links(identity, url, fetch_url, host, first_seen) "
-                "SELECT ?, ?, ?, host, first_seen FROM links WHERE identity=?",
+                "INSERT INTO links(identity, url, fetch_url, host, first_seen, reference_title, "
+                "reference_at, reference_url, reference_sought) SELECT ?, ?, ?, host, "
+                "first_seen, reference_title, reference_at, reference_url, reference_sought "
+                "FROM links WHERE identity=?",
                 (new_id, new_url, new_fetch, identity),
             )
         else:
@@ -177,4 +179,14 @@ def follow_rules(db: sqlite3.Connection, rules: Rules) -> Rekeyed:
             "UPDATE archives SET url=(SELECT url FROM links WHERE links.identity=archives.identity)"
             " WHERE identity IN (SELECT identity FROM links)"
         )
+    for identity, reference_url in db.execute(
+        "SELECT identity, reference_url FROM links WHERE reference_url IS NOT NULL"
+    ).fetchall():
+        if _snapshot_holds_dropped(reference_url, rules):
+            dropped += 1  # a drift's reference snapshot: looked for again by the next run
+            db.execute(
+                "UPDATE links SET reference_url=NULL, reference_title=NULL, reference_at=NULL, "
+                "reference_sought=NULL WHERE identity=?",
+                (identity,),
+            )
     return Rekeyed(changed, merged, texts, dropped)

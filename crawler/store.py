@@ -4,7 +4,7 @@
 * ``links`` — one row per canonical URL (identity), never a raw seed URL.
 * ``occurrences`` — where each link stands in the seeds, per run.
 * ``checks`` — one verdict per link per run (written as results arrive, one transaction each,
-  so a crawl killed half-way keeps every verdict it had).
+  so a crawl killed half-way keeps every verdict it had), with its content drift, if any.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from crawler.rules import Rules
 logger = logging.getLogger(__name__)
 
 #: the schema this code writes; a file of a newer one is refused (see ``_MIGRATIONS``)
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -45,7 +45,11 @@ CREATE TABLE IF NOT EXISTS links (
     url TEXT NOT NULL,
     fetch_url TEXT,
     host TEXT NOT NULL DEFAULT '',
-    first_seen TEXT NOT NULL
+    first_seen TEXT NOT NULL,
+    reference_title TEXT,
+    reference_at TEXT,
+    reference_url TEXT,
+    reference_sought TEXT
 );
 CREATE TABLE IF NOT EXISTS occurrences (
     run_id INTEGER NOT NULL REFERENCES runs(id),
@@ -70,6 +74,7 @@ CREATE TABLE IF NOT EXISTS checks (
     detail TEXT NOT NULL DEFAULT '',
     moved_to TEXT,
     counted INTEGER NOT NULL DEFAULT 1,
+    drift TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (run_id, identity)
 );
 CREATE INDEX IF NOT EXISTS checks_identity ON checks(identity, run_id);
@@ -113,6 +118,23 @@ class CheckRow:
     moved_to: str | None = None
     #: counts toward confirmation (false in a degraded, offline run)
     counted: bool = True
+    #: what the page shows instead of what was linked (README, "Content drift"), if it drifted
+    drift: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DriftEvidence:
+    """What the store knows of what a link was (README, "Content drift")."""
+
+    #: the link's host and its title in its Wayback snapshot from before it entered the lists
+    host: str
+    snapshot_title: str | None
+    snapshot_at: str | None
+    #: the title first recorded for it (an earlier run's check, alive and not drifted)
+    first_title: str | None
+    first_title_at: str | None
+    #: its link texts in the run
+    link_texts: tuple[str, ...]
 
 
 class StoreError(RuntimeError):
@@ -126,8 +148,31 @@ def _migrate_to_2(db: sqlite3.Connection) -> None:
     db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('rules_digest', '')")
 
 
+def _migrate_to_3(db: sqlite3.Connection) -> None:
+    """3: content drift: each check's ``drift``, each link's reference snapshot (its title, time
+    and address, and when it was looked for)."""
+    _add_columns(db, "checks", {"drift": "TEXT NOT NULL DEFAULT ''"})
+    _add_columns(
+        db,
+        "links",
+        dict.fromkeys(
+            ("reference_title", "reference_at", "reference_url", "reference_sought"), "TEXT"
+        ),
+    )
+
+
+def _add_columns(db: sqlite3.Connection, table: str, columns: dict[str, str]) -> None:
+    have = {str(row[1]) for row in db.execute(f"PRAGMA table_info({table})")}
+    for name, kind in columns.items():
+        if name not in have:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+
+
 #: version -> the step that brings a file of the version before it there (one transaction each)
-_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {2: _migrate_to_2}
+_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    2: _migrate_to_2,
+    3: _migrate_to_3,
+}
 
 
 def schema_version(path: str | Path) -> int | None:
@@ -448,13 +493,13 @@ class Store:
         with self.transaction() as db:
             db.executemany(
                 "INSERT INTO checks(run_id, identity, checked_at, status, reason, http_status, "
-                "final_url, title, detail, moved_to, counted) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "final_url, title, detail, moved_to, counted, drift) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(run_id, identity) DO UPDATE SET checked_at=excluded.checked_at, "
                 "status=excluded.status, reason=excluded.reason, "
                 "http_status=excluded.http_status, final_url=excluded.final_url, "
                 "title=excluded.title, detail=excluded.detail, moved_to=excluded.moved_to, "
-                "counted=excluded.counted",
+                "counted=excluded.counted, drift=excluded.drift",
                 [
                     (
                         run_id,
@@ -468,9 +513,56 @@ class Store:
                         c.detail,
                         c.moved_to,
                         int(c.counted),
+                        c.drift,
                     )
                     for c in checks
                 ],
+            )
+
+    # content drift -------------------------------------------------------------------------
+
+    def drift_evidence(self, identity: str, run_id: int) -> DriftEvidence | None:
+        """What the store knows of what the link was (None: a link it does not have)."""
+        row = self.db.execute(
+            "SELECT l.host, l.reference_title, l.reference_at, f.title, f.checked_at, "
+            "(SELECT json_group_array(DISTINCT o.link_text) FROM occurrences o "
+            "WHERE o.run_id=? AND o.identity=l.identity AND o.link_text!='') "
+            "FROM links l LEFT JOIN (SELECT title, checked_at FROM checks "
+            "INDEXED BY checks_identity WHERE identity=? AND run_id<? AND status='alive' "
+            "AND counted=1 AND drift='' AND title IS NOT NULL AND title!='' "
+            "ORDER BY run_id LIMIT 1) f WHERE l.identity=?",
+            (run_id, identity, run_id, identity),
+        ).fetchone()
+        if row is None:
+            return None
+        host, snapshot_title, snapshot_at, first_title, first_title_at, texts = row
+        return DriftEvidence(
+            host=str(host),
+            snapshot_title=snapshot_title,
+            snapshot_at=snapshot_at,
+            first_title=first_title,
+            first_title_at=first_title_at,
+            link_texts=tuple(str(t) for t in json.loads(texts or "[]")),
+        )
+
+    def set_drift(self, run_id: int, identity: str, drift: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE checks SET drift=? WHERE run_id=? AND identity=?", (drift, run_id, identity)
+            )
+
+    def record_reference(
+        self, identity: str, sought_at: str, snapshot: tuple[str, str, str] | None
+    ) -> None:
+        """The link's reference snapshot was looked for at ``sought_at``: ``(title, time,
+        address)`` of the one found, or None (none from before the link entered the lists)."""
+        title, at, url = snapshot or (None, None, None)
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE links SET reference_sought=?, reference_title=COALESCE(?, "
+                "reference_title), reference_at=COALESCE(?, reference_at), "
+                "reference_url=COALESCE(?, reference_url) WHERE identity=?",
+                (sought_at, title, at, url, identity),
             )
 
     def degrade_run(self, run_id: int, network_reasons: Iterable[str], detail: str) -> None:

@@ -162,6 +162,8 @@ def test_the_csv_columns_are_the_contract_and_hold_their_declared_types(crawl):
         "fail_streak",
         "confirmed_dead",
         "change",
+        "drift",
+        "drift_snapshot",
     ]
     with (result.reports / "occurrences.csv").open(encoding="utf-8", newline="") as fh:
         assert next(csv.reader(fh)) == ["file", "line", "url", "link_text", "status"]

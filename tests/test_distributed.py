@@ -552,3 +552,23 @@ def test_an_unreachable_redis_is_named_without_its_password(tmp_path: Path) -> N
     assert proc.returncode == 2
     assert "cannot reach Redis at redis://:***@127.0.0.1:1/0" in proc.stderr
     assert "s3cret-pw" not in proc.stderr + proc.stdout
+
+
+def test_merge_records_the_drift_of_a_page_that_changed_hands(
+    redis_server: RedisServer, tmp_path: Path
+) -> None:
+    # a blog post linked by its title, whose domain now shows someone else's page
+    post = "http://lisi-notes.test/posts/attention"
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "list.md").write_text(f"- [注意力机制详解]({post})\n", encoding="utf-8")
+    casino = "Buy Cheap Watches Online - Best Replica Deals"
+    with FakeWeb(workdir=tmp_path / "fakeweb") as web:
+        web.write_scenario({"urls": {post: {"shape": "live", "title": casino}}})
+        d = Distributed(seeds, web, redis_server, tmp_path, "drift:")
+        d.push()
+        _wait([d.worker(0)], d)
+        merged = d.merge()
+    assert merged.returncode == 0, merged.stderr[-3000:]
+    (row,) = d.links_csv()
+    assert (row["status"], row["drift"]) == ("alive", f'link text "注意力机制详解" → "{casino}"')

@@ -167,6 +167,7 @@ PAGES = {
     "run.md": "# A run: its exit status, stopping it, the seeds it reads",
     "archiving.md": "# Archiving (the Wayback Machine)",
     "history.md": "# History: confirm before condemning",
+    "drift.md": "# Content drift: a live link that shows something else",
     "github-action.md": "# Scheduled link check (GitHub Actions)",
     "commands.md": "# Commands",
     "processes.md": "# Processes: several cores of one machine",

@@ -25,7 +25,7 @@ from scrapy.exceptions import DontCloseSpider, NotConfigured
 from crawler.archive import store as archive_store
 from crawler.archive import wayback
 from crawler.archive.config import ArchiveSettings
-from crawler.archive.planner import Job, plan
+from crawler.archive.planner import REFERENCE, Job, plan
 from crawler.archive.progress import ArchiveProgress
 from crawler.archive.scheduler import Scheduler
 from crawler.archive.steps import Wayback
@@ -175,7 +175,15 @@ class ArchiveExtension:
             return
         finally:
             self.jobs.pop(job.identity, None)
-        kind = row.archive_status.split(":")[0]
-        self.counts[kind] = self.counts.get(kind, 0) + 1
-        archive_store.record(sink.store.db, row, checked_at=sink.config.now_iso, run_id=sink.run_id)
+        if job.kind != REFERENCE:
+            kind = row.archive_status.split(":")[0]
+            self.counts[kind] = self.counts.get(kind, 0) + 1
+            archive_store.record(
+                sink.store.db, row, checked_at=sink.config.now_iso, run_id=sink.run_id
+            )
+        if row.reference_sought:
+            sink.store.record_reference(job.identity, sink.config.now_iso, row.reference)
+            if row.reference is not None:
+                self.counts["reference"] = self.counts.get("reference", 0) + 1
+                sink.judge_drift_again(job.identity)
         self.progress.finished(job.identity, recorded=True)

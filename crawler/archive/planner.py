@@ -22,6 +22,8 @@ CAPTURE = "capture"
 RESCUE = "rescue"
 #: a blocked page or an error: looked up (captured only with LINKHEALTH_ARCHIVE_CAPTURE_BLOCKED)
 LOOKUP = "lookup"
+#: a live page with a fresh snapshot whose reference snapshot is due: only that is looked for
+REFERENCE = "reference"
 
 #: what a lookup leads to (see :class:`Next`)
 TRY_SNAPSHOTS = "try-snapshots"
@@ -39,6 +41,9 @@ class Job:
     url: str  # canonical clean URL: the only form ever sent to the archive
     kind: str  # CAPTURE | RESCUE | LOOKUP
     failed_since: str | None = None  # RESCUE: 14-digit timestamp, snapshots up to it
+    #: a live page: its reference snapshot (README, "Content drift") is looked for, the newest
+    #: up to this 14-digit timestamp (when it first appeared in the lists)
+    reference_before: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +88,10 @@ def plan(
         state.archived_at, now, max_age_days
     )
     if status == ALIVE:
-        return None if fresh else Job(identity, url, CAPTURE)
+        due = wayback.ts_of_iso(state.reference_due) if state.reference_due else None
+        if fresh:
+            return Job(identity, url, REFERENCE, reference_before=due) if due else None
+        return Job(identity, url, CAPTURE, reference_before=due)
     if status == DEAD:
         if state.archive_status == RESCUED:
             return None  # a snapshot from before the failure does not change

@@ -30,6 +30,7 @@ from crawler.archive.planner import (
     Job,
     after_lookup,
 )
+from crawler.archive.planner import REFERENCE as REFERENCE_JOB
 from crawler.archive.planner import RESCUE as RESCUE_JOB
 from crawler.archive.scheduler import CDX_SLOT, SAVE_SLOT, STATUS_SLOT, Scheduler
 from crawler.archive.store import CAPTURED, EXISTING, NONE, RESCUED, ArchiveRow
@@ -111,9 +112,18 @@ class Wayback:
             return ArchiveRow(job.identity, job.url, f"failed:{failed.reason}")
 
     async def _archive(self, job: Job) -> ArchiveRow:
+        captures = await self._lookup(job)
+        row = await self._after(job, captures)
+        if job.reference_before is None:
+            return row
+        return replace(row, reference_sought=True, reference=await self._reference(job, captures))
+
+    async def _after(self, job: Job, captures: list[wayback.Capture]) -> ArchiveRow:
+        if job.kind == REFERENCE_JOB:
+            return ArchiveRow(job.identity, job.url, NONE)  # not recorded (only the reference)
         step = after_lookup(
             job,
-            await self._lookup(job),
+            captures,
             now=self.now,
             max_age_days=self.settings.max_age_days,
             capture_blocked=self.settings.capture_blocked,
@@ -217,6 +227,8 @@ class Wayback:
         base = self.settings.base
         if job.kind == RESCUE_JOB:
             url = wayback.cdx_url(base, job.url, to=job.failed_since, limit=-CANDIDATES)
+        elif job.kind == REFERENCE_JOB:
+            url = wayback.cdx_url(base, job.url, to=job.reference_before, limit=-1)
         else:
             url = wayback.cdx_url(base, job.url, limit=-1)
         response = await self._ask(
@@ -231,6 +243,30 @@ class Wayback:
         except wayback.CDXError:
             raise Failed("cdx-bad-answer") from None
         return wayback.without_credentials(captures, self.rules)
+
+    async def _reference(
+        self, job: Job, captures: list[wayback.Capture]
+    ) -> tuple[str, str, str] | None:
+        """The link's reference snapshot (README, "Content drift"): the newest from before it
+        first appeared in the lists, fetched as archived and judged like a live page; its
+        ``(title, archived_at, snapshot URL)``, or None (none, or none alive with a title)."""
+        before = job.reference_before or ""
+        older = [c for c in captures if c.timestamp <= before]
+        if not older and captures and job.kind not in (REFERENCE_JOB, RESCUE_JOB):
+            # the lookup found the newest capture, newer than that: ask up to it (no capture
+            # at all: none older either)
+            older = await self._lookup(replace(job, kind=REFERENCE_JOB))
+        if not older:
+            return None
+        capture = older[-1]
+        verdict = await self._judge_snapshot(job, capture)
+        if verdict.status != ALIVE or not verdict.title:
+            return None
+        return (
+            verdict.title,
+            wayback.iso_of_ts(capture.timestamp),
+            wayback.snapshot_url(self.settings.base, capture.timestamp, capture.original),
+        )
 
     async def _rescue(self, job: Job, candidates: tuple[wayback.Capture, ...]) -> ArchiveRow:
         for capture in candidates:

@@ -40,6 +40,9 @@ class LinkState:
     archive_status: str | None = None  # the archive's last word on it, if any
     archived_at: str | None = None  # ISO 8601, the snapshot's own time
     failing_since: str | None = None  # ISO 8601, the first check of its current failing streak
+    #: ISO 8601: its reference snapshot (README, "Content drift") is due, the newest up to
+    #: this time (when it first appeared in the lists); None: it was looked for already
+    reference_due: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,10 @@ class ArchiveRow:
     archived_at: str | None = None  # ISO 8601 UTC, the capture's own time
     title: str | None = None
     detail: str = ""
+    #: the link's reference snapshot was looked for (README, "Content drift"), and what was
+    #: found: ``(title, archived_at, snapshot URL)``, or None
+    reference_sought: bool = False
+    reference: tuple[str, str, str] | None = None
 
 
 def ensure_schema(db: sqlite3.Connection) -> None:
@@ -111,7 +118,8 @@ def link_state(db: sqlite3.Connection, identity: str) -> LinkState | None:
     """What the crawl's tables and this one know of ``identity`` (None: a link they do not
     have)."""
     row = db.execute(
-        "SELECT links.url, links.fetch_url, archives.archive_status, archives.archived_at "
+        "SELECT links.url, links.fetch_url, archives.archive_status, archives.archived_at, "
+        "links.first_seen, links.reference_sought "
         "FROM links LEFT JOIN archives ON archives.identity = links.identity "
         "WHERE links.identity = ?",
         (identity,),
@@ -124,6 +132,7 @@ def link_state(db: sqlite3.Connection, identity: str) -> LinkState | None:
         archive_status=row[2],
         archived_at=row[3],
         failing_since=_failing_since(db, identity),
+        reference_due=None if row[5] else str(row[4]),
     )
 
 

@@ -152,18 +152,20 @@ def merge(client: redis.Redis, config: Config, *, prefix: str) -> Merged:
             )
         }
         results: dict[Any, Any] = client.hgetall(keys.results(run.run_id))
+        sink = LocalSink(store, config)
+        sink.run_id = run.run_id
         checks = []
         for raw in results.values():
             data = json.loads(raw)
             check = CheckRow(**{k: v for k, v in data.items() if k in _CHECK_FIELDS})
             if check.identity in identities:
-                checks.append(check)
+                checks.append(sink.with_drift(check))
         store.record_checks(run.run_id, checks)
         if store.unchecked_identities(run.run_id) and (pending or leased):
             return Merged(run.run_id, len(checks), pending, leased, None)
         # the run lasted from the push to this merge (LINKHEALTH_NOW replays keep their start)
         lasted = time.time() - run.pushed_at if run.pushed_at is not None else 0.0
-        finished = LocalSink(store, config).finish(
+        finished = sink.finish(
             run.run_id,
             finished_at=config.iso_after(max(0.0, lasted)),
             stats={"linkhealth/distributed/verdicts": len(checks)},

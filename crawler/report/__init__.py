@@ -27,6 +27,7 @@ from crawler.report.frames import (
     ReportData,
     banner_for,
     count,
+    drift_condition,
     link_blocks,
     link_frames,
     links_at,
@@ -72,7 +73,13 @@ def _md_escape(text: object) -> str:
     return value.translate(_MD_ESCAPES)
 
 
-_REPORTED_CHANGES = ("newly-failing", "newly-confirmed-dead", "recovered", "title-changed")
+_REPORTED_CHANGES = (
+    "newly-failing",
+    "newly-confirmed-dead",
+    "recovered",
+    "drifted",
+    "title-changed",
+)
 
 
 def _md_link(title: Any, link_text: Any, url: Any) -> str:
@@ -127,6 +134,7 @@ def summary_chunks(data: ReportData) -> Iterator[str]:
         where = f"{_NOT_ALIVE} AND attention = {attention}"
         for block in link_blocks(data, _LISTED_COLUMNS, where, blank=True):
             yield from _lines(_listed_line(row, data.policy) for row in block)
+    yield from _drifted_lines(data)
     yield from _lines(_unrecognized_lines(data))
 
 
@@ -208,6 +216,32 @@ def _changed_lines(data: ReportData) -> Iterator[str]:
     yield "\n"
 
 
+def _drifted_lines(data: ReportData) -> Iterator[str]:
+    """Links that now show something else (README, "Content drift"): a section of its own."""
+    n = count(data, drift_condition())
+    if not n:
+        return
+    yield from _lines(
+        [
+            "",
+            f"## Links that now show something else ({n})",
+            "",
+            "Alive, but the page no longer matches what was linked; `linkhealth fix` proposes "
+            "the snapshot from before, when there is one.",
+            "",
+            "| link | what changed | snapshot from before | source |",
+            "| --- | --- | --- | --- |",
+        ]
+    )
+    names = ("title", "link_text", "url", "drift", "drift_snapshot", "sources")
+    for block in link_blocks(data, names, drift_condition(), blank=True):
+        yield from _lines(
+            f"| {_md_link(title, link_text, url)} | {_md_escape(drift)} | "
+            f"{_md_link('snapshot', '', snapshot) if snapshot else ''} | {_md_escape(sources)} |"
+            for title, link_text, url, drift, snapshot, sources in block
+        )
+
+
 def _unrecognized_lines(data: ReportData) -> list[str]:
     """The wordings and titles of the pages we could not read, grouped (to teach the rules)."""
     groups = unrecognized(data)
@@ -251,6 +285,7 @@ def render_run(data: ReportData) -> str:
         "counts": counts,
         "links": data.n_links,
         "changes": {c: int(n) for c, n in data.change_counts if c},
+        "drifted": count(data, drift_condition()),
         "archive": kept,
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

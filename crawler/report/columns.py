@@ -52,8 +52,22 @@ HISTORY: tuple[Column, ...] = (
         "change",
         "text",
         "against the previous run: `new`, `newly-failing`, `newly-confirmed-dead`, "
-        "`recovered`, `title-changed` (a hijacked domain, a login wall, a replaced article), "
-        "or empty",
+        "`recovered`, `drifted` (it now shows something else: see `drift`), `title-changed` "
+        "(a hijacked domain, a login wall, a replaced article), or empty",
+    ),
+    Column(
+        "drift",
+        "text",
+        "a live page that no longer shows what was linked: what changed, compared with what "
+        '(`title "X" (first seen 2026-01-02) → "Y"`, `link text "X" → "Y"`, '
+        '`title "X" (Wayback 2024-05-01) → "Y" on other.example`); see '
+        "[Content drift](drift.md)",
+    ),
+    Column(
+        "drift_snapshot",
+        "text",
+        "for a drifted link: its Wayback snapshot from before it entered the lists (what "
+        "`linkhealth fix` proposes), if there is one",
     ),
 )
 

@@ -163,7 +163,7 @@ def _drop(db: sqlite3.Connection) -> None:
 #: ``links``, their occurrences in the run, their checks up to it (oldest first), their
 #: archive record; the block's links drive each join (CROSS JOIN fixes the order)
 _LINKS_SQL = (
-    f"SELECT r.pos, r.identity, l.url, l.host, l.first_seen FROM {_ORDER} r "  # noqa: S608
+    f"SELECT r.pos, r.identity, l.url, l.host, l.first_seen, l.reference_url FROM {_ORDER} r "  # noqa: S608
     "CROSS JOIN links l ON l.identity = r.identity "
     "WHERE r.pos > ? AND r.pos <= ? ORDER BY r.pos"
 )
@@ -175,7 +175,7 @@ _OCCURRENCES_SQL = (
 )
 _CHECKS_SQL = (
     "SELECT r.pos, c.run_id, c.checked_at, c.status, c.reason, c.http_status, "  # noqa: S608
-    f"c.final_url, c.title, c.detail, c.moved_to, c.counted FROM {_ORDER} r "
+    f"c.final_url, c.title, c.detail, c.moved_to, c.counted, c.drift FROM {_ORDER} r "
     "CROSS JOIN checks c INDEXED BY checks_identity "
     "ON c.identity = r.identity AND c.run_id <= ? "
     "WHERE r.pos > ? AND r.pos <= ? ORDER BY r.pos, c.run_id"
@@ -186,7 +186,7 @@ _ARCHIVES_SQL = (
 )
 #: a link never checked: its latest check (checked_at … moved_to) and its history
 _UNCHECKED = (None, "", "", None, None, None, None, None)
-_NEVER = (None, None, None, 0, False, "")
+_NEVER = (None, None, None, 0, False, "", "", "")
 
 
 def _build(
@@ -251,8 +251,8 @@ class _Builder:
                 found[pos - first] = archive_record(*columns)
         rows = []
         in_files = []
-        for k, (pos, identity, url, host, first_seen) in enumerate(links):
-            latest, history = _latest(checks[k], run_id, self.policy, first_seen)
+        for k, (pos, identity, url, host, first_seen, reference_url) in enumerate(links):
+            latest, history = _latest(checks[k], run_id, self.policy, first_seen, reference_url)
             checked_at, status, reason, http_status, final_url, title, detail, moved_to = latest
             archive_url, archived_at, archive_status, archive_title = (
                 PENDING if identity in self.pending else found[k] or NO_ARCHIVE
@@ -291,16 +291,20 @@ class _Builder:
 
 
 def _latest(
-    rows: list[tuple[Any, ...]], run_id: int, policy: Policy, first_seen: str | None
+    rows: list[tuple[Any, ...]],
+    run_id: int,
+    policy: Policy,
+    first_seen: str | None,
+    reference_url: str | None,
 ) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     """A link's latest check up to the run (checked_at … moved_to) and its history
     (``columns.HISTORY``), from its checks oldest first (one per run)."""
     if not rows:
         return _UNCHECKED, _NEVER
-    checks = [Check(r[1], r[2], r[3], r[7], bool(r[10])) for r in rows]
+    checks = [Check(r[1], r[2], r[3], r[7], bool(r[10]), r[11] or "") for r in rows]
     summary = summarize(checks, policy, first_seen)
     _pos, last_run, checked_at, status, reason, http_status, *rest = rows[-1]
-    final_url, title, detail, moved_to, _counted = rest
+    final_url, title, detail, moved_to, _counted, drift = rest
     return (checked_at, status, reason, http_status, final_url, title, detail, moved_to), (
         summary.first_seen,
         summary.last_alive_at,
@@ -309,6 +313,8 @@ def _latest(
         summary.confirmed_dead,
         # not checked in this run: nothing changed in it
         summary.change if last_run == run_id else "",
+        drift or "",
+        (reference_url or "") if drift else "",
     )
 
 
@@ -444,6 +450,11 @@ def _value_counts(db: sqlite3.Connection, name: str, where: str = "") -> list[tu
 
 def _count_descending(row: tuple[Any, int]) -> int:
     return -row[1]
+
+
+def drift_condition() -> str:
+    """The SQL condition of the links that now show something else (their ``drift``)."""
+    return "drift IS NOT NULL AND drift != ''"
 
 
 def count(data: ReportData, where: str) -> int:

@@ -25,6 +25,7 @@ from crawler.report.frames import (
     banner_for,
     blank,
     count,
+    drift_condition,
     files_of,
     first_links,
     link_blocks,
@@ -79,6 +80,7 @@ CHANGE_LABELS = {
     "newly-confirmed-dead": "newly confirmed dead",
     "recovered": "recovered",
     "title-changed": "title changed",
+    "drifted": "now shows something else",
     "new": "new",
 }
 
@@ -216,6 +218,28 @@ def _changes(data: ReportData) -> tuple[list[tuple[str, str, int]], list[dict[st
     return summary, items
 
 
+#: the drifted links the page lists (the table shows them all)
+DRIFTED_LISTED = 100
+
+
+def _drifted(data: ReportData) -> dict[str, Any]:
+    """The section "Links that now show something else" (``drifted.html.j2``)."""
+    rows = first_links(
+        data,
+        ("title", "drift", "url", "drift_snapshot"),
+        drift_condition(),
+        order="pos",
+        limit=DRIFTED_LISTED,
+    )
+    return {
+        "n_drifted": count(data, drift_condition()),
+        "drifted": [
+            (title, drift, url, safe_href(url), safe_href(snapshot))
+            for title, drift, url, snapshot in (map(blank, row) for row in rows)
+        ],
+    }
+
+
 #: where the data block goes in the rendered page (streamed in there by html_chunks)
 _DATA_MARK = "\x00linkhealth-report-data\x00"
 
@@ -308,6 +332,7 @@ def html_chunks(data: ReportData, trend: pd.DataFrame | None = None) -> Iterator
             for g in unrecognized(data)
         ],
         data_json=Markup(_DATA_MARK),  # noqa: S704 (a constant)
+        **_drifted(data),
     )
     for chunk in page:
         if _DATA_MARK in chunk:

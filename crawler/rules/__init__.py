@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from crawler.drift import DriftRules, generic_texts
+
 DEFAULT_RULES_PATH = Path(__file__).with_name("default.toml")
 
 T = TypeVar("T")
@@ -264,6 +266,8 @@ class Rules:
     parking: Parking = field(default_factory=Parking)
     challenge: Challenge = field(default_factory=Challenge)
     waf: Waf = field(default_factory=Waf)
+    #: how content drift is judged (``[drift]``)
+    drift: DriftRules = field(default_factory=DriftRules)
     #: host -> its parameter rules, filled as hosts are met (a pure function of the fields)
     _host_params: dict[str, HostParams] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -341,6 +345,7 @@ _TOP_KEYS = {
     "parking",
     "challenge",
     "waf",
+    "drift",
 }
 _PARAM_KEYS = {
     "credentials",
@@ -510,6 +515,49 @@ def _waf(data: Mapping[str, Any], where: str) -> Waf:
     return Waf(**lists)
 
 
+_DRIFT_KEYS = {
+    "site_suffixes",
+    "ignore_patterns",
+    "generic_link_texts",
+    "min_text_chars",
+    "title_threshold",
+    "text_threshold",
+}
+
+
+def _drift(data: Any, where: str) -> DriftRules:
+    if not isinstance(data, dict):
+        raise RulesError(f"{where}: expected a table")
+    unknown = set(data) - _DRIFT_KEYS
+    if unknown:
+        raise RulesError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    kwargs: dict[str, Any] = {}
+    for key in ("title_threshold", "text_threshold"):
+        if key in data:
+            number = data[key]
+            if isinstance(number, bool) or not isinstance(number, int | float):
+                raise RulesError(f"{where}.{key}: expected a number from 0 to 1")
+            if not 0 <= number <= 1:
+                raise RulesError(f"{where}.{key}: expected a number from 0 to 1")
+            kwargs[key] = float(number)
+    if "min_text_chars" in data:
+        chars = data["min_text_chars"]
+        if not isinstance(chars, int) or isinstance(chars, bool) or chars < 1:
+            raise RulesError(f"{where}.min_text_chars: expected a whole number >= 1")
+        kwargs["min_text_chars"] = chars
+    return DriftRules(
+        site_suffixes=_str_list(data.get("site_suffixes", []), f"{where}.site_suffixes"),
+        ignore_patterns=tuple(
+            _regex(p, f"{where}.ignore_patterns")
+            for p in _str_list(data.get("ignore_patterns", []), f"{where}.ignore_patterns")
+        ),
+        generic_link_texts=generic_texts(
+            _str_list(data.get("generic_link_texts", []), f"{where}.generic_link_texts")
+        ),
+        **kwargs,
+    )
+
+
 def _word_table(value: Any, where: str) -> tuple[tuple[str, frozenset[str]], ...]:
     return _per_host(value, where, "words", lambda ws: frozenset(w.lower() for w in ws))
 
@@ -636,6 +684,7 @@ def build_rules(data: Mapping[str, Any], sources: Iterable[str] = ()) -> Rules:
         parking=_parking(data, where),
         challenge=_challenge(data, where),
         waf=_waf(data, where),
+        drift=_drift(data.get("drift", {}), f"{where}: [drift]"),
     )
     _check_keeps(rules, where)
     return rules

@@ -26,11 +26,13 @@ import sqlite3
 import sys
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
+from urllib.parse import urlsplit
 
 from crawler.config import Config
+from crawler.drift import HISTORY, SNAPSHOT, Reference, judge
 from crawler.ending import Ending, closing_lines
 from crawler.fixes import all_fixes, plan, render_fixes_md, states_from_links_csv
 from crawler.items import LinkCheck
@@ -40,8 +42,8 @@ from crawler.network import NETWORK_REASONS, NetworkWatch, canaries_verdict
 from crawler.outcome import COMPLETED, DEGRADED, FINDINGS, Outcome
 from crawler.report import write_reports
 from crawler.sinks import QueuedLink, Tally
-from crawler.store import Store
-from crawler.verdict import ERROR, Verdict
+from crawler.store import CheckRow, Store
+from crawler.verdict import ALIVE, ERROR, Verdict
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -276,7 +278,9 @@ class LocalSink:
 
     def record(self, item: LinkCheck) -> None:
         try:
-            self.store.record_check(self.run_id, item.row(counted=not self.degraded))
+            self.store.record_check(
+                self.run_id, self.with_drift(item.row(counted=not self.degraded))
+            )
         except sqlite3.Error as exc:
             self._store_failed(exc, "verdicts can no longer be recorded, the crawl stops")
             return
@@ -292,6 +296,43 @@ class LocalSink:
             from scrapy.utils.defer import deferred_from_coro  # noqa: PLC0415 - when crawling
 
             deferred_from_coro(self.crawler.stop_async())
+
+    def with_drift(self, check: CheckRow) -> CheckRow:
+        """The check with its content drift, if the page drifted (``linkhealth merge`` too)."""
+        drift = self._drift(check.identity, check.status, check.title, check.final_url)
+        return replace(check, drift=drift) if drift else check
+
+    def _drift(self, identity: str, status: str, title: str | None, final_url: str | None) -> str:
+        """What a live page shows instead of what was linked ("": nothing, or nothing can be
+        said), from what the store knows of the link (README, "Content drift")."""
+        if status != ALIVE or not title or self.degraded:
+            return ""
+        evidence = self.store.drift_evidence(identity, self.run_id)
+        if evidence is None:
+            return ""
+        oldest = None
+        if evidence.snapshot_title:
+            oldest = Reference(SNAPSHOT, evidence.snapshot_title, evidence.snapshot_at or "")
+        elif evidence.first_title:
+            oldest = Reference(HISTORY, evidence.first_title, evidence.first_title_at or "")
+        found = judge(
+            title,
+            oldest,
+            evidence.link_texts,
+            self.config.rules.drift,
+            elsewhere=_elsewhere(evidence.host, final_url),
+        )
+        return found.describe() if found is not None else ""
+
+    def judge_drift_again(self, identity: str) -> None:
+        """The link's evidence changed in this run (its reference snapshot was found): its
+        check's drift is judged again."""
+        row = self.store.db.execute(
+            "SELECT status, title, final_url FROM checks WHERE run_id=? AND identity=?",
+            (self.run_id, identity),
+        ).fetchone()
+        if row is not None:
+            self.store.set_drift(self.run_id, identity, self._drift(identity, *row))
 
     def tally(self) -> Tally:
         return Tally(self.handed, self.recorded)
@@ -500,6 +541,17 @@ class LocalSink:
         states = states_from_links_csv(links_csv)
         planned = plan(config.seeds, states, config.rules, style=config.fix_style)
         return [render_fixes_md(all_fixes(planned))]
+
+
+def _elsewhere(host: str, final_url: str | None) -> str:
+    """The registrable domain a link now lands on, when it is not its own ("" otherwise)."""
+    from crawler.sinks.processes import registrable_domain  # noqa: PLC0415
+
+    final_host = (urlsplit(final_url).hostname or "") if final_url else ""
+    if not host or not final_host:
+        return ""
+    there = registrable_domain(final_host)
+    return there if there != registrable_domain(host) else ""
 
 
 def _command_line_settings(settings: BaseSettings) -> dict[str, str]:
