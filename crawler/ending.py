@@ -38,6 +38,10 @@ class Ending:
     degraded: str | None = None
     #: the reports were written
     reports: bool = True
+    #: why the run could not complete (the first problem), if it could not
+    problem: str | None = None
+    #: the crawl only stopped early: running again resumes it
+    resumable: bool = False
 
 
 def closing_lines(end: Ending) -> list[str]:
@@ -79,8 +83,9 @@ def _why(end: Ending) -> str:
         return f"{', '.join(found)} links, a status in LINKHEALTH_FAIL_ON={listed}"
     if code == 4:
         return f"a degraded run, nothing counted: {end.degraded}"
-    if not end.reports:
-        return "the reports failed: `linkhealth report` rebuilds them from the state file"
-    if end.not_checked:
-        return f"{end.not_checked} not checked: run again to resume"
-    return "the run could not complete: run again to resume"
+    said = f"could not complete: {end.problem}" if end.problem else "could not complete"
+    if not end.reports and not end.problem:
+        said += ": the reports failed: `linkhealth report` rebuilds them from the state file"
+    if end.resumable:
+        said += f"; {end.not_checked} not checked: run again to resume"
+    return said

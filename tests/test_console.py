@@ -118,7 +118,10 @@ def test_a_stopped_run_says_what_was_not_checked_and_how_to_resume(tmp_path: Pat
     assert first is not None, lines[-3:]
     checked = int(first[1])
     assert 0 < checked < 6
-    assert lines[-1].endswith(f"; exit 1: {6 - checked} not checked: run again to resume")
+    assert lines[-1].endswith(
+        "; exit 1: could not complete: the crawl stopped before its end (shutdown); "
+        f"{6 - checked} not checked: run again to resume"
+    )
 
 
 def test_the_time_left_stops_at_the_archive_budget_and_the_rest_is_pending(

@@ -205,6 +205,8 @@ class Distributed:
             "SCHEDULER_QUEUE_KEY": f"{self.prefix}worker{n}:requests",
             # the fake web's log tells the workers apart
             "USER_AGENT": f"linkhealth-test worker{n}",
+            # Scrapy's stats dump (quiet by default), which the tests read
+            "LOG_LEVEL": "INFO",
             **settings,
         }
         for name, value in merged.items():

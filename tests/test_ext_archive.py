@@ -135,8 +135,8 @@ def test_the_time_budget_ends_the_archive_work(tmp_path, web):
             "LINKHEALTH_ARCHIVE_TIME_BUDGET": 1.5,
         },
     )
-    assert len(rows) == 2
-    assert set(rows.values()) == {"none"}  # no snapshot, no keys to capture with
+    # no snapshot, no keys to capture with; the third link's work waits for the next run
+    assert sorted(rows.values()) == ["none", "none", "pending"]
     assert any("1 links carry over to the next run" in w for w in out["warnings"])
 
 

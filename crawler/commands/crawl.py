@@ -34,7 +34,7 @@ from crawler.store import StoreError, claim
 #: the last line of a run whose end was never reached
 _NEVER_ENDED = (
     "linkhealth: the run could not complete: it stopped before its end was recorded (a forced "
-    "stop or a crash: see the log above); the next start continues it"
+    "stop or a crash: see the log above): run again to resume"
 )
 
 

@@ -385,9 +385,9 @@ class LocalSink:
             self.outcome.fail(f"finishing the run failed: {type(exc).__name__}: {exc}")
         finally:
             self.store.close()
-        if (problem := self.outcome.problem) is not None:
+        if not line and (problem := self.outcome.problem) is not None:  # no end was told
             told = f"could not complete: {problem}" if self.outcome.exit_code == 1 else problem
-            line = f"{line}; {told}" if line else f"linkhealth: {told}"
+            line = f"linkhealth: {told}"
         stats = self.crawler.stats if self.crawler is not None else None
         logger.debug(line)  # the crawl command prints it (a log line would say it twice)
         if stats is not None:
@@ -419,10 +419,10 @@ class LocalSink:
         }
         if children is not None and children.failed:
             reason = f"unfinished ({children.failed})"
+        #: the crawl only stopped early (nothing failed before): running again resumes it
+        resumable = not completed and self.outcome.problem is None
         if not completed:
-            self.outcome.fail(
-                f"the crawl stopped before its end ({reason}); the next start continues it"
-            )
+            self.outcome.fail(f"the crawl stopped before its end ({reason})")
         finished = self.finish(
             self.run_id,
             finished_at=self.config.iso_after(seconds),
@@ -448,6 +448,8 @@ class LocalSink:
                     fail_on=self.config.fail_on,
                     degraded=self.degraded,
                     reports=bool(finished.reports),
+                    problem=self.outcome.problem,
+                    resumable=resumable and unchecked > 0,
                 )
             )
         )
