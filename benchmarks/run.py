@@ -50,11 +50,11 @@ sys.path.insert(0, str(REPO))
 from benchmarks import nginx as nginx_web  # noqa: E402
 from benchmarks.measure import Usage, run_tree, tree_cpu  # noqa: E402
 from benchmarks.server import host_address  # noqa: E402
-from crawler.config import DEFAULTS, load_config  # noqa: E402
-from crawler.links import build_links  # noqa: E402
+from crawler.links.dedupe import build_links  # noqa: E402
 from crawler.report import write_reports  # noqa: E402
+from crawler.run.config import DEFAULTS, load_config  # noqa: E402
 from crawler.seeds import scan_seeds  # noqa: E402
-from crawler.store import CheckRow, LinkRow, OccurrenceRow, Store  # noqa: E402
+from crawler.store.db import CheckRow, LinkRow, OccurrenceRow, Store  # noqa: E402
 
 PORT = 8000
 PER_HOST = 4

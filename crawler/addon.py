@@ -5,7 +5,8 @@ download handler, the retry, meta-refresh, redirect (no Referer) and size middle
 routing, the head reader, the archive and progress extensions and the store pipeline. With
 ``LINKHEALTH_REDIS_URL`` set (``-s`` or environment), the spider also runs on scrapy-redis: the
 Redis scheduler and dupefilter and a queue per worker, and the polite downloader shares its host
-slots with the other workers through Redis (:mod:`crawler.hostslots`; docs/distributed.md).
+slots with the other workers through Redis (:mod:`crawler.fetch.hostslots`;
+docs/distributed.md).
 
 Add-ons run after every other source of settings, so what a user gave stays as given: an entry of
 a component dictionary (``DOWNLOADER_MIDDLEWARES``…) is only added when the user's dictionary does
@@ -26,9 +27,10 @@ from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, Redirec
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.settings import BaseSettings
 
-from crawler.archive.extension import ArchiveExtension
-from crawler.downloader import PoliteDownloader
+from crawler.base.suffixes import SUFFIXES
+from crawler.core.downloader import PoliteDownloader
 from crawler.downloadhandlers.keepalive import KeepAliveDownloadHandler
+from crawler.extensions.archive import ArchiveExtension
 from crawler.extensions.headreader import HeadReader
 from crawler.extensions.progress import Progress
 from crawler.middlewares.addresses import PrivateAddressMiddleware
@@ -38,7 +40,6 @@ from crawler.middlewares.proxyhosts import ProxyHostsMiddleware
 from crawler.middlewares.redirect import NoRefererRedirectMiddleware
 from crawler.middlewares.retry import BackoffRetryMiddleware
 from crawler.pipelines.store import StorePipeline
-from crawler.suffixes import SUFFIXES
 
 #: (setting, component, order): ``None`` turns off the Scrapy built-in ours replaces
 _EMBEDDED: tuple[tuple[str, type, int | None], ...] = (
@@ -68,10 +69,10 @@ class LinkhealthAddon:
         for scheme in ("http", "https"):
             _setdefault_in_dict(settings, "DOWNLOAD_HANDLERS", scheme, KeepAliveDownloadHandler)
         # per-host concurrency that holds with DOWNLOAD_DELAY=0 too, and across the crawl
-        # processes of one machine or the workers on one Redis (see crawler/downloader.py)
+        # processes of one machine or the workers on one Redis (see crawler/core/downloader.py)
         settings.set("DOWNLOADER", PoliteDownloader, "addon")
         # Scrapy's cookie handling splits cookie domains with a TLDExtract of its own, which
-        # downloads the public suffix list at crawl time (see crawler/suffixes.py): it uses
+        # downloads the public suffix list at crawl time (see crawler/base/suffixes.py): it uses
         # the bundled snapshot too (Scrapy offers no setting for it; the name is its module's)
         scrapy_cookies._split_domain = SUFFIXES
         if settings.get("LINKHEALTH_REDIS_URL"):

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from crawler.registry import ConfigError, value
+from crawler.base.registry import ConfigError, value
 from crawler.seeds.files import SEED_SUFFIXES
 from crawler.selection import changed_lines, config_file, seed_files, stage, workflow_annotations
 

@@ -13,14 +13,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from crawler import __version__, fixes
-from crawler.config import DEFAULTS, ConfigError, load_config, parse_now, policy_from
-from crawler.explain import explain
-from crawler.registry import SETTINGS, check_names
-from crawler.report import NoRunError, write_reports
-from crawler.rules import RulesError, load_rules
-from crawler.store import Store, StoreError, claim
-from crawler.urls import URLProblem
+from crawler import __version__
+from crawler.base.registry import SETTINGS, check_names
+from crawler.base.rules import RulesError, load_rules
+from crawler.base.urls import URLProblem
+from crawler.report import NoRunError, fixes, write_reports
+from crawler.run.config import DEFAULTS, ConfigError, load_config, parse_now, policy_from
+from crawler.store.db import Store, StoreError, claim
+from crawler.verdict.explain import explain
 
 
 def _default(name: str) -> str:

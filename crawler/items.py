@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crawler.store import CheckRow
-from crawler.verdict import Verdict
+from crawler.base.verdicts import Verdict
+from crawler.store.db import CheckRow
 
 
 @dataclass(slots=True)

@@ -18,10 +18,10 @@ import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
-from crawler.reasons import describe
-from crawler.registry import SETTINGS, ConfigError
+from crawler.base.registry import SETTINGS, ConfigError
 from crawler.seeds import iter_seed_files
 from crawler.seeds.files import SEED_SUFFIXES
+from crawler.verdict.reasons import describe
 
 CONFIG_FILE = "linkhealth.toml"
 _NAME = re.compile(r"[A-Z][A-Z0-9_]*")

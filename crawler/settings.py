@@ -1,6 +1,6 @@
 """Scrapy settings for linkhealth.
 
-Every ``LINKHEALTH_*`` setting (see :mod:`crawler.config`) and the Scrapy settings named in
+Every ``LINKHEALTH_*`` setting (see :mod:`crawler.run.config`) and the Scrapy settings named in
 ``_ENV_OVERRIDABLE`` can also be set by an environment variable of the same name; ``-s NAME=…``
 on the command line wins over both.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from crawler.config import DEFAULTS
+from crawler.run.config import DEFAULTS
 
 BOT_NAME = "linkhealth"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -65,7 +65,7 @@ LOG_LEVEL = "INFO"
 ADDONS = {"crawler.addon.LinkhealthAddon": 0}
 # No way in from outside: Scrapy's telnet console and its RemoteControl extension (Python code
 # run over local HTTP; it also leaves a job file holding its token behind a forced stop) stay
-# off. JOBDIR is refused (crawler/config.py): the state file is what resumes a run.
+# off. JOBDIR is refused (crawler/run/config.py): the state file is what resumes a run.
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
     "scrapy.extensions.remote_control.RemoteControl": None,

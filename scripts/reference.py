@@ -4,10 +4,10 @@ A table stands between two marker comments, ``<!-- reference:NAME -->`` and
 ``<!-- /reference:NAME -->``; this script rewrites what is between them from the declaration:
 
 - ``settings`` (optionally ``settings PREFIX``: only the names that start with it): the settings
-  of crawler/registry.py, with their default and help;
+  of crawler/base/registry.py, with their default and help;
 - ``links-columns``, ``occurrences-columns``, ``history-columns``: the CSV columns of
   crawler/report/columns.py (``links.csv``'s own, then those its history adds);
-- ``reasons``: the reason codes of crawler/reasons.py, with their verdict and meaning.
+- ``reasons``: the reason codes of crawler/verdict/reasons.py, with their verdict and meaning.
 
 ``python3 scripts/reference.py`` rewrites the tables; ``--check`` changes nothing and exits 1,
 naming the pages, when a committed table differs from what it would write (tests/test_docs.py
@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere: the package of this checkout
     sys.path.insert(0, str(ROOT))
 
-from crawler.reasons import BY_VERDICT  # noqa: E402
-from crawler.registry import SETTINGS  # noqa: E402
+from crawler.base.registry import SETTINGS  # noqa: E402
 from crawler.report.columns import HISTORY, LINKS, OCCURRENCES, Column  # noqa: E402
+from crawler.verdict.reasons import BY_VERDICT  # noqa: E402
 
 FIX = "python3 scripts/reference.py"
 MARKED = re.compile(

@@ -131,10 +131,10 @@ def _verdicts_class() -> type:
     from scrapy import Spider, signals  # noqa: PLC0415
 
     from crawler import sinks  # noqa: PLC0415
-    from crawler.config import load_config  # noqa: PLC0415
     from crawler.items import LinkCheck  # noqa: PLC0415
-    from crawler.sinks.local import LocalSink  # noqa: PLC0415
-    from crawler.verdict import Verdict  # noqa: PLC0415
+    from crawler.run.config import load_config  # noqa: PLC0415
+    from crawler.run.local import LocalSink  # noqa: PLC0415
+    from crawler.verdict.judge import Verdict  # noqa: PLC0415
 
     class Verdicts(Spider):
         """Yields the verdict it is given (``{fetch URL: [status, reason]}``) for every link of

@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crawler.config import load_config
-from crawler.links import build_links
+from crawler.links.dedupe import build_links
+from crawler.run.config import load_config
 from crawler.seeds import scan_seeds
 from tests.conftest import ROOT, run_crawl
 from tests.fakeweb import FakeWeb

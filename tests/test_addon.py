@@ -21,7 +21,7 @@ PROXY = {"LINKHEALTH_PROXY_HOSTS": "slow.example=http://127.0.0.1:1"}
 RETRY = "crawler.middlewares.retry.BackoffRetryMiddleware"
 HEAD_SIZE = "crawler.middlewares.bodysize.HeadSizeMiddleware"
 KEEP_ALIVE = "crawler.downloadhandlers.keepalive.KeepAliveDownloadHandler"
-ARCHIVE = "crawler.archive.extension.ArchiveExtension"
+ARCHIVE = "crawler.extensions.archive.ArchiveExtension"
 
 #: the downloader middlewares of the embedded profile, in order
 EMBEDDED_CHAIN = [
@@ -57,7 +57,7 @@ def built(**settings: Any) -> dict[str, Any]:
 
 def test_the_embedded_profile_builds_linkhealths_components() -> None:
     got = built(**PROXY)
-    assert got["downloader"] == "crawler.downloader.PoliteDownloader"
+    assert got["downloader"] == "crawler.core.downloader.PoliteDownloader"
     assert got["handlers"] == {"http": KEEP_ALIVE, "https": KEEP_ALIVE}
     assert got["downloader_middlewares"] == EMBEDDED_CHAIN
     assert got["pipelines"] == ["crawler.pipelines.store.StorePipeline"]
@@ -75,7 +75,7 @@ def test_the_embedded_profile_builds_linkhealths_components() -> None:
 
 
 def test_the_redis_profile_adds_the_redis_scheduler_and_keeps_the_components() -> None:
-    """The host slots shared through Redis are the downloader's (crawler/hostslots.py): the
+    """The host slots shared through Redis are the downloader's (crawler/fetch/hostslots.py): the
     middleware chain is the embedded one."""
     embedded = built(**PROXY)
     got = built(**PROXY, **REDIS)

@@ -1,4 +1,5 @@
-"""The address policy (crawler/addresses.py): every spelling of a non-public address is refused."""
+"""The address policy (crawler/fetch/addresses.py): every spelling of a non-public address is
+refused."""
 
 from __future__ import annotations
 
@@ -10,15 +11,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crawler.addresses import (
+from crawler.base.registry import ConfigError, networks_and_names
+from crawler.fetch.addresses import (
     AddressPolicy,
     PrivateAddressError,
     ipv4_host,
     literal_address,
     policy_from,
 )
-from crawler.errors import verdict_for_exception
-from crawler.registry import ConfigError, networks_and_names
+from crawler.verdict.errors import verdict_for_exception
 
 POLICY = AddressPolicy()
 

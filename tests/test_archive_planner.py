@@ -8,11 +8,11 @@ import datetime as dt
 import pytest
 
 from crawler.archive import planner
-from crawler.archive.store import LinkState
 from crawler.archive.wayback import Capture
-from crawler.rules import load_rules
-from crawler.urls import canonicalize
-from crawler.verdict import ALIVE, BLOCKED, DEAD, ERROR, STATUSES
+from crawler.base.rules import load_rules
+from crawler.base.urls import canonicalize
+from crawler.base.verdicts import ALIVE, BLOCKED, DEAD, ERROR, STATUSES
+from crawler.store.archive import LinkState
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 CHECKED_AT = "2026-11-23T12:00:00+00:00"

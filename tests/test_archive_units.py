@@ -8,8 +8,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from crawler.archive import store, wayback
-from crawler.archive.report import ARCHIVE_COLUMNS, archive_record, has_archives
+from crawler.archive import wayback
+from crawler.report.archive_columns import ARCHIVE_COLUMNS, archive_record, has_archives
+from crawler.store import archive as store
 
 BASE = "https://web.archive.org"
 

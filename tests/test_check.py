@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.registry import ConfigError
+from crawler.base.registry import ConfigError
 from crawler.selection import added_lines, config_file, stage, workflow_annotations
 from tests.conftest import FAST, ROOT, run_crawl
 from tests.fakeweb import FakeWeb

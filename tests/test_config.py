@@ -6,10 +6,10 @@ from collections import Counter
 
 import pytest
 
-from crawler import registry
-from crawler.config import ConfigError, load_config
-from crawler.fixes import STYLES
-from crawler.registry import SETTINGS, value
+from crawler.base import registry
+from crawler.base.registry import SETTINGS, value
+from crawler.report.fixes import STYLES
+from crawler.run.config import ConfigError, load_config
 from tests.conftest import run_crawl
 from tests.fakeweb import FakeWeb
 
@@ -70,7 +70,7 @@ def test_bad_values_name_the_setting(values, named, tmp_path):
     ],
 )
 def test_processes_are_auto_by_default(tmp_path, given, processes):
-    """None: decided when the links to fetch are known (crawler.sinks.processes.auto_processes)."""
+    """None: decided when the links to fetch are known (crawler.run.sharding.auto_processes)."""
     assert load_config(_get({"LINKHEALTH_SEEDS": str(tmp_path), **given})).processes == processes
 
 

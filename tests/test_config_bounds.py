@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from crawler import cli
-from crawler.config import ConfigError, load_config
-from crawler.registry import SETTINGS, check_names
+from crawler.base.registry import SETTINGS, check_names
+from crawler.run.config import ConfigError, load_config
 from tests.conftest import run_crawl
 
 #: the settings whose value is a number (their kind checks it)

@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 import redis
 
-from crawler.config import parse_now
 from crawler.distributed.frontier import LEASE, RECORD, Keys, message
 from crawler.distributed.hostslots import RedisHostSlots
+from crawler.run.config import parse_now
 from tests.conftest import FAST, ROOT, CrawlResult, run_crawl
 from tests.fakeweb import FakeWeb
 
@@ -436,7 +436,7 @@ def _run_three(d: Distributed, *, requests: int, **settings: str) -> None:
 def test_redis_host_slots_hold_the_limit_and_a_dead_holders_token_expires(
     redis_server: RedisServer,
 ) -> None:
-    """The Redis backend of the host slots (crawler/hostslots.py): the limit across holders,
+    """The Redis backend of the host slots (crawler/fetch/hostslots.py): the limit across holders,
     and the slot of a worker that stopped extending its token comes back after the TTL."""
     mine = RedisHostSlots(redis_server.url, prefix="lhslots:", limit=2, delay=0, ttl=30)
     dying = RedisHostSlots(redis_server.url, prefix="lhslots:", limit=2, delay=0, ttl=0.3)

@@ -11,9 +11,9 @@ from types import ModuleType
 import pytest
 
 from crawler.cli import build_parser
-from crawler.config import DEFAULTS
-from crawler.reasons import BY_VERDICT, REASONS
 from crawler.report.columns import HISTORY, LINKS, OCCURRENCES, Column
+from crawler.run.config import DEFAULTS
+from crawler.verdict.reasons import BY_VERDICT, REASONS
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -1,4 +1,4 @@
-"""The polite downloader (crawler/downloader.py) in crawls of its own against the fake web: how
+"""The polite downloader (crawler/core/downloader.py) in crawls of its own against the fake web: how
 many requests are in flight to one host at once, with no download delay, in one crawl and across
 crawls that share host slots (``LINKHEALTH_HOST_LOCKS``)."""
 
@@ -13,7 +13,7 @@ import pytest
 from tests.component_crawl import crawl, run_case
 from tests.fakeweb import FakeWeb
 
-POLITE = "crawler.downloader.PoliteDownloader"
+POLITE = "crawler.core.downloader.PoliteDownloader"
 SCRAPYS = "scrapy.core.downloader.Downloader"
 PER_HOST = 2
 SETTINGS = {"CONCURRENT_REQUESTS": 32, "CONCURRENT_REQUESTS_PER_DOMAIN": PER_HOST}

@@ -14,8 +14,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from crawler.base.rules import DEFAULT_RULES_PATH, RulesError, build_rules, load_rules
+from crawler.base.rules import _merge as merge_rules
+from crawler.base.rules import _read_toml as read_toml
 from crawler.cli import main
-from crawler.drift import (
+from crawler.report.fixes import ARCHIVE, LinkState, all_fixes, plan, render_fixes_md
+from crawler.report.fixes import DRIFT as DRIFT_FIX
+from crawler.store.db import SCHEMA_VERSION, CheckRow, LinkRow, OccurrenceRow, Store
+from crawler.store.history import DRIFTED, TITLE_CHANGED, Check, Policy, summarize
+from crawler.verdict.drift import (
     HISTORY,
     LINK_TEXT,
     SNAPSHOT,
@@ -26,13 +33,6 @@ from crawler.drift import (
     text_support,
     title_similarity,
 )
-from crawler.fixes import ARCHIVE, LinkState, all_fixes, plan, render_fixes_md
-from crawler.fixes import DRIFT as DRIFT_FIX
-from crawler.history import DRIFTED, TITLE_CHANGED, Check, Policy, summarize
-from crawler.rules import DEFAULT_RULES_PATH, RulesError, build_rules, load_rules
-from crawler.rules import _merge as merge_rules
-from crawler.rules import _read_toml as read_toml
-from crawler.store import SCHEMA_VERSION, CheckRow, LinkRow, OccurrenceRow, Store
 from tests.conftest import ROOT
 
 RULES = load_rules()
@@ -275,7 +275,7 @@ def test_a_state_file_of_schema_2_gains_the_drift_columns(tmp_path: Path):
 
 def test_the_archive_looks_for_a_live_links_reference_snapshot_once():
     from crawler.archive import planner  # noqa: PLC0415
-    from crawler.archive.store import LinkState as ArchiveState  # noqa: PLC0415
+    from crawler.store.archive import LinkState as ArchiveState  # noqa: PLC0415
 
     url = "https://blog.test/post"
     now = planner.dt.datetime(2026, 3, 2, tzinfo=planner.dt.UTC)

@@ -10,12 +10,12 @@ import json
 from pathlib import Path
 
 from crawler.archive.progress import ArchiveProgress
-from crawler.config import load_config
+from crawler.base.verdicts import Verdict
 from crawler.items import LinkCheck
-from crawler.sinks import QueuedLink
-from crawler.sinks.local import LocalSink
-from crawler.store import Store
-from crawler.verdict import Verdict
+from crawler.run import QueuedLink
+from crawler.run.config import load_config
+from crawler.run.local import LocalSink
+from crawler.store.db import Store
 
 LINKS = ["https://a.example/1", "https://b.example/2", "https://c.example/3"]
 

@@ -1,10 +1,10 @@
-"""The progress line and bar's arithmetic: rates, time left, the text (crawler/eta.py)."""
+"""The progress line and bar's arithmetic: rates, time left, the text (crawler/run/eta.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from crawler.eta import Meter, Sample, bar, duration, estimate, line
+from crawler.run.eta import Meter, Sample, bar, duration, estimate, line
 
 
 def test_time_left_is_the_longer_of_checking_and_archiving() -> None:

@@ -1,4 +1,4 @@
-"""The archive extension (crawler/archive/extension.py) in a crawl of its own against the fake
+"""The archive extension (crawler/extensions/archive.py) in a crawl of its own against the fake
 Wayback Machine: every verdict the spider yields (stored by the store pipeline into a real
 LocalSink's store) gets its archive work, the crawl waits for it, and the time budget ends it."""
 
@@ -14,14 +14,14 @@ import pytest
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
-from crawler.archive.extension import ArchiveExtension
+from crawler.extensions.archive import ArchiveExtension
 from tests.component_crawl import run_case, verdict_crawl
 from tests.fakeweb import FakeWeb
 
 KEYS = {"LINKHEALTH_WAYBACK_ACCESS_KEY": "ACC", "LINKHEALTH_WAYBACK_SECRET_KEY": "SEC"}
 SETTINGS = {
     "ITEM_PIPELINES": {"crawler.pipelines.store.StorePipeline": 300},
-    "EXTENSIONS": {"crawler.archive.extension.ArchiveExtension": 500},
+    "EXTENSIONS": {"crawler.extensions.archive.ArchiveExtension": 500},
     "LINKHEALTH_ARCHIVE_ENABLED": True,
     "LINKHEALTH_ARCHIVE_LOOKUPS_PER_MINUTE": 600,
     "LINKHEALTH_ARCHIVE_CAPTURES_PER_MINUTE": 120,

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from crawler.base.meta import META_HEAD_ONLY, META_MAX_BYTES
 from crawler.extensions.headreader import FINISH_UNDER
-from crawler.meta import META_HEAD_ONLY, META_MAX_BYTES
 from tests.component_crawl import crawl, run_case
 from tests.fakeweb import FakeWeb
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.store import Store
+from crawler.store.db import Store
 from tests.conftest import ROOT, crawl_command, run_crawl
 from tests.fakeweb import FakeWeb
 

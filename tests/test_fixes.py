@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from crawler.base.rules import load_rules
 from crawler.cli import main
-from crawler.fixes import LinkState, all_fixes, apply, plan, render_fixes_md, unified_diff
-from crawler.rules import load_rules
+from crawler.report.fixes import LinkState, all_fixes, apply, plan, render_fixes_md, unified_diff
 
 WX = (
     "https://mp.weixin.qq.com/s?__biz=MzAAAA==&amp;mid=1&amp;idx=1&amp;sn=live01"

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from crawler.history import Check, Policy, summarize
+from crawler.store.history import Check, Policy, summarize
 
 POLICY = Policy(checks=3, days=3)
 

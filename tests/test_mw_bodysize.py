@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from crawler.meta import META_MAX_BYTES
+from crawler.base.meta import META_MAX_BYTES
 from tests.component_crawl import crawl, run_case
 from tests.fakeweb import FakeWeb
 

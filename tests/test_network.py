@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.network import NetworkPolicy, NetworkWatch, canaries_verdict
+from crawler.fetch.network import NetworkPolicy, NetworkWatch, canaries_verdict
 from tests.conftest import run_crawl
 from tests.fakeweb import FakeWeb
 

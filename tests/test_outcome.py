@@ -8,12 +8,12 @@ import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
-from crawler.config import load_config
+from crawler.base.verdicts import Verdict
 from crawler.items import LinkCheck
-from crawler.sinks import QueuedLink
-from crawler.sinks.local import LocalSink
-from crawler.store import Store
-from crawler.verdict import Verdict
+from crawler.run import QueuedLink
+from crawler.run.config import load_config
+from crawler.run.local import LocalSink
+from crawler.store.db import Store
 
 
 def _sink(tmp: Path, **settings: str) -> LocalSink:

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from crawler.hostslots import FileHostSlots
-from crawler.sinks.processes import (
+from crawler.fetch.hostslots import FileHostSlots
+from crawler.run.sharding import (
     LINKS_PER_PROCESS,
     auto_processes,
     given_settings,
@@ -105,7 +105,7 @@ def test_file_host_slots_hold_the_limit_across_holders_and_a_killed_holder_frees
     assert mine.take("b.test")[0] is not None  # another host has its own slots
     # a process holding a slot is killed: the kernel gives the slot back
     code = (
-        "import time; from pathlib import Path; from crawler.hostslots import FileHostSlots;"
+        "import time; from pathlib import Path; from crawler.fetch.hostslots import FileHostSlots;"
         f"fd,_ = FileHostSlots(Path({str(tmp_path)!r}), limit=2, delay=0).take('c.test');"
         "print(fd is not None, flush=True); time.sleep(60)"
     )

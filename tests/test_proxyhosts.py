@@ -10,8 +10,8 @@ import pytest
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
+from crawler.base.registry import ConfigError, proxy_hosts
 from crawler.middlewares.proxyhosts import ProxyHostsMiddleware
-from crawler.registry import ConfigError, proxy_hosts
 from tests.component_crawl import crawl, run_case
 from tests.conftest import run_crawl
 from tests.fakeweb import FakeWeb

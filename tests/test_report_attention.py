@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crawler.history import Policy
-from crawler.network import NETWORK_REASONS
+from crawler.fetch.network import NETWORK_REASONS
 from crawler.report import write_reports
 from crawler.report.attention import LinkState, Step, next_steps, rank
+from crawler.store.history import Policy
 from tests.test_report_html import build_store
 
 POLICY = Policy(checks=3, days=3)

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from crawler.archive.progress import ArchiveCounts
-from crawler.archive.store import ArchiveRow, ensure_schema, record
-from crawler.history import Policy
 from crawler.report import write_reports
-from crawler.store import Store
+from crawler.store.archive import ArchiveRow, ensure_schema, record
+from crawler.store.db import Store
+from crawler.store.history import Policy
 from tests import test_report_html as fixture
 from tests.test_report_browser import ARGS, ARTIFACTS, CHROMIUM, Opened
 

@@ -1,5 +1,5 @@
 """The reports built and read three links at a time are, byte for byte, the reports built in
-one block: block boundaries change nothing (crawler/report/frames.py, ``BLOCK``)."""
+one block: block boundaries change nothing (crawler/report/tables.py, ``BLOCK``)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from crawler.archive.progress import ArchiveCounts
-from crawler.history import Policy
-from crawler.report import frames, write_reports
-from crawler.store import CheckRow, Store
+from crawler.report import tables as frames
+from crawler.report import write_reports
+from crawler.store.db import CheckRow, Store
+from crawler.store.history import Policy
 from tests.test_report_html import build_store
 from tests.test_report_speed_equivalence import _store
 

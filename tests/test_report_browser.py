@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.store import Store
-from crawler.verdict import STATUSES
+from crawler.base.verdicts import STATUSES
+from crawler.store.db import Store
 from tests.test_report_html import (
     ATTR_TITLE,
     CHINESE_TITLE,

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from crawler.archive.store import ArchiveRow, ensure_schema, record
 from crawler.report import write_reports
 from crawler.report.charts import run_status_counts
-from crawler.report.frames import report_data
 from crawler.report.html import ROW_FIELDS, format_duration, html_chunks, script_json
-from crawler.store import CheckRow, LinkRow, OccurrenceRow, Store
+from crawler.report.tables import report_data
+from crawler.store.archive import ArchiveRow, ensure_schema, record
+from crawler.store.db import CheckRow, LinkRow, OccurrenceRow, Store
 
 HOSTILE_TITLE = "<script>alert(1)</script>"
 ATTR_TITLE = '" onmouseover="alert(2)" x="'

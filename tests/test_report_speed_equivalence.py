@@ -16,18 +16,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from crawler.archive.store import ArchiveRow, ensure_schema, record
-from crawler.fixes import LinkState, states_from_links_csv
-from crawler.history import Policy
+from crawler.base.rules import load_rules
+from crawler.base.urls import URLProblem, canonicalize
+from crawler.base.verdicts import STATUSES
 from crawler.report import attention, csv_chunks, write_reports
 from crawler.report.attention import next_steps, rank
 from crawler.report.columns import LINK_COLUMNS, OCCURRENCE_COLUMNS
-from crawler.report.frames import link_frames, occurrence_frames, report_data
+from crawler.report.fixes import LinkState, states_from_links_csv
 from crawler.report.html import ROW_FIELDS, html_chunks, script_json
-from crawler.rules import load_rules
-from crawler.store import CheckRow, LinkRow, OccurrenceRow, Store
-from crawler.urls import URLProblem, canonicalize
-from crawler.verdict import STATUSES
+from crawler.report.tables import link_frames, occurrence_frames, report_data
+from crawler.store.archive import ArchiveRow, ensure_schema, record
+from crawler.store.db import CheckRow, LinkRow, OccurrenceRow, Store
+from crawler.store.history import Policy
 from tests.test_report_html import build_store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +36,7 @@ NASTY = ["plain", "", "a,b", 'say "hi"', "line\nbreak", "cr\rhere", " spaced ", 
 
 def test_importing_the_reports_and_fixes_loads_neither_pandas_nor_matplotlib() -> None:
     code = (
-        "import sys, crawler.report, crawler.fixes; "
+        "import sys, crawler.report, crawler.report.fixes; "
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'pandas', 'matplotlib'}))"
     )
     out = subprocess.run(
@@ -272,7 +272,7 @@ def test_a_link_without_user_part_or_query_needs_no_cleaning() -> None:
 def test_the_plan_is_the_same_when_every_link_is_canonicalized(tmp_path: Path) -> None:
     """A state that matters (here for a link nowhere in the seeds) makes plan canonicalize
     every link: the changes are the same as with the shortcut."""
-    from crawler.fixes import all_fixes, plan, unified_diff  # noqa: PLC0415 (with the others)
+    from crawler.report.fixes import all_fixes, plan, unified_diff  # noqa: PLC0415 (with the others)
 
     root = tmp_path / "seeds"
     root.mkdir()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crawler.report import write_reports
-from crawler.store import CheckRow, LinkRow, OccurrenceRow, Store
+from crawler.store.db import CheckRow, LinkRow, OccurrenceRow, Store
 
 NOW = "2026-11-20T06:00:00Z"
 HOSTILE = "<script>alert(1)</script>该文章已被隐藏"

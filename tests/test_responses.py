@@ -6,8 +6,8 @@ from __future__ import annotations
 from scrapy import Request
 from scrapy.http import HtmlResponse
 
-from crawler.responses import fetched_from
-from crawler.verdict import Fetched
+from crawler.base.verdicts import Fetched
+from crawler.verdict.responses import fetched_from
 
 LINK = "http://a.test/old"
 

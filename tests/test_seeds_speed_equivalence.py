@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from w3lib.url import safe_url_string
 
-from crawler.rules import ParamPattern, ParamSet, load_rules
+from crawler.base.rules import ParamPattern, ParamSet, load_rules
+from crawler.base.urls import _SAFE_PATH_RE, _SAFE_QUERY_RE, _matches, _safe_url, canonicalize
 from crawler.seeds import extract_text
 from crawler.seeds.extraction import _Extractor
-from crawler.urls import _SAFE_PATH_RE, _SAFE_QUERY_RE, _matches, _safe_url, canonicalize
 
 _TITLE_CHARS = st.sampled_from(
     list("abcXYZ0129 .,:;!?@%$'\"()/_*#=+-^{}\t")

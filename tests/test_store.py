@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from crawler.archive.planner import archivable_url
-from crawler.archive.store import link_state
-from crawler.links import record_not_checked
-from crawler.store import CheckRow, LinkRow, OccurrenceRow, Store
+from crawler.store.archive import link_state
+from crawler.store.db import CheckRow, LinkRow, OccurrenceRow, Store
+from crawler.store.links import record_not_checked
 
 NOW = "2026-11-23T00:00:00+00:00"
 

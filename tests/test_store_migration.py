@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from crawler.base.rules import load_rules
 from crawler.cli import main
-from crawler.history import Check, Policy, summarize
-from crawler.rules import load_rules
-from crawler.store import SCHEMA_VERSION, CheckRow, LinkRow, OccurrenceRow, Store, StoreError
+from crawler.store.db import SCHEMA_VERSION, CheckRow, LinkRow, OccurrenceRow, Store, StoreError
+from crawler.store.history import Check, Policy, summarize
 from tests.conftest import ROOT
 
 #: written by `scrapy crawl seeds` at d6d554a (tests/data/make_state_d6d554a.py): three weekly

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from crawler.logfilter import RedactingFilter
-from crawler.rules import load_rules, name_words
-from crawler.urls import canonicalize, has_masked_values, masked_names, redact, redact_text
+from crawler.base.logfilter import RedactingFilter
+from crawler.base.rules import load_rules, name_words
+from crawler.base.urls import canonicalize, has_masked_values, masked_names, redact, redact_text
 
 RULES = load_rules()
 WX_KEEP = {"__biz", "mid", "idx", "sn", "chksm"}

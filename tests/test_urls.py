@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crawler.rules import load_rules
-from crawler.urls import URLProblem, canonicalize, link_kind, redact, redact_text
+from crawler.base.rules import load_rules
+from crawler.base.urls import URLProblem, canonicalize, link_kind, redact, redact_text
 
 RULES = load_rules()
 WECHAT = (

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.rules import load_rules
-from crawler.verdict import Fetched, judge, title_says
+from crawler.base.rules import load_rules
+from crawler.base.verdicts import Fetched
+from crawler.verdict.judge import judge, title_says
 
 RULES = load_rules()
 HTML = {"content-type": "text/html; charset=utf-8"}

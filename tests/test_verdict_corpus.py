@@ -21,8 +21,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from parsel import Selector
 
-from crawler.rules import load_rules
-from crawler.verdict import Fetched, judge, page_type_of
+from crawler.base.rules import load_rules
+from crawler.base.verdicts import Fetched
+from crawler.verdict.judge import judge, page_type_of
 from tests.conftest import run_crawl
 from tests.fakeweb import FakeWeb
 from tests.fakeweb.model import Req, Response

@@ -18,9 +18,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crawler.base.rules import RulesError, build_rules, load_rules
+from crawler.base.verdicts import Fetched
 from crawler.cli import main
-from crawler.rules import RulesError, build_rules, load_rules
-from crawler.verdict import WEAK_SIGNAL, Fetched, judge
+from crawler.verdict.judge import WEAK_SIGNAL, judge
 from tests.conftest import run_crawl
 from tests.fakeweb import FakeWeb
 from tests.fakeweb.model import Req, Response

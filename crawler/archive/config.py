@@ -1,12 +1,12 @@
 """The archive's settings, read once when the crawl starts (each declared, with its default and
-its check, in :mod:`crawler.registry`)."""
+its check, in :mod:`crawler.base.registry`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from crawler.registry import value
+from crawler.base.registry import value
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

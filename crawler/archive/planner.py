@@ -12,9 +12,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from crawler.archive import wayback
-from crawler.archive.store import FRESH_STATUSES, RESCUED, LinkState, is_fresh
-from crawler.urls import has_masked_values
-from crawler.verdict import ALIVE, BLOCKED, DEAD, ERROR
+from crawler.base.urls import has_masked_values
+from crawler.base.verdicts import ALIVE, BLOCKED, DEAD, ERROR
+from crawler.store.archive import FRESH_STATUSES, RESCUED, LinkState, is_fresh
 
 #: a live page: looked up, captured when no snapshot is fresh
 CAPTURE = "capture"
@@ -41,7 +41,7 @@ class Job:
     url: str  # canonical clean URL: the only form ever sent to the archive
     kind: str  # CAPTURE | RESCUE | LOOKUP
     failed_since: str | None = None  # RESCUE: 14-digit timestamp, snapshots up to it
-    #: a live page: its reference snapshot (README, "Content drift") is looked for, the newest
+    #: a live page: its reference snapshot (docs/drift.md) is looked for, the newest
     #: up to this 14-digit timestamp (when it first appeared in the lists)
     reference_before: str | None = None
 

@@ -33,11 +33,12 @@ from crawler.archive.planner import (
 from crawler.archive.planner import REFERENCE as REFERENCE_JOB
 from crawler.archive.planner import RESCUE as RESCUE_JOB
 from crawler.archive.scheduler import CDX_SLOT, SAVE_SLOT, STATUS_SLOT, Scheduler
-from crawler.archive.store import CAPTURED, EXISTING, NONE, RESCUED, ArchiveRow
-from crawler.politeness import parse_retry_after
-from crawler.responses import fetched_from
-from crawler.rules import Rules
-from crawler.verdict import ALIVE, Verdict, judge
+from crawler.base.rules import Rules
+from crawler.base.verdicts import ALIVE, Verdict
+from crawler.fetch.backoff import parse_retry_after
+from crawler.store.archive import CAPTURED, EXISTING, NONE, RESCUED, ArchiveRow
+from crawler.verdict.judge import judge
+from crawler.verdict.responses import fetched_from
 
 logger = logging.getLogger(__name__)
 
@@ -247,7 +248,7 @@ class Wayback:
     async def _reference(
         self, job: Job, captures: list[wayback.Capture]
     ) -> tuple[str, str, str] | None:
-        """The link's reference snapshot (README, "Content drift"): the newest from before it
+        """The link's reference snapshot (docs/drift.md): the newest from before it
         first appeared in the lists, fetched as archived and judged like a live page; its
         ``(title, archived_at, snapshot URL)``, or None (none, or none alive with a title)."""
         before = job.reference_before or ""

@@ -1,6 +1,6 @@
 """The Wayback Machine's endpoints as plain functions: URLs to ask, answers to read (no I/O).
 
-Only canonical URLs (``crawler.urls.canonicalize``) are ever passed in here; nothing in this
+Only canonical URLs (``crawler.base.urls.canonicalize``) are ever passed in here; nothing in this
 module logs or raises with a URL in the message.
 """
 
@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote, unquote_plus, urlencode, urlsplit
 
-from crawler.rules import Rules
-from crawler.urls import URLProblem, canonicalize
+from crawler.base.rules import Rules
+from crawler.base.urls import URLProblem, canonicalize
 
 CDX_FIELDS = "timestamp,original,statuscode"
 WECHAT_HOST = "mp.weixin.qq.com"

@@ -6,8 +6,8 @@ before any request); the state file is claimed (one writer at a time, writable, 
 report directory checked, each a one-line exit 2 when it cannot be used. The exit status says
 whether the run did its job: 0 completed (whatever it found), 1 could not complete, 3 findings
 listed in ``LINKHEALTH_FAIL_ON``, 4 the network was unusable (a degraded run: see
-:mod:`crawler.network`). The console tells the run's story: our phases, progress and the three
-closing lines (:mod:`crawler.ending`); Scrapy's banner, component lists and stats dump only
+:mod:`crawler.fetch.network`). The console tells the run's story: our phases, progress and the three
+closing lines (:mod:`crawler.run.ending`); Scrapy's banner, component lists and stats dump only
 with ``-v`` (or a ``LOG_LEVEL``/``-L`` given, or a log file). The exit status
 is 1 unless the run's sink proved otherwise (a crash, or a forced stop, that never reached the
 end of the run is 1, never 0).
@@ -25,11 +25,11 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from scrapy.settings import SETTINGS_PRIORITIES
 
-from crawler import logfilter
-from crawler.config import ConfigError, load_config
-from crawler.outcome import CONFIGURATION, INCOMPLETE
-from crawler.registry import check_names
-from crawler.store import StoreError, claim
+from crawler.base import logfilter
+from crawler.base.registry import check_names
+from crawler.run.config import ConfigError, load_config
+from crawler.run.outcome import CONFIGURATION, INCOMPLETE
+from crawler.store.db import StoreError, claim
 
 #: the last line of a run whose end was never reached
 _NEVER_ENDED = (

@@ -3,7 +3,7 @@
 Both work on the coordinator's SQLite store, the same file and schema as a one-machine run; the
 workers never touch it. ``push`` records the run, its links and the verdicts known without a
 fetch (skipped, ignored, local files); ``merge`` writes every worker's verdict into it and then
-ends the run the way a one-machine run ends (:meth:`crawler.sinks.local.LocalSink.finish`: the
+ends the run the way a one-machine run ends (:meth:`crawler.run.local.LocalSink.finish`: the
 rest accounted for, the reports and fixes.md, the exit status).
 """
 
@@ -19,12 +19,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import redis
 
-from crawler.config import Config
 from crawler.distributed.frontier import Keys, RunInfo, message
 from crawler.items import LinkCheck
-from crawler.links import fetch_order, record_links, scan_links
-from crawler.sinks.local import Finished, LocalSink
-from crawler.store import CheckRow, Store
+from crawler.links.dedupe import fetch_order, scan_links
+from crawler.run.config import Config
+from crawler.run.local import Finished, LocalSink
+from crawler.store.db import CheckRow, Store
+from crawler.store.links import record_links
 
 logger = logging.getLogger(__name__)
 

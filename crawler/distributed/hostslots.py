@@ -1,4 +1,4 @@
-"""Host slots shared by the workers on one Redis (:class:`crawler.hostslots.HostSlots`).
+"""Host slots shared by the workers on one Redis (:class:`crawler.fetch.hostslots.HostSlots`).
 
 A sorted set per host holds the tokens of the requests in flight on every worker, scored by
 expiry; the acquire script (:data:`crawler.distributed.frontier.ACQUIRE`) drops expired tokens

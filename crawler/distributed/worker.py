@@ -20,11 +20,11 @@ import redis
 import redis.asyncio as aredis
 from scrapy.crawler import Crawler
 
-from crawler.config import Config, parse_now
+from crawler.base.registry import value
 from crawler.distributed.frontier import LEASE, RECORD, RENEW, Keys, RunInfo
 from crawler.items import LinkCheck
-from crawler.registry import value
-from crawler.sinks import QueuedLink, Tally
+from crawler.run import QueuedLink, Tally
+from crawler.run.config import Config, parse_now
 
 if TYPE_CHECKING:
     from crawler.archive.progress import ArchiveProgress

@@ -9,10 +9,10 @@ web: 305 requests for 200 links). The pool here never takes back a connection th
 so connections can stay open between requests (no ``Connection: close``): no new TCP (and TLS)
 handshake per link.
 
-The pool also holds the address policy (:mod:`crawler.addresses`) on every direct connection:
+The pool also holds the address policy (:mod:`crawler.fetch.addresses`) on every direct connection:
 the address a connection reached (after the name was resolved, whatever resolver did it) is
 checked when the connection is made, before anything is written to it; a refused one is closed
-and its request fails with :class:`~crawler.addresses.PrivateAddressError`. Connections to a
+and its request fails with :class:`~crawler.fetch.addresses.PrivateAddressError`. Connections to a
 proxy are not checked (the proxy is configuration, not a link; the URLs sent through it are
 checked by :mod:`crawler.middlewares.addresses`).
 """
@@ -27,8 +27,8 @@ from twisted.internet.interfaces import IAddress
 from twisted.internet.protocol import Factory, Protocol
 from twisted.web.client import HTTPConnectionPool
 
-from crawler.addresses import AddressPolicy, policy_from
-from crawler.registry import value
+from crawler.base.registry import value
+from crawler.fetch.addresses import AddressPolicy, policy_from
 
 #: the first item of a pool key of a direct connection (Scrapy's keys: ``(scheme, host, port,
 #: bind address)``; through a proxy ``(b"http-proxy", …)``, a CONNECT tunnel adds the proxy's

@@ -20,7 +20,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import StopDownload
 from scrapy.http import Headers
 
-from crawler.meta import META_HEAD_ONLY, META_MAX_BYTES
+from crawler.base.meta import META_HEAD_ONLY, META_MAX_BYTES
 
 _READ = "_linkhealth_read"
 _LENGTH = "_linkhealth_length"

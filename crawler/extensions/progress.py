@@ -3,8 +3,8 @@
 A log line every ``LOGSTATS_INTERVAL`` seconds (off with 0, like Scrapy's own stats line), and,
 when stderr is a terminal, a bar on one line redrawn about every second (cleared before each log
 record that goes to the terminal, drawn again after it). The counts come from the run's sink
-(:meth:`crawler.sinks.Sink.tally`) and the archive's progress it follows; the arithmetic is
-:mod:`crawler.eta`.
+(:meth:`crawler.run.Sink.tally`) and the archive's progress it follows; the arithmetic is
+:mod:`crawler.run.eta`.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import AsyncioLoopingCall, create_looping_call
 from twisted.internet.task import LoopingCall
 
-from crawler.eta import Estimate, Meter, Sample, bar, line
-from crawler.sinks import sink_of
+from crawler.run import sink_of
+from crawler.run.eta import Estimate, Meter, Sample, bar, line
 
 logger = logging.getLogger(__name__)
 

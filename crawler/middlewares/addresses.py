@@ -1,4 +1,4 @@
-"""Refuse requests to addresses that are not public (see :mod:`crawler.addresses`).
+"""Refuse requests to addresses that are not public (see :mod:`crawler.fetch.addresses`).
 
 A URL whose host is an address in any spelling (``127.1``, ``2130706433``, ``[::ffff:10.0.0.1]``)
 is refused here, before anything is sent, on the first request and on every redirect hop (a
@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 
-from crawler.addresses import AddressPolicy, PrivateAddressError, policy_from
-from crawler.registry import value
+from crawler.base.registry import value
+from crawler.fetch.addresses import AddressPolicy, PrivateAddressError, policy_from
 
 
 class PrivateAddressMiddleware:

@@ -15,7 +15,7 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from crawler.meta import META_MAX_BYTES
+from crawler.base.meta import META_MAX_BYTES
 
 
 class HeadSizeMiddleware:

@@ -17,8 +17,8 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawler.registry import value
-from crawler.rules import host_matches
+from crawler.base.registry import value
+from crawler.base.rules import host_matches
 
 #: the proxy this middleware chose for a request (a redirect inherits it with the meta)
 META_ROUTE = "linkhealth_proxy_route"

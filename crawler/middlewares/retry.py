@@ -17,8 +17,8 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from scrapy.utils.response import response_status_message
 
-from crawler.politeness import backoff_delay, parse_retry_after
-from crawler.registry import value
+from crawler.base.registry import value
+from crawler.fetch.backoff import backoff_delay, parse_retry_after
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

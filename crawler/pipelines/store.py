@@ -8,7 +8,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler.items import LinkCheck
-from crawler.sinks import sink_of
+from crawler.run import sink_of
 
 
 class StorePipeline:

@@ -19,11 +19,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from crawler import __version__
-from crawler.history import Policy
+from crawler.base.verdicts import STATUSES
 from crawler.report.attention import RANKS, LinkState, next_steps
 from crawler.report.charts import run_status_counts
 from crawler.report.columns import LINK_COLUMNS, OCCURRENCE_COLUMNS
-from crawler.report.frames import (
+from crawler.report.html import html_chunks
+from crawler.report.jsondoc import json_chunks
+from crawler.report.sarif import sarif_chunks
+from crawler.report.tables import (
     ReportData,
     banner_for,
     count,
@@ -36,11 +39,8 @@ from crawler.report.frames import (
     safe_href,
     unrecognized,
 )
-from crawler.report.html import html_chunks
-from crawler.report.jsondoc import json_chunks
-from crawler.report.sarif import sarif_chunks
-from crawler.store import Store
-from crawler.verdict import STATUSES
+from crawler.store.db import Store
+from crawler.store.history import Policy
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -217,7 +217,7 @@ def _changed_lines(data: ReportData) -> Iterator[str]:
 
 
 def _drifted_lines(data: ReportData) -> Iterator[str]:
-    """Links that now show something else (README, "Content drift"): a section of its own."""
+    """Links that now show something else (docs/drift.md): a section of its own."""
     n = count(data, drift_condition())
     if not n:
         return

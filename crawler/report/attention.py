@@ -13,10 +13,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
-from crawler.archive.store import PENDING
-from crawler.archive.store import SKIPPED as NOT_ASKED
-from crawler.history import NEWLY_CONFIRMED, Policy
-from crawler.verdict import ALIVE, BLOCKED, DEAD, ERROR, IGNORED, SKIPPED
+from crawler.base.verdicts import ALIVE, BLOCKED, DEAD, ERROR, IGNORED, SKIPPED
+from crawler.store.archive import PENDING
+from crawler.store.archive import SKIPPED as NOT_ASKED
+from crawler.store.history import NEWLY_CONFIRMED, Policy
 
 #: the README's section on next steps, from a report in ``reports/`` of the repository
 README_NEXT = "../README.md#what-to-do-next"

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from crawler.verdict import STATUSES
+from crawler.base.verdicts import STATUSES
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -1,7 +1,7 @@
 """The reports' CSV columns, each declared once: its name, its type and what it means.
 
 links.csv and occurrences.csv have exactly these columns, in this order: a contract that the
-user's tooling (and scripts/rolling_issue.py) reads by name. crawler/report/frames.py builds
+user's tooling (and scripts/rolling_issue.py) reads by name. crawler/report/tables.py builds
 the tables by these names; the reference tables of docs/outputs.md and docs/history.md are made
 from these declarations (scripts/reference.py), and tests/test_docs.py checks that they say the
 same.

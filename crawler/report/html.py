@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from crawler.archive.store import PENDING
-from crawler.history import Policy
+from crawler.base.verdicts import STATUSES
 from crawler.report import charts
 from crawler.report.attention import LinkState, next_steps
-from crawler.report.frames import (
+from crawler.report.tables import (
     ReportData,
     banner_for,
     blank,
@@ -35,7 +34,8 @@ from crawler.report.frames import (
     unrecognized,
     value_counts,
 )
-from crawler.verdict import STATUSES
+from crawler.store.archive import PENDING
+from crawler.store.history import Policy
 
 if TYPE_CHECKING:
     import jinja2

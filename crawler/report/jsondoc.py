@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from crawler.report.columns import LINKS, Column
-from crawler.report.frames import ReportData, links_with_occurrences
+from crawler.report.tables import ReportData, links_with_occurrences
 
 #: links.csv's columns the document holds as they are (``occurrences`` becomes the list)
 _NAMES = tuple(c.name for c in LINKS if c.name != "occurrences")

@@ -11,8 +11,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from crawler.reasons import describe
-from crawler.report.frames import ReportData, links_with_occurrences
+from crawler.report.tables import ReportData, links_with_occurrences
+from crawler.verdict.reasons import describe
 
 #: a status → its SARIF level; the other statuses give no result
 LEVELS = {"dead": "error", "error": "warning", "blocked": "note"}

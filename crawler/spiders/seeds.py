@@ -18,20 +18,22 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler import logfilter, sinks
-from crawler.addresses import REASON as PRIVATE_ADDRESS
-from crawler.config import Config, load_config
-from crawler.downloader import StoppedBeforeSending
-from crawler.errors import verdict_for_exception
+from crawler import run as sinks
+from crawler.base import logfilter
+from crawler.base.meta import META_HEAD_ONLY, META_MAX_BYTES
+from crawler.base.urls import URLProblem, canonicalize, masked_names, redact
+from crawler.base.verdicts import Verdict
+from crawler.core.downloader import StoppedBeforeSending
+from crawler.fetch.addresses import REASON as PRIVATE_ADDRESS
 from crawler.items import LinkCheck
-from crawler.meta import META_HEAD_ONLY, META_MAX_BYTES
-from crawler.responses import fetched_from
-from crawler.sinks import Sink
-from crawler.sinks.child import ChildSink
-from crawler.sinks.local import LocalSink
-from crawler.sinks.processes import CHILD_ROLE
-from crawler.urls import URLProblem, canonicalize, masked_names, redact
-from crawler.verdict import Verdict, evidence, judge
+from crawler.run import Sink
+from crawler.run.child import ChildSink
+from crawler.run.config import Config, load_config
+from crawler.run.local import LocalSink
+from crawler.run.sharding import CHILD_ROLE
+from crawler.verdict.errors import verdict_for_exception
+from crawler.verdict.judge import evidence, judge
+from crawler.verdict.responses import fetched_from
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +76,7 @@ class SeedsSpider(scrapy.Spider):
         if isinstance(level, int):
             for name in ("", "scrapy", "crawler"):
                 logger = logging.getLogger(name)
-                # (Scrapy's own loggers may be quieter: see crawler.logfilter.quiet_scrapy)
+                # (Scrapy's own loggers may be quieter: see crawler.base.logfilter.quiet_scrapy)
                 logger.setLevel(max(level, logger.level if name == "scrapy" else 0))
             logging.getLogger("markdown_it").setLevel(max(level, logging.INFO))
         spider.backlog = max(_MIN_BACKLOG, 2 * crawler.settings.getint("CONCURRENT_REQUESTS"))

@@ -1,0 +1,1 @@
+"""What every stage uses: URLs, the rules data, the settings."""

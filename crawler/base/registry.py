@@ -1,0 +1,436 @@
+"""Every ``LINKHEALTH_*`` setting, declared once: name, default, kind (its check), help.
+
+A leaf module (it imports nothing of linkhealth): :mod:`crawler.run.config` reads every setting
+through :func:`value` once, when the crawl starts, and components that read one of their own
+(the retry and proxy middlewares, the archive, the distributed profile) read it through the same
+function, so a value means the same everywhere and a bad one stops the run before any request
+with a message naming it (a secret's value is never shown). The settings tables of docs/ are
+made from :data:`SETTINGS` (scripts/reference.py; tests/test_docs.py checks them).
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import math
+import os
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+
+class ConfigError(ValueError):
+    """A setting with a value that cannot work; the message names it."""
+
+
+#: a kind parses a raw value (never None or "": those are the default) or raises ConfigError
+Kind = Callable[[str, Any], Any]
+
+
+def text(name: str, raw: Any) -> str:
+    return str(raw)
+
+
+def boolean(name: str, raw: Any) -> bool:
+    """true/false, yes/no, on/off, 1/0 (as an environment variable or ``-s`` gives them)."""
+    if isinstance(raw, bool):
+        return raw
+    lowered = str(raw).strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}: expected true or false, got {raw!r}")
+
+
+def number(*, positive: bool = False, whole: bool = False, at_most: float | None = None) -> Kind:
+    """A finite number (never ``nan`` or ``inf``), 0 or more (``positive``: more than 0), at
+    most ``at_most`` (every setting declares a sane bound: a value past it hangs or breaks the
+    run rather than doing what was meant)."""
+
+    def parse(name: str, raw: Any) -> float:
+        try:
+            result = float(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{name}: expected a number, got {raw!r}") from None
+        if not math.isfinite(result):
+            raise ConfigError(f"{name}: expected a finite number, got {raw!r}")
+        if result < 0 or (positive and result == 0):
+            bound = "greater than 0" if positive else "0 or more"
+            raise ConfigError(f"{name}: must be {bound}, got {raw!r}")
+        if whole and result != int(result):
+            raise ConfigError(f"{name}: expected a whole number, got {raw!r}")
+        if at_most is not None and result > at_most:
+            raise ConfigError(f"{name}: must be at most {at_most:g}, got {raw!r}")
+        return result
+
+    return parse
+
+
+def http_url(name: str, raw: Any) -> str:
+    value = str(raw).rstrip("/")
+    if not value.startswith(("http://", "https://")):
+        raise ConfigError(f"{name}: expected an http(s) URL, got {raw!r}")
+    return value
+
+
+_REDIS_SCHEMES = ("redis", "rediss", "unix")
+
+
+def redis_url(name: str, raw: Any) -> str:
+    """A URL redis-py can open; the message never shows it (it may hold a password)."""
+    url = str(raw)
+    parts = urlsplit(url)
+    problem = ""
+    if parts.scheme not in _REDIS_SCHEMES:
+        problem = f"the scheme must be one of {', '.join(f'{s}://' for s in _REDIS_SCHEMES)}"
+    elif parts.scheme != "unix":
+        try:
+            parts.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError:
+            problem = "the port is not a number"
+        else:
+            if parts.path.strip("/") and not parts.path.strip("/").isdigit():
+                problem = "the path must be a database number, e.g. /0"
+    if problem:
+        raise ConfigError(
+            f"{name}: not a Redis URL: {problem} (the value is not shown: it may hold a password)"
+        )
+    return url
+
+
+def proxy_hosts(name: str, raw: Any) -> list[tuple[str, str]]:
+    """``host=proxy`` pairs separated by spaces, commas or new lines (a password never shown)."""
+    pairs = []
+    for item in str(raw).replace(",", " ").split():
+        host, sep, proxy = item.partition("=")
+        if not sep or not host or not proxy.startswith(("http://", "https://")):
+            shown = item.split("@")[-1]  # never echo a proxy password
+            raise ConfigError(f"{name}: expected host=http://proxy:port, got {shown!r}")
+        pairs.append((host.lower(), proxy))
+    return pairs
+
+
+_HOST_NAME_RE = re.compile(r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*$")
+
+
+def networks_and_names(
+    name: str, raw: Any
+) -> tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...], tuple[str, ...]]:
+    """Networks (``10.0.0.0/8``, ``fd00::/8``, one address) and host names (``intranet.example``:
+    itself and its subdomains), separated by commas or spaces."""
+    networks = []
+    names = []
+    for item in str(raw).replace(",", " ").split():
+        try:
+            networks.append(ipaddress.ip_network(item.strip("[]"), strict=False))
+            continue
+        except ValueError:
+            pass
+        host = item.lower().strip(".")
+        if not _HOST_NAME_RE.fullmatch(host):
+            raise ConfigError(
+                f"{name}: expected a network (10.0.0.0/8) or a host name, got {item!r}"
+            )
+        names.append(host)
+    return tuple(networks), tuple(names)
+
+
+def count_or_auto(name: str, raw: Any) -> int | None:
+    """A whole number of at least 1 (at most 256), or ``auto`` (None: decided when the links
+    are known)."""
+    if str(raw).strip().lower() == "auto":
+        return None
+    return int(number(positive=True, whole=True, at_most=256)(name, raw))
+
+
+def path(name: str, raw: Any) -> str:
+    """A file or directory path; an empty one is an error (it would mean the current
+    directory), not the default."""
+    return str(raw)
+
+
+def choice(*choices: str) -> Kind:
+    def parse(name: str, raw: Any) -> str:
+        value = str(raw).strip()
+        if value not in choices:
+            raise ConfigError(f"{name}: one of {', '.join(choices)}, got {raw!r}")
+        return value
+
+    return parse
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    kind: Kind = text
+    #: its value is never shown (in a message, a log line or a report)
+    secret: bool = False
+
+
+_SETTINGS = (
+    # the run
+    Setting("LINKHEALTH_SEEDS", "seeds", "seed file or directory (-a seeds= wins)", path),
+    Setting(
+        "LINKHEALTH_STATE_DB", "state/linkhealth.sqlite", "the SQLite state file (history)", path
+    ),
+    Setting("LINKHEALTH_REPORT_DIR", "reports", "where the reports are written", path),
+    Setting("LINKHEALTH_REPORTS_ENABLED", True, "write the reports when the crawl ends", boolean),
+    Setting("LINKHEALTH_RULES", "", "a rules TOML merged over the built-in rules"),
+    Setting(
+        "LINKHEALTH_IGNORE_FILE",
+        "linkhealth-ignore.toml",
+        "the ignore list (a missing file is empty)",
+    ),
+    Setting("LINKHEALTH_NOW", "", "the run's timestamp (ISO 8601, UTC if no zone); default: now"),
+    Setting(
+        "LINKHEALTH_RESUME",
+        True,
+        "continue the last run if it was killed before it finished",
+        boolean,
+    ),
+    Setting("LINKHEALTH_FAIL_ON", "", "statuses that make the run exit 3, e.g. dead or dead,error"),
+    Setting(
+        "LINKHEALTH_CONFIRM_CHECKS",
+        3,
+        "failing checks before a link is confirmed dead",
+        number(positive=True, whole=True, at_most=1000),
+    ),
+    Setting(
+        "LINKHEALTH_CONFIRM_DAYS",
+        3,
+        "days the failing checks must span to confirm",
+        number(at_most=3650),
+    ),
+    # processes
+    Setting(
+        "LINKHEALTH_PROCESSES",
+        "auto",
+        "crawl processes on this machine (links sharded by registrable domain; 1: one process; "
+        "auto: the usable CPUs, at most one per 2,000 links to fetch)",
+        count_or_auto,
+    ),
+    Setting(
+        "LINKHEALTH_HOST_LOCKS",
+        "",
+        "a directory where crawl processes share each host's slots and delay "
+        "(the parent sets it for its children)",
+    ),
+    # the network
+    Setting(
+        "LINKHEALTH_CANARY_URLS",
+        "https://www.baidu.com/ https://www.qq.com/ https://www.bing.com/ https://www.wikipedia.org/",
+        "hosts fetched first to see whether the network works (space-separated; empty: off)",
+    ),
+    Setting(
+        "LINKHEALTH_CANARY_TIMEOUT",
+        10,
+        "seconds each canary may take",
+        number(positive=True, at_most=600),
+    ),
+    Setting(
+        "LINKHEALTH_OFFLINE_HOST_SHARE",
+        0.8,
+        "share of hosts unreachable that makes a run degraded",
+        number(positive=True, at_most=1),
+    ),
+    Setting(
+        "LINKHEALTH_OFFLINE_MIN_HOSTS",
+        5,
+        "fewest hosts fetched before that share is judged",
+        number(whole=True, at_most=1_000_000),
+    ),
+    Setting(
+        "LINKHEALTH_PROXY_HOSTS",
+        "",
+        "host=http://proxy:port pairs: hosts routed through a proxy",
+        proxy_hosts,
+    ),
+    Setting(
+        "LINKHEALTH_ALLOW_NETWORKS",
+        "",
+        "networks and host names links may reach although they are not public (an intranet "
+        "checked on purpose), e.g. 10.0.0.0/8,intranet.example",
+        networks_and_names,
+    ),
+    Setting(
+        "LINKHEALTH_RETRY_AFTER_MAX",
+        120,
+        "longest Retry-After (seconds) waited before a retry",
+        number(at_most=86_400),
+    ),
+    Setting(
+        "LINKHEALTH_RETRY_BACKOFF",
+        2.0,
+        "base of the exponential wait between retries (seconds)",
+        number(at_most=60),
+    ),
+    # the archive
+    Setting(
+        "LINKHEALTH_ARCHIVE_ENABLED",
+        True,
+        "look pages up in the Wayback Machine, capture live ones (with keys), rescue dead ones",
+        boolean,
+    ),
+    Setting(
+        "LINKHEALTH_ARCHIVE_MAX_AGE",
+        30,
+        "days a snapshot stays fresh; older ones are recaptured",
+        number(positive=True, at_most=36_500),
+    ),
+    Setting(
+        "LINKHEALTH_ARCHIVE_LOOKUPS_PER_MINUTE",
+        20,
+        "CDX lookups and snapshot fetches per minute, whole crawl (at most 24)",
+        number(positive=True, at_most=6000),
+    ),
+    Setting(
+        "LINKHEALTH_ARCHIVE_CAPTURES_PER_MINUTE",
+        4,
+        "capture requests (SPN2 or classic) per minute",
+        number(positive=True, at_most=6000),
+    ),
+    Setting(
+        "LINKHEALTH_ARCHIVE_TIME_BUDGET",
+        600,
+        "seconds of archive work per run after the first link; the rest carries over",
+        number(positive=True, at_most=604_800),
+    ),
+    Setting(
+        "LINKHEALTH_ARCHIVE_CAPTURE_BLOCKED",
+        False,
+        "also capture blocked/error pages (counts only if the snapshot passes the verdict rules)",
+        boolean,
+    ),
+    Setting(
+        "LINKHEALTH_ARCHIVE_ANONYMOUS_SAVE",
+        False,
+        "without keys, try the classic anonymous GET /save/<url> (best effort)",
+        boolean,
+    ),
+    Setting(
+        "LINKHEALTH_ARCHIVE_FIX_STYLE",
+        "append",
+        "how `linkhealth fix` adds an archive link: append (an [archived](…) link) or replace",
+        choice("append", "replace"),
+    ),
+    Setting(
+        "LINKHEALTH_ARCHIVE_PAUSE",
+        300,
+        "seconds an endpoint rests after a 429 or a session-limit answer (at least 300 for saves)",
+        number(at_most=86_400),
+    ),
+    Setting(
+        "LINKHEALTH_ARCHIVE_TIMEOUT",
+        60,
+        "seconds each Wayback request may take",
+        number(positive=True, at_most=3600),
+    ),
+    Setting(
+        "LINKHEALTH_ARCHIVE_POLL_INTERVAL",
+        5,
+        "seconds between SPN2 job status polls",
+        number(positive=True, at_most=3600),
+    ),
+    Setting(
+        "LINKHEALTH_ARCHIVE_POLL_MAX",
+        300,
+        "seconds a capture job is polled before the CDX index is asked instead",
+        number(positive=True, at_most=86_400),
+    ),
+    Setting(
+        "LINKHEALTH_ARCHIVE_BASE",
+        "https://web.archive.org",
+        "the Wayback Machine's address",
+        http_url,
+    ),
+    # the distributed profile
+    Setting(
+        "LINKHEALTH_REDIS_URL",
+        "",
+        "Redis URL: turns on the distributed profile (many workers)",
+        redis_url,
+        secret=True,
+    ),
+    Setting(
+        "LINKHEALTH_REDIS_PREFIX",
+        "linkhealth:",
+        "prefix of every Redis key the distributed profile uses (one crawl per prefix)",
+    ),
+    Setting(
+        "LINKHEALTH_REDIS_LEASE",
+        120,
+        "seconds a worker holds a link before it is handed to another worker "
+        "(renewed while the worker lives)",
+        number(positive=True, at_most=86_400),
+    ),
+    Setting(
+        "LINKHEALTH_REDIS_BATCH",
+        16,
+        "links a worker leases from Redis at a time",
+        number(positive=True, whole=True, at_most=10_000),
+    ),
+    Setting(
+        "LINKHEALTH_REDIS_HOST_TTL",
+        30,
+        "seconds a host slot of a killed worker stays taken (live workers extend theirs)",
+        number(positive=True, at_most=86_400),
+    ),
+    Setting(
+        "LINKHEALTH_REDIS_POLL",
+        0.5,
+        "seconds a worker waits before asking Redis again",
+        number(positive=True, at_most=3600),
+    ),
+)
+
+#: every setting by name
+SETTINGS: dict[str, Setting] = {s.name: s for s in _SETTINGS}
+
+PREFIX = "LINKHEALTH_"
+#: names read from the environment only (the archive's keys: never a setting, never logged)
+ENVIRONMENT_ONLY = frozenset({"LINKHEALTH_WAYBACK_ACCESS_KEY", "LINKHEALTH_WAYBACK_SECRET_KEY"})
+
+
+def check_names(names: Iterable[str], where: str) -> None:
+    """Refuse a ``LINKHEALTH_*`` name that is no setting (a misspelling would be silently
+    ignored: ``LINKHEALTH_FAILON=dead`` left a run green), naming the closest known one."""
+    known = [*SETTINGS, *sorted(ENVIRONMENT_ONLY)]
+    for name in sorted(set(names)):
+        if name.startswith(PREFIX) and name not in SETTINGS and name not in ENVIRONMENT_ONLY:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise ConfigError(f"{name} ({where}): not a linkhealth setting{hint}")
+
+
+def value(get: Callable[[str], Any], name: str) -> Any:
+    """The setting ``name`` read with ``get`` (Scrapy's ``settings.get``, ``os.environ.get``),
+    then the environment; checked by its kind; its default when unset."""
+    setting = SETTINGS[name]
+    raw = get(name)
+    if raw is None:
+        raw = os.environ.get(name)
+    if raw == "" and setting.kind is path:
+        raise ConfigError(f"{name}: empty; give a path (the default is {setting.default})")
+    if raw == "" and setting.kind is text:
+        return ""  # an empty text is a value (LINKHEALTH_CANARY_URLS="" turns the canaries off)
+    if raw is None or raw == "":
+        # unset, or an empty number, switch or URL: the default (a word such as "auto" read by
+        # its kind)
+        default = setting.default
+        return setting.kind(name, default) if isinstance(default, str) and default else default
+    try:
+        return setting.kind(name, raw)
+    except ConfigError as exc:
+        if setting.secret and str(raw) in str(exc):
+            raise ConfigError(f"{name}: not a valid value (not shown: it is a secret)") from None
+        raise
+
+
+def values(get: Callable[[str], Any]) -> dict[str, Any]:
+    """Every setting, checked: the first bad one raises :class:`ConfigError` naming it."""
+    return {name: value(get, name) for name in SETTINGS}

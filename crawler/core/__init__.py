@@ -1,0 +1,1 @@
+"""Scrapy core components of our own (the polite downloader)."""

@@ -1,0 +1,1 @@
+"""Fetching: host slots, backoff, whether the network is usable."""

@@ -1,0 +1,1 @@
+"""From link occurrences to links: one per identity, the ignore list."""

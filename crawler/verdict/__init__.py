@@ -1,0 +1,1 @@
+"""What a fetched page says about a link: verdict, reason, title, explanation."""
