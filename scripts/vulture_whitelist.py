@@ -47,3 +47,8 @@ _.caption  # Chart.caption: the figure's caption in report.html.j2
 _.noisy  # twisted.internet.protocol.Factory.noisy
 # Scrapy's cookies middleware reads its module's TLDExtract by this name (crawler/addon.py)
 _._split_domain  # scrapy.downloadermiddlewares.cookies._split_domain
+# Twisted calls an IResolutionReceiver by these names (crawler/downloadhandlers/keepalive.py)
+_.resolutionBegan  # IResolutionReceiver.resolutionBegan (its argument unused: nothing to cancel)
+_.addressResolved  # IResolutionReceiver.addressResolved
+_.resolutionComplete  # IResolutionReceiver.resolutionComplete
+resolution  # IResolutionReceiver.resolutionBegan's argument

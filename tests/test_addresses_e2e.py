@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -130,6 +131,39 @@ def test_a_name_is_checked_where_it_connects_on_every_hop_and_an_intranet_can_be
     assert rows[hop]["detail"] == "redirected to: admin.test is at 127.0.0.1 (loopback)"
     assert rows[hop]["final_url"] == ""
     assert sorted(sent) == sorted([allowed, hop])  # connected, refused before any request
+
+
+def test_a_name_inside_with_nothing_listening_is_skipped_never_tried(tmp_path: Path) -> None:
+    """A name whose every address is inside is refused before a connection is even tried: a
+    closed port there is ``private-address`` too, not ``error/connection-refused`` (which would
+    tell an open port from a closed one, and hand the URL to the archive)."""
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    with FakeWeb(workdir=tmp_path / "web") as web:
+        closed = f"http://closed.test:{closed_port}/internal"
+        allowed = web.url("wiki.intranet.test", "/page")
+        result = run_crawl(
+            _seeds(tmp_path, [closed, allowed]),
+            tmp_path,
+            env=env,
+            settings={
+                **RESOLVER,
+                **FAST_ARCHIVE,
+                "LINKHEALTH_PROCESSES": "1",
+                "LINKHEALTH_ALLOW_NETWORKS": "intranet.test",
+            },
+            timeout=120,
+        )
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = result.by_url()
+    row = rows[closed]
+    assert (row["status"], row["reason"]) == ("skipped", "private-address"), row
+    assert row["detail"] == "closed.test is at 127.0.0.1 (loopback)"
+    assert row["archive_status"] == "skipped"  # no archive work for it
+    assert rows[allowed]["status"] == "alive"
+    assert rows[allowed]["archive_status"] != "skipped"  # the archive was on
 
 
 def test_an_ipv6_literal_is_fetched_not_dead_dns(tmp_path: Path) -> None:

@@ -9,12 +9,15 @@ web: 305 requests for 200 links). The pool here never takes back a connection th
 so connections can stay open between requests (no ``Connection: close``): no new TCP (and TLS)
 handshake per link.
 
-The pool also holds the address policy (:mod:`crawler.fetch.addresses`) on every direct connection:
-the address a connection reached (after the name was resolved, whatever resolver did it) is
-checked when the connection is made, before anything is written to it; a refused one is closed
-and its request fails with :class:`~crawler.fetch.addresses.PrivateAddressError`. Connections to a
-proxy are not checked (the proxy is configuration, not a link; the URLs sent through it are
-checked by :mod:`crawler.middlewares.addresses`).
+The pool also holds the address policy (:mod:`crawler.fetch.addresses`) on every direct connection,
+twice. Before connecting, the host's name is resolved (the reactor's resolver, whatever it is;
+Scrapy's caches, so the endpoint's own look-up costs nothing): when every address it has is
+refused, no connection is even tried (a closed port inside says nothing either), and the request
+fails with :class:`~crawler.fetch.addresses.PrivateAddressError`. Then the address a connection
+reached is checked when it is made, before anything is written to it (a name with addresses
+inside and out, or one that changed between the two look-ups); a refused one is closed and its
+request fails the same way. Connections to a proxy are not checked (the proxy is configuration,
+not a link; the URLs sent through it are checked by :mod:`crawler.middlewares.addresses`).
 """
 
 from __future__ import annotations
@@ -23,12 +26,14 @@ from typing import Any
 
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
-from twisted.internet.interfaces import IAddress
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IAddress, IHostResolution, IResolutionReceiver
 from twisted.internet.protocol import Factory, Protocol
 from twisted.web.client import HTTPConnectionPool
+from zope.interface import implementer
 
 from crawler.base.registry import value
-from crawler.fetch.addresses import AddressPolicy, policy_from
+from crawler.fetch.addresses import AddressPolicy, PrivateAddressError, policy_from
 
 #: the first item of a pool key of a direct connection (Scrapy's keys: ``(scheme, host, port,
 #: bind address)``; through a proxy ``(b"http-proxy", …)``, a CONNECT tunnel adds the proxy's
@@ -54,6 +59,24 @@ class _CheckedFactory(Factory):
         return protocol
 
 
+@implementer(IResolutionReceiver)
+class _Addresses:
+    """The addresses a name resolves to, as a Deferred (none: the endpoint will say why)."""
+
+    def __init__(self) -> None:
+        self.found: list[str] = []
+        self.done: Deferred[list[str]] = Deferred()
+
+    def resolutionBegan(self, resolution: IHostResolution) -> None:
+        pass
+
+    def addressResolved(self, address: IAddress) -> None:
+        self.found.append(str(getattr(address, "host", "")))
+
+    def resolutionComplete(self) -> None:
+        self.done.callback(self.found)
+
+
 class ClosingAwarePool(HTTPConnectionPool):
     """A connection pool that drops connections already closing instead of reusing them, and
     checks the address of each direct connection it makes."""
@@ -69,7 +92,21 @@ class ClosingAwarePool(HTTPConnectionPool):
 
         inner = self._factory(quiescent, repr(endpoint))  # type: ignore[no-untyped-call]
         host = key[1].decode("ascii", "replace") if isinstance(key[1], bytes) else str(key[1])
-        return endpoint.connect(_CheckedFactory(inner, self.policy, host))
+
+        def connect(addresses: list[str]) -> Any:
+            refused = []
+            for address in addresses:
+                try:
+                    self.policy.check(address, host)
+                except PrivateAddressError as exc:
+                    refused.append(exc)
+            if refused and len(refused) == len(addresses):
+                raise refused[0]  # every address is inside: not even a connection is tried
+            return endpoint.connect(_CheckedFactory(inner, self.policy, host))
+
+        receiver = _Addresses()
+        self._reactor.nameResolver.resolveHostName(receiver, host)
+        return receiver.done.addCallback(connect)
 
     def _putConnection(self, key: Any, connection: Any) -> None:
         transport = connection.transport
