@@ -130,7 +130,7 @@ def _spider_class() -> type:
 def _verdicts_class() -> type:
     from scrapy import Spider, signals  # noqa: PLC0415
 
-    from crawler import sinks  # noqa: PLC0415
+    from crawler import run as sinks  # noqa: PLC0415
     from crawler.items import LinkCheck  # noqa: PLC0415
     from crawler.run.config import load_config  # noqa: PLC0415
     from crawler.run.local import LocalSink  # noqa: PLC0415
