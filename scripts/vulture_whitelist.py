@@ -51,4 +51,4 @@ _._split_domain  # scrapy.downloadermiddlewares.cookies._split_domain
 _.resolutionBegan  # IResolutionReceiver.resolutionBegan (its argument unused: nothing to cancel)
 _.addressResolved  # IResolutionReceiver.addressResolved
 _.resolutionComplete  # IResolutionReceiver.resolutionComplete
-resolution  # IResolutionReceiver.resolutionBegan's argument
+_.resolution  # IResolutionReceiver.resolutionBegan's argument

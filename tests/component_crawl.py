@@ -130,8 +130,8 @@ def _spider_class() -> type:
 def _verdicts_class() -> type:
     from scrapy import Spider, signals  # noqa: PLC0415
 
-    from crawler import run as sinks  # noqa: PLC0415
     from crawler.items import LinkCheck  # noqa: PLC0415
+    from crawler.run import attach  # noqa: PLC0415
     from crawler.run.config import load_config  # noqa: PLC0415
     from crawler.run.local import LocalSink  # noqa: PLC0415
     from crawler.verdict.judge import Verdict  # noqa: PLC0415
@@ -149,7 +149,7 @@ def _verdicts_class() -> type:
             spider.sink = None
             if spider.with_sink:
                 config = load_config(crawler.settings.get, seeds=spider.seeds)
-                spider.sink = sinks.attach(crawler, LocalSink.from_crawler(crawler, config))
+                spider.sink = attach(crawler, LocalSink.from_crawler(crawler, config))
             spider.passed = []
             crawler.signals.connect(spider.item_scraped, signal=signals.item_scraped)
             return spider

@@ -18,7 +18,6 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler import run as sinks
 from crawler.base import logfilter
 from crawler.base.meta import META_HEAD_ONLY, META_MAX_BYTES
 from crawler.base.urls import URLProblem, canonicalize, masked_names, redact
@@ -26,7 +25,7 @@ from crawler.base.verdicts import Verdict
 from crawler.core.downloader import StoppedBeforeSending
 from crawler.fetch.addresses import REASON as PRIVATE_ADDRESS
 from crawler.items import LinkCheck
-from crawler.run import Sink
+from crawler.run import Sink, attach
 from crawler.run.child import ChildSink
 from crawler.run.config import Config, load_config
 from crawler.run.local import LocalSink
@@ -81,13 +80,13 @@ class SeedsSpider(scrapy.Spider):
             logging.getLogger("markdown_it").setLevel(max(level, logging.INFO))
         spider.backlog = max(_MIN_BACKLOG, 2 * crawler.settings.getint("CONCURRENT_REQUESTS"))
         if spider.role == CHILD_ROLE:
-            spider.sink = sinks.attach(crawler, ChildSink.from_crawler(crawler, spider.config))
+            spider.sink = attach(crawler, ChildSink.from_crawler(crawler, spider.config))
         elif spider.config.redis_url:
             from crawler.distributed.worker import RedisSink  # noqa: PLC0415 - optional extra
 
-            spider.sink = sinks.attach(crawler, RedisSink.from_crawler(crawler, spider.config))
+            spider.sink = attach(crawler, RedisSink.from_crawler(crawler, spider.config))
         else:
-            spider.sink = sinks.attach(crawler, LocalSink.from_crawler(crawler, spider.config))
+            spider.sink = attach(crawler, LocalSink.from_crawler(crawler, spider.config))
         return spider
 
     # start ----------------------------------------------------------------------------------
