@@ -5,8 +5,8 @@ download handler, the retry, meta-refresh, redirect (no Referer) and size middle
 routing, the head reader, the archive and progress extensions and the store pipeline. With
 ``LINKHEALTH_REDIS_URL`` set (``-s`` or environment), the spider also runs on scrapy-redis: the
 Redis scheduler and dupefilter and a queue per worker, and the polite downloader shares its host
-slots with the other workers through Redis (:mod:`crawler.fetch.hostslots`; README, "Past one
-machine").
+slots with the other workers through Redis (:mod:`crawler.fetch.hostslots`;
+docs/distributed.md).
 
 Add-ons run after every other source of settings, so what a user gave stays as given: an entry of
 a component dictionary (``DOWNLOADER_MIDDLEWARES``…) is only added when the user's dictionary does

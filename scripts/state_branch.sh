@@ -221,7 +221,7 @@ cmd_save() {
 
 Data branch of the link-health workflow: \`$NAME_IN_BRANCH\` is the crawler's SQLite state
 (history of every link), one commit per completed run. Written by \`scripts/state_branch.sh save\`;
-do not commit here by hand. See README.md on the default branch ("Scheduled link check").
+do not commit here by hand. See docs/github-action.md on the default branch.
 EOF
   commit_dir_to_branch "$STATE_BRANCH" "$stage" "$(message "link-health state")" "$base"
   # A later save from the same file builds on what this one pushed.

@@ -42,9 +42,6 @@ _.markup  # Token.markup: the markup that made a token ("linkify" for a bare URL
 # read by Jinja templates (crawler/report/templates/), which vulture does not read
 _.caption  # Chart.caption: the figure's caption in report.html.j2
 
-# documentation held as data: the README shows it, and tests/test_docs.py checks it says the same
-_.meaning  # Column.meaning (crawler/report/columns.py): the README's column tables
-
 # Twisted reads this on a protocol factory (crawler/downloadhandlers/keepalive.py): no
 # "Starting factory" log line per connection
 _.noisy  # twisted.internet.protocol.Factory.noisy

@@ -137,7 +137,7 @@ def test_the_csv_columns_are_the_contract_and_hold_their_declared_types(crawl):
     result, _ = crawl
     with (result.reports / "links.csv").open(encoding="utf-8", newline="") as fh:
         header = next(csv.reader(fh))
-    # the contract (README, "Outputs"): written here, not read from crawler/report/columns.py
+    # the contract (docs/outputs.md): written here, not read from crawler/report/columns.py
     assert header == [
         "url",
         "status",

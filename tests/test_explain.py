@@ -32,7 +32,7 @@ def test_explain_names_the_rule_and_a_new_wording_changes_the_verdict(
     assert "evidence:   message: 该文章已被作者隐藏" in out
     assert "rule:       platform wechat: message_selectors" in out
 
-    # the README's recipe: add the wording to a rules file, check it with explain
+    # docs/rules.md's recipe: add the wording to a rules file, check it with explain
     rules = tmp_path / "rules.toml"
     rules.write_text(
         '[[platform]]\nname = "wechat"\n'

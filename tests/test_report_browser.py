@@ -184,7 +184,7 @@ def test_report_as_a_person_uses_it(browser: Browser, report: tuple[Path, Store]
     page.screenshot(path=str(ARTIFACTS / "report-full.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 1900})
     page.screenshot(path=str(ARTIFACTS / "report-screenshot.png"))
-    if os.environ.get("LINKHEALTH_UPDATE_SCREENSHOT"):  # the README's picture, refreshed on demand
+    if os.environ.get("LINKHEALTH_UPDATE_SCREENSHOT"):  # the README's picture, on demand
         page.screenshot(path=str(ROOT / "docs" / "report-screenshot.png"))
     page.close()
 

@@ -1,1 +1,1 @@
-"""The Wayback Machine: snapshot what is alive, rescue what is dead (see README, "Archiving")."""
+"""The Wayback Machine: snapshot what is alive, rescue what is dead (see docs/archiving.md)."""

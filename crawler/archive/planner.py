@@ -1,5 +1,5 @@
 """Which links the archive works on, and what their lookup leads to: plain decisions on plain
-data (no Scrapy, no I/O), the table of README.md, "Archiving (the Wayback Machine)".
+data (no Scrapy, no I/O), the table of docs/archiving.md.
 
 :func:`plan` turns a verdict into a :class:`Job` (a lookup before a capture, a rescue, or a
 lookup only), or into nothing; :func:`after_lookup` reads the lookup's captures into the
@@ -41,7 +41,7 @@ class Job:
     url: str  # canonical clean URL: the only form ever sent to the archive
     kind: str  # CAPTURE | RESCUE | LOOKUP
     failed_since: str | None = None  # RESCUE: 14-digit timestamp, snapshots up to it
-    #: a live page: its reference snapshot (README, "Content drift") is looked for, the newest
+    #: a live page: its reference snapshot (docs/drift.md) is looked for, the newest
     #: up to this 14-digit timestamp (when it first appeared in the lists)
     reference_before: str | None = None
 

@@ -248,7 +248,7 @@ class Wayback:
     async def _reference(
         self, job: Job, captures: list[wayback.Capture]
     ) -> tuple[str, str, str] | None:
-        """The link's reference snapshot (README, "Content drift"): the newest from before it
+        """The link's reference snapshot (docs/drift.md): the newest from before it
         first appeared in the lists, fetched as archived and judged like a live page; its
         ``(title, archived_at, snapshot URL)``, or None (none, or none alive with a title)."""
         before = job.reference_before or ""

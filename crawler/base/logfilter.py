@@ -1,9 +1,9 @@
 """A logging filter that masks credentials in every log line (pure: no Scrapy).
 
 Scrapy logs the URL of each request it makes (``Crawled (200) <GET …>`` at DEBUG, retries,
-redirects, errors). A link's credential-like parameter is sent to its own site (see README,
-Canonicalization), so its value is in that URL; the filter shows every URL of a log line the
-way the reports show it (:func:`crawler.base.urls.redact_text`), so no value reaches a log.
+redirects, errors). A link's credential-like parameter is sent to its own site (see
+docs/canonicalization.md), so its value is in that URL; the filter shows every URL of a log line
+the way the reports show it (:func:`crawler.base.urls.redact_text`), so no value reaches a log.
 """
 
 from __future__ import annotations

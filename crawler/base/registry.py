@@ -4,8 +4,8 @@ A leaf module (it imports nothing of linkhealth): :mod:`crawler.run.config` read
 through :func:`value` once, when the crawl starts, and components that read one of their own
 (the retry and proxy middlewares, the archive, the distributed profile) read it through the same
 function, so a value means the same everywhere and a bad one stops the run before any request
-with a message naming it (a secret's value is never shown). The README's settings tables are
-checked against :data:`SETTINGS` (tests/test_docs.py).
+with a message naming it (a secret's value is never shown). The settings tables of docs/ are
+made from :data:`SETTINGS` (scripts/reference.py; tests/test_docs.py checks them).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Canonical forms of a link, and redaction of secrets for anything printed.
 
-Three forms are kept apart (see README, "Canonicalization"):
+Three forms are kept apart (see docs/canonicalization.md):
 
 * the **identity** — the dedupe key; for WeChat the article's ``__biz, mid, idx, sn``;
 * the **fetch URL** — what is sent: the clean URL without fragment, percent-encoded;

@@ -3,8 +3,7 @@
 A worker is the usual ``scrapy crawl seeds`` with ``LINKHEALTH_REDIS_URL`` set. Its start
 requests come from the shared queue (:meth:`RedisSink.requests`); its verdicts go to the run's
 results hash in Redis (:meth:`RedisSink.record`); ``linkhealth merge`` turns them into the
-coordinator's SQLite store and the reports. See README.md, "Past one machine: several workers
-on one Redis".
+coordinator's SQLite store and the reports. See docs/distributed.md.
 """
 
 from __future__ import annotations

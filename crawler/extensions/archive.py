@@ -8,8 +8,7 @@ per-minute settings, resting after a 429), and the result goes to the archive ta
 run's store (the crawler's :class:`~crawler.run.local.LocalSink`; the distributed profile does
 not archive). The work planned, done and pending is counted in an
 :class:`~crawler.archive.progress.ArchiveProgress` the sink follows (early reports, run.json, the
-progress line). This module only wires them to Scrapy's signals. See README.md, "Archiving (the
-Wayback Machine)".
+progress line). This module only wires them to Scrapy's signals. See docs/archiving.md.
 """
 
 from __future__ import annotations
@@ -64,7 +63,7 @@ class ArchiveExtension:
         if not value(crawler.settings.get, "LINKHEALTH_ARCHIVE_ENABLED"):
             raise NotConfigured  # no message: Scrapy warns of none for an option off
         if crawler.settings.get("LINKHEALTH_REDIS_URL"):
-            raise NotConfigured("the distributed profile does not archive (see the README)")
+            raise NotConfigured("the distributed profile does not archive (docs/distributed.md)")
         ext = cls(crawler, ArchiveSettings.from_crawler(crawler))
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)

@@ -217,7 +217,7 @@ def _changed_lines(data: ReportData) -> Iterator[str]:
 
 
 def _drifted_lines(data: ReportData) -> Iterator[str]:
-    """Links that now show something else (README, "Content drift"): a section of its own."""
+    """Links that now show something else (docs/drift.md): a section of its own."""
     n = count(data, drift_condition())
     if not n:
         return

@@ -2,8 +2,9 @@
 
 links.csv and occurrences.csv have exactly these columns, in this order: a contract that the
 user's tooling (and scripts/rolling_issue.py) reads by name. crawler/report/tables.py builds
-the tables by these names; the README's tables ("Outputs", "History") are these declarations,
-and tests/test_docs.py checks that they say the same.
+the tables by these names; the reference tables of docs/outputs.md and docs/history.md are made
+from these declarations (scripts/reference.py), and tests/test_docs.py checks that they say the
+same.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ ColumnType = Literal["text", "integer", "integer or empty", "True/False", "time"
 class Column:
     name: str
     type: ColumnType
-    #: for a reader of the CSV, in Markdown (the README shows it as written)
+    #: for a reader of the CSV, in Markdown (docs/outputs.md shows it as written)
     meaning: str
 
 
-_ARCHIVING = "[Archiving](#archiving-the-wayback-machine)"
+#: a link from the pages of docs/ (where the tables stand)
+_ARCHIVING = "[Archiving](archiving.md)"
 
-#: what the history of checks adds to links.csv (README, "History: confirm before condemning")
+#: what the history of checks adds to links.csv (docs/history.md)
 HISTORY: tuple[Column, ...] = (
     Column("first_seen", "time", "when the link first appeared in the seeds"),
     Column("last_alive_at", "time", "the last check that found it alive"),
@@ -59,7 +61,7 @@ HISTORY: tuple[Column, ...] = (
         "a live page that no longer shows what was linked: what changed, compared with what "
         '(`title "X" (first seen 2026-01-02) → "Y"`, `link text "X" → "Y"`, '
         '`title "X" (Wayback 2024-05-01) → "Y" on other.example`); see '
-        "[Content drift](#content-drift-a-live-link-that-shows-something-else)",
+        "[Content drift](drift.md)",
     ),
     Column(
         "drift_snapshot",
@@ -69,7 +71,7 @@ HISTORY: tuple[Column, ...] = (
     ),
 )
 
-#: links.csv, one row per canonical link (README, "Outputs"), then its :data:`HISTORY`
+#: links.csv, one row per canonical link (docs/outputs.md), then its :data:`HISTORY`
 LINKS: tuple[Column, ...] = (
     Column(
         "url",
@@ -83,7 +85,11 @@ LINKS: tuple[Column, ...] = (
         "the verdict: `alive`, `dead`, `blocked`, `error`, `skipped`, `ignored` (empty: not "
         "checked yet, in a run that was interrupted)",
     ),
-    Column("reason", "text", "the reason code (table below)"),
+    Column(
+        "reason",
+        "text",
+        "the reason code (see [Verdicts and reasons](verdicts.md#every-reason-code))",
+    ),
     Column("http_status", "integer or empty", "the last HTTP status seen, if any"),
     Column("final_url", "text", "where redirects ended (cleaned the same way)"),
     Column("title", "text", "the page title (alive pages)"),
@@ -121,7 +127,7 @@ LINKS: tuple[Column, ...] = (
     *HISTORY,
 )
 
-#: occurrences.csv, one row per place a link stands, in the seeds' order (README, "Outputs")
+#: occurrences.csv, one row per place a link stands, in the seeds' order (docs/outputs.md)
 OCCURRENCES: tuple[Column, ...] = (
     Column("file", "text", "the seed file, relative to the seeds root"),
     Column("line", "integer", "the line the link stands on (from 1)"),

@@ -549,7 +549,7 @@ class Unrecognized:
 def unrecognized(data: ReportData) -> list[Unrecognized]:
     """The wordings and titles of the pages we could not read, most frequent first.
 
-    Add a wording to a rules file (README, "Rules") and check it with ``linkhealth rules
+    Add a wording to a rules file (docs/rules.md) and check it with ``linkhealth rules
     explain``: the next run judges those pages by it.
     """
     groups: dict[tuple[str, str], list[Any]] = {}  # key → [count, first url]

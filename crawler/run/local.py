@@ -304,7 +304,7 @@ class LocalSink:
 
     def _drift(self, identity: str, status: str, title: str | None, final_url: str | None) -> str:
         """What a live page shows instead of what was linked ("": nothing, or nothing can be
-        said), from what the store knows of the link (README, "Content drift")."""
+        said), from what the store knows of the link (docs/drift.md)."""
         if status != ALIVE or not title or self.degraded:
             return ""
         evidence = self.store.drift_evidence(identity, self.run_id)

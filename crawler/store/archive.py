@@ -40,7 +40,7 @@ class LinkState:
     archive_status: str | None = None  # the archive's last word on it, if any
     archived_at: str | None = None  # ISO 8601, the snapshot's own time
     failing_since: str | None = None  # ISO 8601, the first check of its current failing streak
-    #: ISO 8601: its reference snapshot (README, "Content drift") is due, the newest up to
+    #: ISO 8601: its reference snapshot (docs/drift.md) is due, the newest up to
     #: this time (when it first appeared in the lists); None: it was looked for already
     reference_due: str | None = None
 
@@ -54,7 +54,7 @@ class ArchiveRow:
     archived_at: str | None = None  # ISO 8601 UTC, the capture's own time
     title: str | None = None
     detail: str = ""
-    #: the link's reference snapshot was looked for (README, "Content drift"), and what was
+    #: the link's reference snapshot was looked for (docs/drift.md), and what was
     #: found: ``(title, archived_at, snapshot URL)``, or None
     reference_sought: bool = False
     reference: tuple[str, str, str] | None = None

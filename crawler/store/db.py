@@ -118,13 +118,13 @@ class CheckRow:
     moved_to: str | None = None
     #: counts toward confirmation (false in a degraded, offline run)
     counted: bool = True
-    #: what the page shows instead of what was linked (README, "Content drift"), if it drifted
+    #: what the page shows instead of what was linked (docs/drift.md), if it drifted
     drift: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class DriftEvidence:
-    """What the store knows of what a link was (README, "Content drift")."""
+    """What the store knows of what a link was (docs/drift.md)."""
 
     #: the link's host and its title in its Wayback snapshot from before it entered the lists
     host: str

@@ -30,7 +30,7 @@ class Check:
     status: str
     title: str | None = None
     counted: bool = True
-    #: the page shows something else than what was linked (README, "Content drift")
+    #: the page shows something else than what was linked (docs/drift.md)
     drift: str = ""
 
 

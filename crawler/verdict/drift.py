@@ -1,6 +1,6 @@
 """Content drift: a live link that no longer shows what was linked (pure: no Scrapy).
 
-A page's title is compared with the evidence of what the link was (README, "Content drift"):
+A page's title is compared with the evidence of what the link was (docs/drift.md):
 
 * the **oldest title** known for it: the title of its Wayback snapshot from before it first
   appeared in the lists, else the title first recorded for it in the history;

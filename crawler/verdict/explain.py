@@ -4,7 +4,7 @@ Given a page saved from a browser (or ``curl``) and the link it came from, say w
 would do with it: the parameters it drops or masks (names only, values never shown), the URL it
 would send, and the verdict, reason, evidence (``detail``) and rule that decided; given what the
 link was (``--was``, ``--link-text``), whether a live page drifted, with the scores and the
-thresholds that decided (README, "Content drift").
+thresholds that decided (docs/drift.md).
 """
 
 from __future__ import annotations
