@@ -27,6 +27,7 @@ from typing import Any
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
 from twisted.internet.defer import Deferred
+from twisted.internet.error import DNSLookupError
 from twisted.internet.interfaces import IAddress, IHostResolution, IResolutionReceiver
 from twisted.internet.protocol import Factory, Protocol
 from twisted.web.client import HTTPConnectionPool
@@ -61,7 +62,7 @@ class _CheckedFactory(Factory):
 
 @implementer(IResolutionReceiver)
 class _Addresses:
-    """The addresses a name resolves to, as a Deferred (none: the endpoint will say why)."""
+    """The addresses a name resolves to, as a Deferred."""
 
     def __init__(self) -> None:
         self.found: list[str] = []
@@ -94,6 +95,8 @@ class ClosingAwarePool(HTTPConnectionPool):
         host = key[1].decode("ascii", "replace") if isinstance(key[1], bytes) else str(key[1])
 
         def connect(addresses: list[str]) -> Any:
+            if not addresses:  # as the endpoint says it (asking again could wait as long again)
+                raise DNSLookupError(f"no results for hostname lookup: {host}")
             refused = []
             for address in addresses:
                 try:
