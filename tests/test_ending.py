@@ -19,7 +19,7 @@ def _end(**kwargs: object) -> list[str]:
         "exit_code": 1,
         "report_dir": REPORTS,
     }
-    return closing_lines(Ending(**{**base, **kwargs}))  # type: ignore[arg-type]
+    return closing_lines(Ending(**{**base, **kwargs}))
 
 
 def test_a_stopped_crawl_says_what_was_not_checked_and_to_run_again() -> None:
