@@ -541,34 +541,28 @@ _DRIFT_KEYS = {
 }
 
 
-def _drift(data: Any, where: str) -> DriftRules:
-    if not isinstance(data, dict):
-        raise RulesError(f"{where}: expected a table")
-    unknown = set(data) - _DRIFT_KEYS
-    if unknown:
-        raise RulesError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+def _drift(data: Mapping[str, Any], where: str) -> DriftRules:
+    table = _table_of(data, "drift", _DRIFT_KEYS, where)
+    at = f"{where}: [drift]"
     kwargs: dict[str, Any] = {}
     for key in ("title_threshold", "text_threshold"):
-        if key in data:
-            number = data[key]
+        if key in table:
+            number = table[key]
             if isinstance(number, bool) or not isinstance(number, int | float):
-                raise RulesError(f"{where}.{key}: expected a number from 0 to 1")
+                raise RulesError(f"{at}.{key}: expected a number from 0 to 1")
             if not 0 <= number <= 1:
-                raise RulesError(f"{where}.{key}: expected a number from 0 to 1")
+                raise RulesError(f"{at}.{key}: expected a number from 0 to 1")
             kwargs[key] = float(number)
-    if "min_text_chars" in data:
-        chars = data["min_text_chars"]
+    if "min_text_chars" in table:
+        chars = table["min_text_chars"]
         if not isinstance(chars, int) or isinstance(chars, bool) or chars < 1:
-            raise RulesError(f"{where}.min_text_chars: expected a whole number >= 1")
+            raise RulesError(f"{at}.min_text_chars: expected a whole number >= 1")
         kwargs["min_text_chars"] = chars
     return DriftRules(
-        site_suffixes=_str_list(data.get("site_suffixes", []), f"{where}.site_suffixes"),
-        ignore_patterns=tuple(
-            _regex(p, f"{where}.ignore_patterns")
-            for p in _str_list(data.get("ignore_patterns", []), f"{where}.ignore_patterns")
-        ),
+        site_suffixes=_str_list(table.get("site_suffixes", []), f"{at}.site_suffixes"),
+        ignore_patterns=_regexes(table, "ignore_patterns", at),
         generic_link_texts=_str_list(
-            data.get("generic_link_texts", []), f"{where}.generic_link_texts"
+            table.get("generic_link_texts", []), f"{at}.generic_link_texts"
         ),
         **kwargs,
     )
@@ -700,7 +694,7 @@ def build_rules(data: Mapping[str, Any], sources: Iterable[str] = ()) -> Rules:
         parking=_parking(data, where),
         challenge=_challenge(data, where),
         waf=_waf(data, where),
-        drift=_drift(data.get("drift", {}), f"{where}: [drift]"),
+        drift=_drift(data, where),
     )
     _check_keeps(rules, where)
     return rules
