@@ -2,11 +2,12 @@
 
 Both profiles are wired here. Embedded (the default): the polite downloader, the keep-alive
 download handler, the retry, meta-refresh, redirect (no Referer) and size middlewares, the proxy
-routing, the head reader, the archive and progress extensions and the store pipeline. With
-``LINKHEALTH_REDIS_URL`` set (``-s`` or environment), the spider also runs on scrapy-redis: the
-Redis scheduler and dupefilter and a queue per worker, and the polite downloader shares its host
-slots with the other workers through Redis (:mod:`crawler.fetch.hostslots`;
-docs/distributed.md).
+routing, the head reader, the canary, archive and progress extensions, the store pipeline, and
+the link source (``LINKHEALTH_LINK_SOURCE``: this process, or child processes, fetch the run's
+links; :mod:`crawler.run.sources`). With ``LINKHEALTH_REDIS_URL`` set (``-s`` or environment),
+the spider leases its links from Redis instead and runs on scrapy-redis: the Redis scheduler and
+dupefilter and a queue per worker, and the polite downloader shares its host slots with the
+other workers through Redis (:mod:`crawler.fetch.hostslots`; docs/distributed.md).
 
 Add-ons run after every other source of settings, so what a user gave stays as given: an entry of
 a component dictionary (``DOWNLOADER_MIDDLEWARES``…) is only added when the user's dictionary does
@@ -25,12 +26,13 @@ import uuid
 from scrapy.downloadermiddlewares import cookies as scrapy_cookies
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.settings import BaseSettings
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
 from crawler.base.suffixes import SUFFIXES
 from crawler.core.downloader import PoliteDownloader
 from crawler.downloadhandlers.keepalive import KeepAliveDownloadHandler
 from crawler.extensions.archive import ArchiveExtension
+from crawler.extensions.canaries import CanaryProbe
 from crawler.extensions.headreader import HeadReader
 from crawler.extensions.progress import Progress
 from crawler.middlewares.addresses import PrivateAddressMiddleware
@@ -40,6 +42,8 @@ from crawler.middlewares.proxyhosts import ProxyHostsMiddleware
 from crawler.middlewares.redirect import NoRefererRedirectMiddleware
 from crawler.middlewares.retry import BackoffRetryMiddleware
 from crawler.pipelines.store import StorePipeline
+from crawler.run.sources import SETTING as LINK_SOURCE
+from crawler.run.sources import chosen
 
 #: (setting, component, order): ``None`` turns off the Scrapy built-in ours replaces
 _EMBEDDED: tuple[tuple[str, type, int | None], ...] = (
@@ -54,6 +58,7 @@ _EMBEDDED: tuple[tuple[str, type, int | None], ...] = (
     ("DOWNLOADER_MIDDLEWARES", NoRefererRedirectMiddleware, 600),
     ("DOWNLOADER_MIDDLEWARES", ProxyHostsMiddleware, 740),
     ("EXTENSIONS", HeadReader, 100),
+    ("EXTENSIONS", CanaryProbe, 400),
     ("EXTENSIONS", ArchiveExtension, 500),
     ("EXTENSIONS", Progress, 600),
     ("ITEM_PIPELINES", StorePipeline, 300),
@@ -75,6 +80,12 @@ class LinkhealthAddon:
         # downloads the public suffix list at crawl time (see crawler/base/suffixes.py): it uses
         # the bundled snapshot too (Scrapy offers no setting for it; the name is its module's)
         scrapy_cookies._split_domain = SUFFIXES
+        # where the spider's links come from: this process, child processes, Redis (a child of
+        # LINKHEALTH_PROCESSES is started with its own, -s LINKHEALTH_LINK_SOURCE=…)
+        # (crawler/settings.py writes every LINKHEALTH_ default, this one empty, at its priority)
+        if not settings.get(LINK_SOURCE):
+            priority = settings.getpriority(LINK_SOURCE) or SETTINGS_PRIORITIES["addon"]
+            settings.set(LINK_SOURCE, chosen(settings.get), priority)
         if settings.get("LINKHEALTH_REDIS_URL"):
             _distributed(settings)
 

@@ -4,7 +4,7 @@
 (``crawler.settings``) with those on top, like a user's settings module that imports ours, go
 through Scrapy's own ``get_crawler``; the crawler's engine is then built the way ``crawl`` builds
 it (downloader and its handlers and middlewares, scraper with its spider middlewares and item
-pipelines, the scheduler class) and each component named by its class. A subprocess, because the
+pipelines, the scheduler class, the link source) and each component named by its class. A subprocess, because the
 Twisted reactor is installed once per process.
 """
 
@@ -44,6 +44,7 @@ def built(overrides: dict[str, Any]) -> dict[str, Any]:
         "pipelines": [_name(m) for m in engine.scraper.itemproc.middlewares],
         "extensions": [_name(m) for m in crawler.extensions.middlewares],
         "scheduler": _name(engine.scheduler_cls),
+        "link_source": str(crawler.settings.get("LINKHEALTH_LINK_SOURCE")),
     }
 
 

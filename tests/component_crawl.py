@@ -131,25 +131,24 @@ def _verdicts_class() -> type:
     from scrapy import Spider, signals  # noqa: PLC0415
 
     from crawler.items import LinkCheck  # noqa: PLC0415
-    from crawler.run import attach  # noqa: PLC0415
     from crawler.run.config import load_config  # noqa: PLC0415
-    from crawler.run.local import LocalSink  # noqa: PLC0415
+    from crawler.run.sources import LocalSource, attach  # noqa: PLC0415
     from crawler.verdict.judge import Verdict  # noqa: PLC0415
 
     class Verdicts(Spider):
         """Yields the verdict it is given (``{fetch URL: [status, reason]}``) for every link of
         its seeds, fetching nothing, then one item that is not a verdict; records every item
-        that came through the pipelines. The run's sink is a real LocalSink (``with_sink``)."""
+        that came through the pipelines. The link source is a real LocalSource (``with_source``)."""
 
         name = "verdicts"
 
         @classmethod
         def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Any:
             spider = super().from_crawler(crawler, *args, **kwargs)
-            spider.sink = None
-            if spider.with_sink:
+            spider.source = None
+            if spider.with_source:
                 config = load_config(crawler.settings.get, seeds=spider.seeds)
-                spider.sink = attach(crawler, LocalSink.from_crawler(crawler, config))
+                spider.source = attach(crawler, LocalSource.from_crawler(crawler, config))
             spider.passed = []
             crawler.signals.connect(spider.item_scraped, signal=signals.item_scraped)
             return spider
@@ -158,23 +157,27 @@ def _verdicts_class() -> type:
             self.passed.append(item)
 
         async def start(self) -> AsyncIterator[Any]:
-            if self.sink is None:
-                yield LinkCheck("no-sink", "2026-01-01T00:00:00Z", Verdict("alive", "ok"))
+            if self.source is None:
+                yield LinkCheck("no-source", "2026-01-01T00:00:00Z", Verdict("alive", "ok"))
             else:
-                async for link in self.sink.links():
+                async for link in self.source.links():
                     status, reason = self.verdicts[link.fetch_url]
-                    yield LinkCheck(link.identity, self.sink.now_iso, Verdict(status, reason))
+                    yield LinkCheck(link.identity, self.source.now_iso, Verdict(status, reason))
             yield {"not": "a verdict"}
 
         def closed(self, reason: str) -> None:
-            if self.sink is not None:
-                self.sink.close(reason)
+            if self.source is not None:
+                self.source.close(reason)
 
     return Verdicts
 
 
 async def verdict_crawl(
-    settings: dict[str, Any], seeds: str, verdicts: dict[str, list[str]], *, with_sink: bool = True
+    settings: dict[str, Any],
+    seeds: str,
+    verdicts: dict[str, list[str]],
+    *,
+    with_source: bool = True,
 ) -> dict[str, Any]:
     """A crawl that fetches nothing: each link of ``seeds`` gets its verdict from ``verdicts``
     and goes through the pipelines and signals (the components under test in ``settings``):
@@ -186,7 +189,11 @@ async def verdict_crawl(
         "LINKHEALTH_REPORTS_ENABLED": False,
     }
     crawler, warnings = await run(
-        _verdicts_class(), {**base, **settings}, seeds=seeds, verdicts=verdicts, with_sink=with_sink
+        _verdicts_class(),
+        {**base, **settings},
+        seeds=seeds,
+        verdicts=verdicts,
+        with_source=with_source,
     )
     passed = crawler.spider.passed
     return {

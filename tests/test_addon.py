@@ -61,11 +61,14 @@ def test_the_embedded_profile_builds_linkhealths_components() -> None:
     assert got["handlers"] == {"http": KEEP_ALIVE, "https": KEEP_ALIVE}
     assert got["downloader_middlewares"] == EMBEDDED_CHAIN
     assert got["pipelines"] == ["crawler.pipelines.store.StorePipeline"]
-    assert got["extensions"][-3:] == [
+    assert got["extensions"][-4:] == [
         "crawler.extensions.headreader.HeadReader",
+        "crawler.extensions.canaries.CanaryProbe",
         ARCHIVE,
         "crawler.extensions.progress.Progress",
     ]
+    # LINKHEALTH_PROCESSES is auto: child processes fetch the links (this one, when few)
+    assert got["link_source"] == "crawler.run.parent.ChildProcesses"
     assert "scrapy.extensions.telnet.TelnetConsole" not in got["extensions"]
     assert got["spider_middlewares"] == [
         "scrapy.spidermiddlewares.start.StartSpiderMiddleware",
@@ -83,6 +86,17 @@ def test_the_redis_profile_adds_the_redis_scheduler_and_keeps_the_components() -
     assert got["scheduler"] == "scrapy_redis.scheduler.Scheduler"
     same = ("downloader", "handlers", "pipelines", "spider_middlewares")
     assert {k: got[k] for k in same} == {k: embedded[k] for k in same}
+    assert got["link_source"] == "crawler.distributed.worker.RedisSource"
+
+
+def test_the_add_on_chooses_the_link_source_and_a_child_is_given_its_own() -> None:
+    assert built(LINKHEALTH_PROCESSES="1")["link_source"] == "crawler.run.sources.LocalSource"
+    assert built(LINKHEALTH_PROCESSES="3")["link_source"] == "crawler.run.parent.ChildProcesses"
+    # what the parent gives its children (-s, above the add-on), and the canaries stay off
+    child = built(LINKHEALTH_LINK_SOURCE="crawler.run.child.ChildSource", **REDIS)
+    assert child["link_source"] == "crawler.run.child.ChildSource"
+    off = built(LINKHEALTH_CANARY_URLS="")
+    assert "crawler.extensions.canaries.CanaryProbe" not in off["extensions"]
 
 
 def test_what_a_user_disables_stays_disabled_and_the_rest_is_still_wired() -> None:

@@ -1,6 +1,6 @@
 """The archive extension (crawler/extensions/archive.py) in a crawl of its own against the fake
 Wayback Machine: every verdict the spider yields (stored by the store pipeline into a real
-LocalSink's store) gets its archive work, the crawl waits for it, and the time budget ends it."""
+run's store) gets its archive work, the crawl waits for it, and the time budget ends it."""
 
 from __future__ import annotations
 
@@ -111,7 +111,7 @@ def test_each_verdict_gets_its_archive_work(tmp_path, web):
     stats = out["stats"]
     for kind in ("captured", "existing", "rescued"):
         assert stats[f"linkhealth/archive/{kind}"] == 1, kind
-    # the work planned and done, as the sink counts it (its progress, which the extension feeds)
+    # the work planned and done, as the run counts it (its progress, which the extension feeds)
     assert (stats["linkhealth/archive/planned"], stats["linkhealth/archive/done"]) == (3, 3)
     # the Wayback Machine was asked about these links (by their URLs) and nothing else
     looked_up = {

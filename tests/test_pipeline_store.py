@@ -1,6 +1,6 @@
 """The store pipeline (crawler/pipelines/store.py) in a crawl of its own: each verdict the spider
-yields goes to the run's sink (a real LocalSink over a SQLite store) and is counted in the
-stats; other items pass through; without a sink, a verdict is an error, not lost silently."""
+yields goes to the run's link source (a real LocalSource over a SQLite store) and is counted in the
+stats; other items pass through; without a link source, a verdict is an error, not lost silently."""
 
 from __future__ import annotations
 
@@ -26,9 +26,9 @@ SETTINGS = {
 }
 
 
-async def case(state_db: str, seeds: str, with_sink: bool) -> dict[str, Any]:
+async def case(state_db: str, seeds: str, with_source: bool) -> dict[str, Any]:
     settings = {**SETTINGS, "LINKHEALTH_STATE_DB": state_db}
-    return await verdict_crawl(settings, seeds, VERDICTS, with_sink=with_sink)
+    return await verdict_crawl(settings, seeds, VERDICTS, with_source=with_source)
 
 
 def _seeds(tmp_path: Path) -> Path:
@@ -40,7 +40,7 @@ def _seeds(tmp_path: Path) -> Path:
 
 def test_each_verdict_goes_to_the_store_and_the_stats(tmp_path):
     state = tmp_path / "state.sqlite"
-    out = run_case(case, state_db=str(state), seeds=str(_seeds(tmp_path)), with_sink=True)
+    out = run_case(case, state_db=str(state), seeds=str(_seeds(tmp_path)), with_source=True)
     db = sqlite3.connect(state)
     try:
         stored = {
@@ -68,13 +68,13 @@ def test_each_verdict_goes_to_the_store_and_the_stats(tmp_path):
     assert out["warnings"] == []
 
 
-def test_a_verdict_without_a_sink_is_an_error(tmp_path):
+def test_a_verdict_without_a_link_source_is_an_error(tmp_path):
     out = run_case(
-        case, state_db=str(tmp_path / "state.sqlite"), seeds=str(tmp_path), with_sink=False
+        case, state_db=str(tmp_path / "state.sqlite"), seeds=str(tmp_path), with_source=False
     )
     [error] = out["warnings"]
-    assert error.startswith("scrapy.core.scraper: Error processing LinkCheck(identity='no-sink'")
-    assert error.endswith("(RuntimeError: a verdict arrived before the run's sink was made)")
+    assert error.startswith("scrapy.core.scraper: Error processing LinkCheck(identity='no-source'")
+    assert error.endswith("(RuntimeError: a verdict arrived before the run's link source was made)")
     assert out["verdicts_passed"] == 0  # dropped, not passed on as if stored
     assert out["passed"] == [{"not": "a verdict"}]
     assert not any(k.startswith("linkhealth/verdict/") for k in out["stats"])

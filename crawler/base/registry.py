@@ -220,6 +220,15 @@ _SETTINGS = (
         "a directory where crawl processes share each host's slots and delay "
         "(the parent sets it for its children)",
     ),
+    Setting(
+        "LINKHEALTH_LINK_SOURCE",
+        "",
+        "the class the spider reads its links from (the add-on chooses it: "
+        "crawler.run.sources.LocalSource with LINKHEALTH_PROCESSES=1, "
+        "crawler.run.parent.ChildProcesses otherwise, "
+        "crawler.distributed.worker.RedisSource with LINKHEALTH_REDIS_URL; "
+        "the parent gives its children crawler.run.child.ChildSource)",
+    ),
     # the network
     Setting(
         "LINKHEALTH_CANARY_URLS",

@@ -3,7 +3,7 @@
 Both work on the coordinator's SQLite store, the same file and schema as a one-machine run; the
 workers never touch it. ``push`` records the run, its links and the verdicts known without a
 fetch (skipped, ignored, local files); ``merge`` writes every worker's verdict into it and then
-ends the run the way a one-machine run ends (:meth:`crawler.run.local.LocalSink.finish`: the
+ends the run the way a one-machine run ends (:meth:`crawler.run.run.Run.finish`: the
 rest accounted for, the reports and fixes.md, the exit status).
 """
 
@@ -23,7 +23,7 @@ from crawler.distributed.frontier import Keys, RunInfo, message
 from crawler.items import LinkCheck
 from crawler.links.dedupe import fetch_order, scan_links
 from crawler.run.config import Config
-from crawler.run.local import Finished, LocalSink
+from crawler.run.run import Finished, Run
 from crawler.store.db import CheckRow, Store
 from crawler.store.links import record_links
 
@@ -148,21 +148,20 @@ def merge(client: redis.Redis, config: Config, *, prefix: str) -> Merged:
             )
         identities = store.run_identities(run.run_id)
         results: dict[Any, Any] = client.hgetall(keys.results(run.run_id))
-        sink = LocalSink(store, config)
-        sink.run_id = run.run_id
+        ended = Run(store, config)
+        ended.id = run.run_id
         checks = []
         for raw in results.values():
             data = json.loads(raw)
             check = CheckRow(**{k: v for k, v in data.items() if k in _CHECK_FIELDS})
             if check.identity in identities:
-                checks.append(sink.with_drift(check))
+                checks.append(ended.with_drift(check))
         store.record_checks(run.run_id, checks)
         if store.unchecked_identities(run.run_id) and (pending or leased):
             return Merged(run.run_id, len(checks), pending, leased, None)
         # the run lasted from the push to this merge (LINKHEALTH_NOW replays keep their start)
         lasted = time.time() - run.pushed_at if run.pushed_at is not None else 0.0
-        finished = sink.finish(
-            run.run_id,
+        finished = ended.finish(
             finished_at=config.iso_after(max(0.0, lasted)),
             stats={"linkhealth/distributed/verdicts": len(checks)},
         )

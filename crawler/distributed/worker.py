@@ -1,8 +1,8 @@
 """The worker side of the distributed profile: leases links from Redis, sends verdicts back.
 
 A worker is the usual ``scrapy crawl seeds`` with ``LINKHEALTH_REDIS_URL`` set. Its start
-requests come from the shared queue (:meth:`RedisSink.requests`); its verdicts go to the run's
-results hash in Redis (:meth:`RedisSink.record`); ``linkhealth merge`` turns them into the
+requests come from the shared queue (:meth:`RedisSource.requests`); its verdicts go to the run's
+results hash in Redis (:meth:`RedisSource.record`); ``linkhealth merge`` turns them into the
 coordinator's SQLite store and the reports. See docs/distributed.md.
 """
 
@@ -14,7 +14,7 @@ import dataclasses
 import json
 import logging
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Self
+from typing import Self
 
 import redis
 import redis.asyncio as aredis
@@ -26,9 +26,6 @@ from crawler.items import LinkCheck
 from crawler.run import QueuedLink, Tally
 from crawler.run.config import Config, parse_now
 
-if TYPE_CHECKING:
-    from crawler.archive.progress import ArchiveProgress
-
 logger = logging.getLogger(__name__)
 
 #: scrapy-redis's default queue key: shared by every worker unless each is given its own
@@ -39,11 +36,11 @@ _VANISHED_AFTER_POLLS = 3
 _BACKOUT_POLL = 0.05
 
 
-class RedisSink:
+class RedisSource:
     """Leases links from the shared queue and sends verdicts back through Redis."""
 
-    #: the distributed profile does not archive
-    archive: ArchiveProgress | None = None
+    #: the run on the store is the coordinator's (``linkhealth merge`` ends it)
+    run: None = None
 
     def __init__(
         self,
@@ -64,7 +61,8 @@ class RedisSink:
         self.redis = redis.Redis.from_url(config.redis_url)
         self._record = self.redis.register_script(RECORD)
         self.aredis: aredis.Redis | None = None
-        self.run: RunInfo | None = None
+        #: the run in Redis, once known
+        self.info: RunInfo | None = None
         #: identities this worker leased and has not recorded yet (their leases are renewed)
         self.held: set[str] = set()
         self.recorded = 0
@@ -95,7 +93,7 @@ class RedisSink:
     @property
     def now_iso(self) -> str:
         # checks carry the run's timestamp, not this machine's clock
-        return self.run.now_iso if self.run is not None else self.config.now_iso
+        return self.info.now_iso if self.info is not None else self.config.now_iso
 
     def saw(self, host: str, reason: str, *, answered: bool) -> None:
         """Nothing: the offline check is the coordinator's (a worker's view is partial)."""
@@ -107,7 +105,7 @@ class RedisSink:
         if run is None:
             logger.error("no run in Redis under %r: run `linkhealth push` first", self.keys.run)
             return
-        self.run = run
+        self.info = run
         self.config = dataclasses.replace(self.config, now=parse_now(run.now_iso))
         logger.info("worker on run %d (%d links to fetch)", run.run_id, run.links)
         lease = self.aredis.register_script(LEASE)
@@ -187,12 +185,12 @@ class RedisSink:
 
     def record(self, item: LinkCheck) -> None:
         """Store the verdict under (run, identity), once; acknowledge the lease."""
-        if self.run is None:
+        if self.info is None:
             logger.error("a verdict for %s arrived before the run was known", item.identity)
             return
-        row = dataclasses.replace(item.row(), checked_at=self.run.now_iso)
+        row = dataclasses.replace(item.row(), checked_at=self.info.now_iso)
         new = self._record(
-            keys=[self.keys.leased(self.run.run_id), self.keys.results(self.run.run_id)],
+            keys=[self.keys.leased(self.info.run_id), self.keys.results(self.info.run_id)],
             args=[item.identity, json.dumps(dataclasses.asdict(row), ensure_ascii=False)],
         )
         self.held.discard(item.identity)
@@ -213,7 +211,7 @@ class RedisSink:
                 self._closing = asyncio.ensure_future(self.aredis.aclose())
         self.redis.close()
         # no run to work on: exit 2 (like a bad setting); a crawl that did not finish: 1
-        exit_code = 2 if self.run is None else 0 if reason == "finished" else 1
+        exit_code = 2 if self.info is None else 0 if reason == "finished" else 1
         stats = self.crawler.stats
         if stats is not None:
             stats.set_value("linkhealth/distributed/recorded", self.recorded)

@@ -4,10 +4,10 @@ For every :class:`~crawler.items.LinkCheck` the crawl stores, :mod:`~crawler.arc
 decides what the archive is asked (a lookup, a capture, a rescue, or nothing),
 :mod:`~crawler.archive.steps` asks it through the engine's download, in turns that
 :mod:`~crawler.archive.scheduler` gives (one request at a time per endpoint, spaced by the
-per-minute settings, resting after a 429), and the result goes to the archive table of the
-run's store (the crawler's :class:`~crawler.run.local.LocalSink`; the distributed profile does
-not archive). The work planned, done and pending is counted in an
-:class:`~crawler.archive.progress.ArchiveProgress` the sink follows (early reports, run.json, the
+per-minute settings, resting after a 429), and the result goes to the run's book
+(:class:`~crawler.archive.book.ArchiveBook`, which the run on the store is; a child process and
+the distributed profile do not archive). The work planned, done and pending is counted in an
+:class:`~crawler.archive.progress.ArchiveProgress` the run follows (early reports, run.json, the
 progress line). This module only wires them to Scrapy's signals. See docs/archiving.md.
 """
 
@@ -23,6 +23,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 
 from crawler.archive import wayback
+from crawler.archive.book import ArchiveBook
 from crawler.archive.config import ArchiveSettings
 from crawler.archive.planner import REFERENCE, Job, plan
 from crawler.archive.progress import ArchiveProgress
@@ -30,9 +31,7 @@ from crawler.archive.scheduler import Scheduler
 from crawler.archive.steps import Wayback
 from crawler.base.registry import value
 from crawler.items import LinkCheck
-from crawler.run import sink_of
-from crawler.run.local import LocalSink
-from crawler.store import archive as archive_store
+from crawler.run.sources import source_of
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +54,8 @@ class ArchiveExtension:
         self.jobs: dict[str, asyncio.Task[None]] = {}
         self.counts: dict[str, int] = {}
         self.progress = ArchiveProgress()
-        #: the run's sink (the store, the config, the run): set when the spider opens
-        self.sink: LocalSink | None = None
+        #: the run's book: set when the spider opens
+        self.book: ArchiveBook | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -74,11 +73,12 @@ class ArchiveExtension:
     # signals ----------------------------------------------------------------------------------
 
     def spider_opened(self, spider: Any) -> None:
-        sink = sink_of(self.crawler)
-        if not isinstance(sink, LocalSink):
+        source = source_of(self.crawler)
+        book: ArchiveBook | None = source.run if source is not None else None
+        if book is None:
             raise NotConfigured("archiving needs the run's SQLite store")
-        self.sink = sink
-        sink.follow_archive(self.progress)
+        self.book = book
+        book.follow_archive(self.progress)
         s = self.settings
         if s.lookups_per_minute > SAFE_LOOKUPS:
             logger.warning(
@@ -95,10 +95,9 @@ class ArchiveExtension:
             self.scheduler,
             engine.download_async,
             auth=self._auth,
-            rules=sink.config.rules,
-            now=sink.config.now,
+            rules=book.rules,
+            now=book.now,
         )
-        archive_store.ensure_schema(sink.store.db)
         if self._auth is None:
             logger.info(
                 "archive: captures are off (no Wayback keys: %s, %s): %s; with keys, live "
@@ -111,24 +110,24 @@ class ArchiveExtension:
             )
 
     def item_scraped(self, item: Any, spider: Any, **_: Any) -> None:
-        sink = self.sink
-        if not isinstance(item, LinkCheck) or sink is None:
+        book = self.book
+        if not isinstance(item, LinkCheck) or book is None:
             return
-        job = None if sink.degraded else self._plan(item, sink)
+        job = None if book.degraded else self._plan(item, book)
         if job is not None:
             self.scheduler.start_clock()
             self.progress.deadline = self.scheduler.deadline
-            self.jobs[job.identity] = asyncio.ensure_future(self._archive(job, sink))
+            self.jobs[job.identity] = asyncio.ensure_future(self._archive(job, book))
         self.progress.heard(job.identity if job is not None else None)
 
-    def _plan(self, item: LinkCheck, sink: LocalSink) -> Job | None:
+    def _plan(self, item: LinkCheck, book: ArchiveBook) -> Job | None:
         """The verdict's archive work, unless there is none or it is under way already."""
         job = plan(
             item.identity,
             item.verdict.status,
             item.checked_at,
-            archive_store.link_state(sink.store.db, item.identity),
-            now=sink.config.now,
+            book.archive_state(item.identity),
+            now=book.now,
             max_age_days=self.settings.max_age_days,
         )
         return None if job is None or job.identity in self.jobs else job
@@ -165,8 +164,8 @@ class ArchiveExtension:
 
     # one link ---------------------------------------------------------------------------------
 
-    async def _archive(self, job: Job, sink: LocalSink) -> None:
-        assert self.wayback is not None  # made with the sink, when the spider opened
+    async def _archive(self, job: Job, book: ArchiveBook) -> None:
+        assert self.wayback is not None  # made with the book, when the spider opened
         try:
             row = await self.wayback.archive(job)
         except Exception:
@@ -178,12 +177,9 @@ class ArchiveExtension:
         if job.kind != REFERENCE:
             kind = row.archive_status.split(":")[0]
             self.counts[kind] = self.counts.get(kind, 0) + 1
-            archive_store.record(
-                sink.store.db, row, checked_at=sink.config.now_iso, run_id=sink.run_id
-            )
+            book.record_archive(row)
         if row.reference_sought:
-            sink.store.record_reference(job.identity, sink.config.now_iso, row.reference)
+            book.record_reference(job.identity, row.reference)
             if row.reference is not None:
                 self.counts["reference"] = self.counts.get("reference", 0) + 1
-                sink.judge_drift_again(job.identity)
         self.progress.finished(job.identity, recorded=True)

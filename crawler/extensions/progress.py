@@ -2,8 +2,9 @@
 
 A log line every ``LOGSTATS_INTERVAL`` seconds (off with 0, like Scrapy's own stats line), and,
 when stderr is a terminal, a bar on one line redrawn about every second (cleared before each log
-record that goes to the terminal, drawn again after it). The counts come from the run's sink
-(:meth:`crawler.run.Sink.tally`) and the archive's progress it follows; the arithmetic is
+record that goes to the terminal, drawn again after it). The counts come from the link source
+(:meth:`crawler.run.sources.LinkSource.tally`) and the archive's progress its run follows; the
+arithmetic is
 :mod:`crawler.run.eta`.
 """
 
@@ -22,8 +23,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import AsyncioLoopingCall, create_looping_call
 from twisted.internet.task import LoopingCall
 
-from crawler.run import sink_of
 from crawler.run.eta import Estimate, Meter, Sample, bar, line
+from crawler.run.sources import source_of
 
 logger = logging.getLogger(__name__)
 
@@ -73,10 +74,11 @@ class Progress:
         self.tasks.append(task)
 
     def _measure(self) -> Estimate | None:
-        sink = sink_of(self.crawler)
-        if sink is None:
+        source = source_of(self.crawler)
+        if source is None:
             return None
-        tally, archive = sink.tally(), sink.archive
+        tally = source.tally()
+        archive = source.run.archive if source.run is not None else None
         now = time.monotonic()
         deadline = archive.deadline if archive is not None else None
         return self.meter.add(

@@ -1,4 +1,4 @@
-"""Hands each verdict to the run's sink as it arrives (the store: its own transaction)."""
+"""Hands each verdict to the run's link source as it arrives (the store: its own transaction)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler.items import LinkCheck
-from crawler.run import sink_of
+from crawler.run.sources import source_of
 
 
 class StorePipeline:
@@ -24,10 +24,10 @@ class StorePipeline:
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, LinkCheck):
-            sink = sink_of(self.crawler)
-            if sink is None:
-                raise RuntimeError("a verdict arrived before the run's sink was made")
-            sink.record(item)
+            source = source_of(self.crawler)
+            if source is None:
+                raise RuntimeError("a verdict arrived before the run's link source was made")
+            source.record(item)
             if self.stats is not None:
                 self.stats.inc_value(f"linkhealth/verdict/{item.verdict.status}")
                 self.stats.inc_value(f"linkhealth/reason/{item.verdict.reason}")

@@ -1,4 +1,4 @@
-"""The sink of a child process of ``LINKHEALTH_PROCESSES`` (see :mod:`crawler.run.sharding`).
+"""The link source of a child process of ``LINKHEALTH_PROCESSES`` (see :mod:`crawler.run.parent`).
 
 Its links come from stdin (one JSON line each, written by the parent, which closes it); each
 verdict and each fetch outcome goes to stdout as a JSON line, flushed, for the parent to record
@@ -26,8 +26,6 @@ from crawler.run.sharding import decode_link, encode_check, encode_saw
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-    from crawler.archive.progress import ArchiveProgress
-
 logger = logging.getLogger(__name__)
 
 #: the longest line of a link (asyncio's default is 64 KiB); stdin is read ahead no more than
@@ -37,7 +35,12 @@ _LINE_LIMIT = 1024 * 1024
 _WATCH_EVERY = 0.5
 
 
-class ChildSink:
+class ChildSource:
+    """A child's links from its parent, its verdicts back to it (the parent keeps the run)."""
+
+    #: the run is the parent's
+    run: None = None
+
     def __init__(
         self,
         config: Config,
@@ -47,7 +50,6 @@ class ChildSink:
     ) -> None:
         self.config = config
         self.crawler = crawler
-        self.archive: ArchiveProgress | None = None
         self.links_in = links_in
         self.out = verdicts_out
         self.handed: int | None = None

@@ -1,6 +1,11 @@
 """The parent's side of ``LINKHEALTH_PROCESSES``: start the children, hear their verdicts.
 
-Each child is a new interpreter (``python -m scrapy crawl seeds -a role=child``, spawned, never
+:class:`ChildProcesses` is the link source of a run whose links child processes fetch, sharded
+by registrable domain (:mod:`crawler.run.sharding`): this process records their verdicts (and
+archives). With too few links, or one registrable domain, this process fetches them itself.
+
+Each child is a new interpreter (``python -m scrapy crawl seeds`` with the child's link source,
+:class:`crawler.run.child.ChildSource`, spawned, never
 forked from the running reactor) with the parent's environment, its ``-s`` settings and its
 own: its share of ``CONCURRENT_REQUESTS``, the shared host locks, the parent's timestamp, no
 archive, no reports (:func:`crawler.run.sharding.child_argv`; the canaries are the parent's: a
@@ -15,12 +20,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+import sys
+import tempfile
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from crawler.items import LinkCheck
 from crawler.run import QueuedLink
-from crawler.run.sharding import Saw, decode, encode_link
+from crawler.run.sharding import (
+    Saw,
+    auto_processes,
+    child_argv,
+    decode,
+    encode_link,
+    given_settings,
+    shard,
+    split_total,
+    usable_cpus,
+)
+from crawler.run.sources import LocalSource
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
 
@@ -115,3 +137,100 @@ class Children:
             if proc.returncode is None:
                 with contextlib.suppress(ProcessLookupError):
                     proc.kill()
+
+
+class ChildProcesses(LocalSource):
+    """The links of a run on the store, fetched by ``LINKHEALTH_PROCESSES`` child processes."""
+
+    children: Children | None = None
+
+    async def fetches(self, queued: int) -> AsyncIterator[LinkCheck | QueuedLink]:
+        shards = None if self.run.degraded else self._shards(queued)
+        if shards is None:
+            async for link in super().fetches(queued):
+                yield link
+            return
+        async for check in self._in_children(*shards):
+            yield check
+
+    def _shards(self, links: int) -> tuple[dict[str, int], list[int]] | None:
+        """Each host's child process and each child's links, when the ``links`` links to fetch
+        go to more than one child (None: this process fetches them)."""
+        given, cpus = self.config.processes, usable_cpus()
+        n = auto_processes(links, cpus) if given is None else min(given, links)
+        if n < 2:
+            return None
+        group_of, sizes = shard(self.run.store.queued_hosts(), n)
+        if len(sizes) < 2:
+            logger.info("every link to fetch is of one registrable domain: one process")
+            return None
+        if given is None:
+            logger.info(
+                "LINKHEALTH_PROCESSES=auto: %d processes for %d links on %d usable CPUs",
+                len(sizes),
+                links,
+                cpus,
+            )
+        return group_of, sizes
+
+    async def _in_children(
+        self, group_of: Mapping[str, int], sizes: list[int]
+    ) -> AsyncIterator[LinkCheck]:
+        """The verdicts of the child processes, as they come back (to be recorded here)."""
+        assert self.crawler is not None
+        config, settings = self.config, self.crawler.settings
+        given = command_line_settings(settings)
+        totals = split_total(settings.getint("CONCURRENT_REQUESTS"), len(sizes))
+        with tempfile.TemporaryDirectory(prefix="linkhealth-hosts-") as locks:
+            argvs = [
+                child_argv(
+                    sys.executable,
+                    seeds=str(config.seeds),
+                    given=given,
+                    overrides={
+                        "LINKHEALTH_NOW": config.now.isoformat(),
+                        "LINKHEALTH_LINK_SOURCE": CHILD_SOURCE,
+                        "LINKHEALTH_PROCESSES": "1",
+                        "LINKHEALTH_HOST_LOCKS": locks,
+                        "LINKHEALTH_ARCHIVE_ENABLED": "false",
+                        "LINKHEALTH_REPORTS_ENABLED": "false",
+                        "CONCURRENT_REQUESTS": str(total),
+                    },
+                )
+                for total in totals
+            ]
+            logger.info("%d links to fetch in %d child processes", sum(sizes), len(sizes))
+            run = self.run
+            self.children = Children(
+                argvs, sizes, lambda i: (x for x in run.queued() if group_of[x.host] == i)
+            )
+            async for message in self.children.messages():
+                if isinstance(message, Saw):
+                    run.saw(message.host, message.reason, answered=message.answered)
+                else:
+                    yield message
+
+    def unfinished(self) -> str | None:
+        children = self.children
+        if children is None:
+            return None
+        children.stop()
+        return children.failed
+
+
+#: the link source of a child process
+CHILD_SOURCE = "crawler.run.child.ChildSource"
+
+
+def command_line_settings(settings: BaseSettings) -> dict[str, str]:
+    """The settings of the command line (what a child is started with, before its own): every
+    ``-s`` as given, and the other options' (``-L``, ``--logfile``…) values."""
+    from scrapy.settings import SETTINGS_PRIORITIES  # noqa: PLC0415 - only when crawling
+
+    cmdline = SETTINGS_PRIORITIES["cmdline"]
+    scalars = {
+        str(name): str(settings[name])
+        for name in settings
+        if settings.getpriority(name) == cmdline and isinstance(settings[name], str | int | float)
+    }
+    return {**scalars, **given_settings(sys.argv[1:])}

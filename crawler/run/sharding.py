@@ -1,10 +1,10 @@
 """A process per core: how links are shared among child processes, and what they say back.
 
-Pure (no Scrapy). The parent (:class:`crawler.run.local.LocalSink`, through
+Pure (no Scrapy). The parent (:class:`crawler.run.parent.ChildProcesses`, through
 :class:`crawler.run.parent.Children`) shards the links to fetch by registrable domain
 (:func:`shard`), starts one ``scrapy crawl seeds`` per shard (:func:`child_argv`) and writes the
 shard to its stdin, one JSON line per link (:func:`encode_link`). A child
-(:class:`crawler.run.child.ChildSink`) writes one JSON line per verdict and per fetch outcome
+(:class:`crawler.run.child.ChildSource`) writes one JSON line per verdict and per fetch outcome
 to its stdout (:func:`encode_check`, :func:`encode_saw`), which the parent reads
 (:func:`decode`).
 """
@@ -23,9 +23,6 @@ from crawler.base.suffixes import SUFFIXES
 from crawler.base.verdicts import Verdict
 from crawler.items import LinkCheck
 from crawler.run import QueuedLink
-
-#: the spider argument that makes a crawl a child (``-a role=child``)
-CHILD_ROLE = "child"
 
 
 class Saw(NamedTuple):
@@ -139,7 +136,6 @@ def child_argv(
     """The command of a child: ``scrapy crawl seeds`` with the parent's ``-s`` settings
     (``given``), then the child's own (``overrides`` win)."""
     argv = [python, "-m", "scrapy", "crawl", "seeds", "-a", f"seeds={seeds}"]
-    argv += ["-a", f"role={CHILD_ROLE}"]
     for name, raw in {**given, **overrides}.items():
         argv += ["-s", f"{name}={raw}"]
     return argv

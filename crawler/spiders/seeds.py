@@ -9,29 +9,25 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Sized
-from dataclasses import replace
 from typing import Any, Self
 from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Response
+from scrapy.utils.misc import load_object
 from twisted.python.failure import Failure
 
 from crawler.base import logfilter
 from crawler.base.meta import META_HEAD_ONLY, META_MAX_BYTES
-from crawler.base.urls import URLProblem, canonicalize, masked_names, redact
 from crawler.base.verdicts import Verdict
 from crawler.core.downloader import StoppedBeforeSending
-from crawler.fetch.addresses import REASON as PRIVATE_ADDRESS
 from crawler.items import LinkCheck
-from crawler.run import Sink, attach
-from crawler.run.child import ChildSink
 from crawler.run.config import Config, load_config
-from crawler.run.local import LocalSink
-from crawler.run.sharding import CHILD_ROLE
+from crawler.run.sources import SETTING, LinkSource, attach, chosen
 from crawler.verdict.errors import verdict_for_exception
-from crawler.verdict.judge import evidence, judge
+from crawler.verdict.final import after_redirects, final
+from crawler.verdict.judge import judge
 from crawler.verdict.responses import fetched_from
 
 logger = logging.getLogger(__name__)
@@ -47,20 +43,16 @@ _BACKLOG_EVERY = 64
 
 
 class SeedsSpider(scrapy.Spider):
-    """Turns the sink's links into requests and responses into verdicts; nothing else."""
+    """Turns the link source's links into requests and responses into verdicts; nothing else."""
 
     name = "seeds"
     config: Config
-    sink: Sink
+    source: LinkSource
     backlog: int
 
-    def __init__(
-        self, seeds: str | None = None, role: str | None = None, *args: Any, **kwargs: Any
-    ) -> None:
+    def __init__(self, seeds: str | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.seeds_arg = seeds
-        #: ``child``: a child process of ``LINKHEALTH_PROCESSES`` (its links on stdin)
-        self.role = role
         self._since_asked = 0
 
     @classmethod
@@ -79,14 +71,9 @@ class SeedsSpider(scrapy.Spider):
                 logger.setLevel(max(level, logger.level if name == "scrapy" else 0))
             logging.getLogger("markdown_it").setLevel(max(level, logging.INFO))
         spider.backlog = max(_MIN_BACKLOG, 2 * crawler.settings.getint("CONCURRENT_REQUESTS"))
-        if spider.role == CHILD_ROLE:
-            spider.sink = attach(crawler, ChildSink.from_crawler(crawler, spider.config))
-        elif spider.config.redis_url:
-            from crawler.distributed.worker import RedisSink  # noqa: PLC0415 - optional extra
-
-            spider.sink = attach(crawler, RedisSink.from_crawler(crawler, spider.config))
-        else:
-            spider.sink = attach(crawler, LocalSink.from_crawler(crawler, spider.config))
+        # the add-on chose the kind of source (chosen() again when the add-on is not used)
+        kind = load_object(crawler.settings.get(SETTING) or chosen(crawler.settings.get))
+        spider.source = attach(crawler, kind.from_crawler(crawler, spider.config))
         return spider
 
     # start ----------------------------------------------------------------------------------
@@ -94,7 +81,7 @@ class SeedsSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         # Scrapy installs its log handler anew once the spider exists: the filter goes on it now
         logfilter.install(self.config.rules)
-        async for link in self.sink.links():
+        async for link in self.source.links():
             if isinstance(link, LinkCheck):
                 yield link
             else:
@@ -141,16 +128,10 @@ class SeedsSpider(scrapy.Spider):
 
     # results ----------------------------------------------------------------------------------
 
-    def _clean(self, url: str) -> str:
-        try:
-            return canonicalize(url, self.config.rules).clean_url
-        except URLProblem:
-            return redact(url, self.config.rules)
-
     def parse(self, response: Response) -> Any:
         meta = response.meta
         verdict = judge(fetched_from(response, meta[META_URL]), self.config.rules)
-        self.sink.saw(urlsplit(meta[META_URL]).hostname or "", verdict.reason, answered=True)
+        self.source.saw(urlsplit(meta[META_URL]).hostname or "", verdict.reason, answered=True)
         yield self._check(meta[META_IDENTITY], verdict)
 
     def failed(self, failure: Failure) -> Any:
@@ -158,24 +139,17 @@ class SeedsSpider(scrapy.Spider):
             return  # never sent: the link keeps no verdict (the next start checks it)
         request = failure.request  # type: ignore[attr-defined]
         verdict = verdict_for_exception(failure.value or RuntimeError("unknown failure"))
-        if verdict.reason == PRIVATE_ADDRESS and request.meta.get("redirect_urls"):
-            verdict = replace(verdict, detail=evidence("redirected to", verdict.detail))
+        if request.meta.get("redirect_urls"):
+            verdict = after_redirects(verdict)
         host = urlsplit(request.meta[META_URL]).hostname or ""
-        self.sink.saw(host, verdict.reason, answered=False)
+        self.source.saw(host, verdict.reason, answered=False)
         yield self._check(request.meta[META_IDENTITY], verdict)
 
     def _check(self, identity: str, verdict: Verdict) -> LinkCheck:
-        if verdict.final_url:
-            verdict = replace(verdict, final_url=self._clean(verdict.final_url))
-        if verdict.moved_to:
-            verdict = replace(verdict, moved_to=self._clean(verdict.moved_to))
-        if masked := masked_names(identity):
-            note = f"credential-like parameter masked: {', '.join(masked)}"
-            detail = f"{verdict.detail}; {note}" if verdict.detail else note
-            verdict = replace(verdict, detail=evidence(detail, ""))
-        return LinkCheck(identity, self.sink.now_iso, verdict)
+        cleaned = final(identity, verdict, self.config.rules)
+        return LinkCheck(identity, self.source.now_iso, cleaned)
 
     # end --------------------------------------------------------------------------------------
 
     def closed(self, reason: str) -> None:
-        self.sink.close(reason)
+        self.source.close(reason)

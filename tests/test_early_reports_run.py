@@ -1,26 +1,23 @@
-"""When the run's sink writes the reports before the archive is done: once, as soon as every link
-has a verdict and the archive has heard of it, only while archive work is pending, never with
-the reports off. The sink on a real store and seed file; the verdicts and the archive's account
-are handed to it as the spider and the archive extension hand them (no fetch is involved)."""
+"""When the run writes the reports before the archive is done: once, as soon as every link has a
+verdict and the archive has heard of it, only while archive work is pending, never with the
+reports off. The run (no Scrapy) on a real store and seed file; the verdicts and the archive's
+account are handed to it as the link source and the archive extension hand them (no fetch)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
 from crawler.archive.progress import ArchiveProgress
 from crawler.base.verdicts import Verdict
 from crawler.items import LinkCheck
-from crawler.run import QueuedLink
 from crawler.run.config import load_config
-from crawler.run.local import LocalSink
-from crawler.store.db import Store
+from crawler.run.run import Run
 
 LINKS = ["https://a.example/1", "https://b.example/2", "https://c.example/3"]
 
 
-def _sink(tmp: Path, **settings: str) -> LocalSink:
+def _run(tmp: Path, **settings: str) -> Run:
     seeds = tmp / "seeds"
     seeds.mkdir()
     (seeds / "list.md").write_text("".join(f"- <{url}>\n" for url in LINKS), encoding="utf-8")
@@ -34,19 +31,18 @@ def _sink(tmp: Path, **settings: str) -> LocalSink:
         **settings,
     }
     config = load_config(values.get)
-    return LocalSink(Store(config.state_db, config.rules), config)
+    return Run.open(config)
 
 
-async def _handed(sink: LocalSink) -> list[str]:
-    return [link.identity async for link in sink.links() if isinstance(link, QueuedLink)]
+def _handed(run: Run) -> list[str]:
+    assert run.begin() is not None
+    return [link.identity for link in run.queued()]
 
 
-def _verdicts(
-    sink: LocalSink, progress: ArchiveProgress, identities: list[str], *, work: bool
-) -> None:
+def _verdicts(run: Run, progress: ArchiveProgress, identities: list[str], *, work: bool) -> None:
     """Each verdict recorded (the pipeline), then heard of by the archive (item_scraped)."""
     for identity in identities:
-        sink.record(LinkCheck(identity, sink.now_iso, Verdict("alive", "ok", 200)))
+        run.record(LinkCheck(identity, run.now_iso, Verdict("alive", "ok", 200)))
         progress.heard(identity if work else None)
 
 
@@ -59,15 +55,15 @@ def _run_json(tmp: Path) -> dict[str, object] | None:
 
 
 def test_written_once_when_the_last_verdict_is_heard(tmp_path: Path) -> None:
-    sink = _sink(tmp_path)
+    run = _run(tmp_path)
     progress = ArchiveProgress()
-    sink.follow_archive(progress)
-    identities = asyncio.run(_handed(sink))
+    run.follow_archive(progress)
+    identities = _handed(run)
     assert len(identities) == len(LINKS)
-    _verdicts(sink, progress, identities[:-1], work=True)
+    _verdicts(run, progress, identities[:-1], work=True)
     assert _run_json(tmp_path) is None, "not before every link has a verdict"
     progress.finished(identities[0], recorded=True)
-    _verdicts(sink, progress, identities[-1:], work=True)
+    _verdicts(run, progress, identities[-1:], work=True)
     early = _run_json(tmp_path)
     assert early is not None
     assert early["state"] == "running"
@@ -76,22 +72,22 @@ def test_written_once_when_the_last_verdict_is_heard(tmp_path: Path) -> None:
     (tmp_path / "reports" / "run.json").unlink()
     progress.heard(None)
     assert _run_json(tmp_path) is None
-    sink.store.close()
+    run.store.close()
 
 
 def test_not_written_with_the_reports_off(tmp_path: Path) -> None:
-    sink = _sink(tmp_path, LINKHEALTH_REPORTS_ENABLED="false")
+    run = _run(tmp_path, LINKHEALTH_REPORTS_ENABLED="false")
     progress = ArchiveProgress()
-    sink.follow_archive(progress)
-    _verdicts(sink, progress, asyncio.run(_handed(sink)), work=True)
+    run.follow_archive(progress)
+    _verdicts(run, progress, _handed(run), work=True)
     assert not (tmp_path / "reports").exists()
-    sink.store.close()
+    run.store.close()
 
 
 def test_not_written_without_archive_work_pending(tmp_path: Path) -> None:
-    sink = _sink(tmp_path)
+    run = _run(tmp_path)
     progress = ArchiveProgress()
-    sink.follow_archive(progress)
-    _verdicts(sink, progress, asyncio.run(_handed(sink)), work=False)
+    run.follow_archive(progress)
+    _verdicts(run, progress, _handed(run), work=False)
     assert _run_json(tmp_path) is None
-    sink.store.close()
+    run.store.close()
