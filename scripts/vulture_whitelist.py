@@ -52,3 +52,7 @@ _.resolutionBegan  # IResolutionReceiver.resolutionBegan (its argument unused: n
 _.addressResolved  # IResolutionReceiver.addressResolved
 _.resolutionComplete  # IResolutionReceiver.resolutionComplete
 _.resolution  # IResolutionReceiver.resolutionBegan's argument
+# the link sources are loaded by name (LINKHEALTH_LINK_SOURCE, chosen by crawler/addon.py)
+_.RedisSource  # crawler.distributed.worker.RedisSource
+_.ChildSource  # crawler.run.child.ChildSource
+_.ChildProcesses  # crawler.run.parent.ChildProcesses

@@ -49,6 +49,9 @@ def _get(values):
         ({"LINKHEALTH_PROCESSES": "0"}, "LINKHEALTH_PROCESSES"),
         ({"LINKHEALTH_PROCESSES": "all"}, "LINKHEALTH_PROCESSES"),
         ({"LINKHEALTH_PROCESSES": "1.5"}, "LINKHEALTH_PROCESSES"),
+        ({"LINKHEALTH_LINK_SOURCE": "crawler.run.nowhere.Source"}, "LINKHEALTH_LINK_SOURCE"),
+        ({"LINKHEALTH_LINK_SOURCE": "crawler.run.sources.Nothing"}, "LINKHEALTH_LINK_SOURCE"),
+        ({"LINKHEALTH_LINK_SOURCE": "LocalSource"}, "LINKHEALTH_LINK_SOURCE"),
     ],
 )
 def test_bad_values_name_the_setting(values, named, tmp_path):

@@ -24,9 +24,13 @@ def modules() -> list[Path]:
     return sorted(PACKAGE.rglob("*.py"))
 
 
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else path.name
+
+
 def long_modules(paths: list[Path]) -> list[str]:
     return [
-        f"{path.name}: {n} lines"
+        f"{_shown(path)}: {n} lines"
         for path in paths
         if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
     ]
@@ -51,7 +55,7 @@ def long_functions(paths: list[Path]) -> list[str]:
             signature = lines[node.lineno - 1 : node.body[0].lineno - 1]
             reason = next((x.split(LONG, 1)[1] for x in signature if LONG in x), "")
             if not reason.strip():
-                found.append(f"{path.name}:{node.lineno} {node.name}: {n} lines")
+                found.append(f"{_shown(path)}:{node.lineno} {node.name}: {n} lines")
     return found
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,32 +105,7 @@ def load_config(get: Callable[[str], Any], *, seeds: str | None = None) -> Confi
         ignore = load_ignore_list(v["LINKHEALTH_IGNORE_FILE"] or None)
     except IgnoreError as exc:
         raise ConfigError(f"LINKHEALTH_IGNORE_FILE: {exc}") from exc
-    now_text = str(v["LINKHEALTH_NOW"] or "")
-    try:
-        now = parse_now(now_text) if now_text else dt.datetime.now(dt.UTC)
-    except (ValueError, OverflowError):
-        raise ConfigError(f"LINKHEALTH_NOW: not an ISO 8601 date-time: {now_text!r}") from None
-    if not _YEARS[0] <= now.year <= _YEARS[1]:
-        raise ConfigError(
-            f"LINKHEALTH_NOW: {now_text!r} is out of range (a year from {_YEARS[0]} to {_YEARS[1]})"
-        )
-    fail_on_text = v["LINKHEALTH_FAIL_ON"]
-    fail_on = frozenset(
-        s.strip()
-        for s in (fail_on_text if isinstance(fail_on_text, list) else str(fail_on_text).split(","))
-        if s.strip()
-    )
-    if unknown := fail_on - set(STATUSES):
-        raise ConfigError(
-            f"LINKHEALTH_FAIL_ON: unknown status {', '.join(sorted(unknown))} "
-            f"(one of {', '.join(STATUSES)})"
-        )
-    processes = v["LINKHEALTH_PROCESSES"]
-    if processes is not None and processes > 1 and v["LINKHEALTH_REDIS_URL"]:
-        raise ConfigError(
-            "LINKHEALTH_PROCESSES: more than 1 process is not for the distributed profile "
-            "(LINKHEALTH_REDIS_URL is set): start more workers instead"
-        )
+    _check_link_source(str(v["LINKHEALTH_LINK_SOURCE"] or ""))
     seeds_path = Path(seeds or str(v["LINKHEALTH_SEEDS"]))
     if not seeds_path.exists():
         raise ConfigError(f"seeds: {seeds_path} does not exist")
@@ -140,16 +116,67 @@ def load_config(get: Callable[[str], Any], *, seeds: str | None = None) -> Confi
         reports_enabled=bool(v["LINKHEALTH_REPORTS_ENABLED"]),
         rules=rules,
         ignore=ignore,
-        now=now,
+        now=_now(str(v["LINKHEALTH_NOW"] or "")),
         resume=bool(v["LINKHEALTH_RESUME"]),
-        fail_on=fail_on,
+        fail_on=_fail_on(v["LINKHEALTH_FAIL_ON"]),
         confirm=Policy(int(v["LINKHEALTH_CONFIRM_CHECKS"]), float(v["LINKHEALTH_CONFIRM_DAYS"])),
         network=_network_policy(v),
         redis_url=str(v["LINKHEALTH_REDIS_URL"] or ""),
-        processes=1 if v["LINKHEALTH_REDIS_URL"] and processes is None else processes,
+        processes=_processes(v["LINKHEALTH_PROCESSES"], str(v["LINKHEALTH_REDIS_URL"] or "")),
         fix_style=str(v["LINKHEALTH_ARCHIVE_FIX_STYLE"]),
         values=v,
     )
+
+
+def _now(text: str) -> dt.datetime:
+    """``LINKHEALTH_NOW`` (the run's time; now when empty), within the years a run can have."""
+    try:
+        now = parse_now(text) if text else dt.datetime.now(dt.UTC)
+    except (ValueError, OverflowError):
+        raise ConfigError(f"LINKHEALTH_NOW: not an ISO 8601 date-time: {text!r}") from None
+    if not _YEARS[0] <= now.year <= _YEARS[1]:
+        raise ConfigError(
+            f"LINKHEALTH_NOW: {text!r} is out of range (a year from {_YEARS[0]} to {_YEARS[1]})"
+        )
+    return now
+
+
+def _fail_on(given: object) -> frozenset[str]:
+    """``LINKHEALTH_FAIL_ON``: the statuses that make a completed run exit 3."""
+    fail_on = frozenset(
+        s.strip()
+        for s in (given if isinstance(given, list) else str(given).split(","))
+        if s.strip()
+    )
+    if unknown := fail_on - set(STATUSES):
+        raise ConfigError(
+            f"LINKHEALTH_FAIL_ON: unknown status {', '.join(sorted(unknown))} "
+            f"(one of {', '.join(STATUSES)})"
+        )
+    return fail_on
+
+
+def _processes(processes: int | None, redis_url: str) -> int | None:
+    """``LINKHEALTH_PROCESSES`` (None: auto); one with the distributed profile."""
+    if processes is not None and processes > 1 and redis_url:
+        raise ConfigError(
+            "LINKHEALTH_PROCESSES: more than 1 process is not for the distributed profile "
+            "(LINKHEALTH_REDIS_URL is set): start more workers instead"
+        )
+    return 1 if redis_url and processes is None else processes
+
+
+def _check_link_source(name: str) -> None:
+    """``LINKHEALTH_LINK_SOURCE``, when given: a class that can be imported."""
+    if not name:
+        return
+    module, _, attribute = name.rpartition(".")
+    try:
+        found = getattr(importlib.import_module(module), attribute, None) if module else None
+    except ImportError as exc:
+        raise ConfigError(f"LINKHEALTH_LINK_SOURCE: {name!r} cannot be imported: {exc}") from None
+    if not isinstance(found, type):
+        raise ConfigError(f"LINKHEALTH_LINK_SOURCE: {name!r} names no class (module.Class)")
 
 
 def _network_policy(v: dict[str, Any]) -> NetworkPolicy:
