@@ -161,6 +161,9 @@ def _verdicts_class() -> type:
                 yield LinkCheck("no-source", "2026-01-01T00:00:00Z", Verdict("alive", "ok"))
             else:
                 async for link in self.source.links():
+                    if isinstance(link, LinkCheck):  # known without a fetch (offline…)
+                        yield link
+                        continue
                     status, reason = self.verdicts[link.fetch_url]
                     yield LinkCheck(link.identity, self.source.now_iso, Verdict(status, reason))
             yield {"not": "a verdict"}
