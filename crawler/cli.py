@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crawler import __version__
 from crawler.base.registry import SETTINGS, check_names
@@ -251,15 +252,12 @@ def _add_redis(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="linkhealth",
-        description="Link health of seed lists. The crawl is `scrapy crawl seeds`; "
-        "these commands work on what it stored.",
-    )
-    parser.add_argument("--version", action="version", version=f"linkhealth {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+if TYPE_CHECKING:
+    #: what ``add_subparsers`` returns: each sub-command's parser is added to it
+    _Commands = argparse._SubParsersAction[argparse.ArgumentParser]
 
+
+def _check_parser(sub: _Commands) -> None:
     check = sub.add_parser(
         "check",
         help="the crawl, from any folder: check the links of PATHs (default: the folder's lists)",
@@ -287,6 +285,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.set_defaults(func=cmd_check)
 
+
+def _report_parser(sub: _Commands) -> None:
     report = sub.add_parser(
         "report",
         help="rebuild the reports from the state file alone",
@@ -298,6 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--run", type=int, help="the run to report on (default: the latest)")
     report.set_defaults(func=cmd_report)
 
+
+def _fix_parser(sub: _Commands) -> None:
     fix = sub.add_parser(
         "fix",
         help="propose fixes to the seed files (a diff), or --apply them",
@@ -325,6 +327,8 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--apply", action="store_true", help="write the changes to the seed files")
     fix.set_defaults(func=cmd_fix)
 
+
+def _rules_parser(sub: _Commands) -> None:
     rules = sub.add_parser(
         "rules",
         help="validate a rules file; `rules explain PAGE --url URL` judges a saved page",
@@ -335,6 +339,8 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("file", nargs="?", help="a rules TOML (default: the built-in rules only)")
     rules.set_defaults(func=cmd_rules)
 
+
+def _push_parser(sub: _Commands) -> None:
     push = sub.add_parser(
         "push",
         help="distributed profile: queue the seeds' links in Redis for the workers",
@@ -351,6 +357,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_state(push, "the coordinator's SQLite state file")
     push.set_defaults(func=cmd_push)
 
+
+def _merge_parser(sub: _Commands) -> None:
     merge = sub.add_parser(
         "merge",
         help="distributed profile: merge the workers' verdicts and write the reports",
@@ -364,6 +372,29 @@ def build_parser() -> argparse.ArgumentParser:
     _add_state(merge, "the coordinator's SQLite state file")
     _add_out(merge)
     merge.set_defaults(func=cmd_merge)
+
+
+#: each sub-command's parser, in the order ``linkhealth --help`` lists them
+_COMMAND_PARSERS = (
+    _check_parser,
+    _report_parser,
+    _fix_parser,
+    _rules_parser,
+    _push_parser,
+    _merge_parser,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="linkhealth",
+        description="Link health of seed lists. The crawl is `scrapy crawl seeds`; "
+        "these commands work on what it stored.",
+    )
+    parser.add_argument("--version", action="version", version=f"linkhealth {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add_parser in _COMMAND_PARSERS:
+        add_parser(sub)
     return parser
 
 
