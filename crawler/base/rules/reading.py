@@ -119,16 +119,26 @@ def _per_host(
     return tuple((host, make(str_list(items, f"{where}.{host}"))) for host, items in value.items())
 
 
+def _table(data: Any, allowed: set[str], where: str, section: str = "") -> dict[str, Any]:
+    """``data``, a table holding only ``allowed`` keys; the messages name its ``section``
+    (``[waf]``) when it is one, else ``where`` names it (an array's table, ``[generic]``)."""
+    if not isinstance(data, dict):
+        raise RulesError(
+            f"{where}: {section} must be a table" if section else f"{where}: expected a table"
+        )
+    unknown = set(data) - allowed
+    if unknown:
+        has = f"{section} has unknown" if section else "unknown"
+        raise RulesError(f"{where}: {has} key(s) {', '.join(sorted(unknown))}")
+    return data
+
+
 def host_table(value: Any, where: str) -> tuple[tuple[str, tuple[ParamPattern, ...]], ...]:
     return _per_host(value, where, "parameters", lambda ps: tuple(map(ParamPattern.parse, ps)))
 
 
 def read_platform(data: Any, where: str) -> Platform:
-    if not isinstance(data, dict):
-        raise RulesError(f"{where}: expected a table")
-    unknown = set(data) - _PLATFORM_KEYS
-    if unknown:
-        raise RulesError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    data = _table(data, _PLATFORM_KEYS, where)
     kwargs: dict[str, Any] = {"name": str(data.get("name", where))}
     if "removal_selectors" in data:  # the name before message boxes were classified
         data = dict(data)
@@ -157,13 +167,7 @@ def read_platform(data: Any, where: str) -> Platform:
 
 
 def _table_of(data: Mapping[str, Any], key: str, allowed: set[str], where: str) -> dict[str, Any]:
-    table = data.get(key, {})
-    if not isinstance(table, dict):
-        raise RulesError(f"{where}: [{key}] must be a table")
-    unknown = set(table) - allowed
-    if unknown:
-        raise RulesError(f"{where}: [{key}] has unknown key(s) {', '.join(sorted(unknown))}")
-    return table
+    return _table(data.get(key, {}), allowed, where, f"[{key}]")
 
 
 def _regexes(table: Mapping[str, Any], key: str, where: str) -> tuple[re.Pattern[str], ...]:
@@ -247,11 +251,7 @@ def word_table(value: Any, where: str) -> tuple[tuple[str, frozenset[str]], ...]
 
 
 def read_page(data: Any, where: str) -> PageType:
-    if not isinstance(data, dict):
-        raise RulesError(f"{where}: expected a table")
-    unknown = set(data) - _PAGE_KEYS
-    if unknown:
-        raise RulesError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    data = _table(data, _PAGE_KEYS, where)
     for key in ("name", "path"):
         if not isinstance(data.get(key), str) or not data[key]:
             raise RulesError(f"{where}: `{key}` is required (a string)")
