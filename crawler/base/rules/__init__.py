@@ -17,6 +17,7 @@ from typing import Any
 
 from crawler.base.rules.model import (
     DriftRules,
+    HostParams,
     PageType,
     ParamPattern,
     ParamSet,
@@ -45,6 +46,7 @@ from crawler.base.rules.reading import (
 __all__ = [
     "DEFAULT_RULES_PATH",
     "DriftRules",
+    "HostParams",
     "PageType",
     "ParamPattern",
     "ParamSet",
