@@ -27,10 +27,10 @@ from crawler.report.html import html_chunks
 from crawler.report.jsondoc import json_chunks
 from crawler.report.sarif import sarif_chunks
 from crawler.report.tables import (
+    DRIFTED,
     ReportData,
     banner_for,
     count,
-    drift_condition,
     link_blocks,
     link_frames,
     links_at,
@@ -41,6 +41,7 @@ from crawler.report.tables import (
 )
 from crawler.store.db import Store
 from crawler.store.history import Policy
+from crawler.store.report_tables import equals, one_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -93,10 +94,10 @@ def _md_link(title: Any, link_text: Any, url: Any) -> str:
 _SUMMARY_COLUMNS = ("change", "status", "reason", "title", "link_text", "url", "sources")
 #: and what its reason and next step are made from (``attention.LinkState``'s columns)
 _LISTED_COLUMNS = (*_SUMMARY_COLUMNS, "reason_text", *LinkState._fields)
-_FINE = ("'alive'", "'skipped'", "'ignored'")
+_FINE = ("alive", "skipped", "ignored")
 #: links of a degraded run that were not checked: said once, not listed
-_OFFLINE = "reason = 'offline'"
-_NOT_ALIVE = f"status NOT IN ({', '.join(_FINE)}) AND NOT ({_OFFLINE})"
+_OFFLINE = equals("reason", "offline")
+_NOT_ALIVE = ~one_of("status", _FINE) & ~_OFFLINE
 
 
 def summary_chunks(data: ReportData) -> Iterator[str]:
@@ -131,7 +132,7 @@ def summary_chunks(data: ReportData) -> Iterator[str]:
         ]
     yield from _lines(lines)
     for attention in range(len(RANKS)):  # in the reports' order, a rank at a time
-        where = f"{_NOT_ALIVE} AND attention = {attention}"
+        where = _NOT_ALIVE & equals("attention", attention)
         for block in link_blocks(data, _LISTED_COLUMNS, where, blank=True):
             yield from _lines(_listed_line(row, data.policy) for row in block)
     yield from _drifted_lines(data)
@@ -188,7 +189,7 @@ def _changed_lines(data: ReportData) -> Iterator[str]:
     kinds: list[str] = []
     positions: list[int] = []
     index = 0
-    for block in link_blocks(data, ("change",), ""):
+    for block in link_blocks(data, ("change",)):
         for (kind,) in block:
             if kind in _REPORTED_CHANGES:
                 kinds.append(shared.setdefault(kind, kind))
@@ -218,7 +219,7 @@ def _changed_lines(data: ReportData) -> Iterator[str]:
 
 def _drifted_lines(data: ReportData) -> Iterator[str]:
     """Links that now show something else (docs/drift.md): a section of its own."""
-    n = count(data, drift_condition())
+    n = count(data, DRIFTED)
     if not n:
         return
     yield from _lines(
@@ -234,7 +235,7 @@ def _drifted_lines(data: ReportData) -> Iterator[str]:
         ]
     )
     names = ("title", "link_text", "url", "drift", "drift_snapshot", "sources")
-    for block in link_blocks(data, names, drift_condition(), blank=True):
+    for block in link_blocks(data, names, DRIFTED, blank=True):
         yield from _lines(
             f"| {_md_link(title, link_text, url)} | {_md_escape(drift)} | "
             f"{_md_link('snapshot', '', snapshot) if snapshot else ''} | {_md_escape(sources)} |"
@@ -285,7 +286,7 @@ def render_run(data: ReportData) -> str:
         "counts": counts,
         "links": data.n_links,
         "changes": {c: int(n) for c, n in data.change_counts if c},
-        "drifted": count(data, drift_condition()),
+        "drifted": count(data, DRIFTED),
         "archive": kept,
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
@@ -411,12 +412,12 @@ def write_reports(
     if run_id is None:
         raise NoRunError(f"the state file {store.path} holds no run yet: run the crawl first")
     give_back_freed_memory()
-    with _gc_paused(), report_data(store.db, run_id, policy, archive) as data:
+    with _gc_paused(), report_data(store, run_id, policy, archive) as data:
         directory.mkdir(parents=True, exist_ok=True)
         renderers: dict[str, Callable[[], Iterable[str]]] = {
             "links.csv": lambda: _csv_blocks(link_frames(data), LINK_COLUMNS),
             "occurrences.csv": lambda: _csv_blocks(occurrence_frames(data), OCCURRENCE_COLUMNS),
-            "report.html": lambda: html_chunks(data, trend=run_status_counts(store.db, run_id)),
+            "report.html": lambda: html_chunks(data, trend=run_status_counts(store, run_id)),
             "summary.md": lambda: summary_chunks(data),
             "run.json": lambda: [render_run(data)],
             "links.json": lambda: json_chunks(data, render_run(data)),
