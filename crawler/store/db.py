@@ -382,7 +382,7 @@ class Store:
         first): their archive status is ``pending`` (a snapshot known from before is kept),
         and the next run does the work."""
         with self.transaction() as db:
-            archive_store.ensure_schema(db)
+            self.ensure_archive_schema()
             archive_store.mark_pending(db, identities, checked_at=checked_at, run_id=run_id)
 
     # the archive's table -------------------------------------------------------------------
