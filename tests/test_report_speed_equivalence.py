@@ -19,9 +19,10 @@ import pytest
 from crawler.base.rules import load_rules
 from crawler.base.urls import URLProblem, canonicalize
 from crawler.base.verdicts import STATUSES
-from crawler.report import attention, csv_chunks, write_reports
+from crawler.report import attention, write_reports
 from crawler.report.attention import next_steps, rank
 from crawler.report.columns import LINK_COLUMNS, OCCURRENCE_COLUMNS
+from crawler.report.csvtext import csv_chunks
 from crawler.report.fixes import LinkState, states_from_links_csv
 from crawler.report.html import ROW_FIELDS, html_chunks, script_json
 from crawler.report.tables import link_frames, occurrence_frames, report_data

@@ -16,15 +16,11 @@ import crawler
 from crawler.base.verdicts import Verdict
 from crawler.items import LinkCheck
 from crawler.store.archive import ArchiveRow
+from crawler.store.conditions import Where, contains, equals, filled, one_of
 from crawler.store.db import CheckRow, LinkRow, OccurrenceRow, Store
 from crawler.store.report_tables import (
     LinkBlock,
     Rows,
-    Where,
-    contains,
-    equals,
-    filled,
-    one_of,
     report_tables,
 )
 from crawler.store.schema import CHECK_COLUMNS, CHECKS, NOT_STORED, columns_of

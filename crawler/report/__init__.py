@@ -4,25 +4,23 @@ onto it once all are made."""
 
 from __future__ import annotations
 
-import csv
 import ctypes
 import gc
-import io
 import json
 import math
 import os
-import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from crawler import __version__
 from crawler.base.verdicts import STATUSES
 from crawler.report.attention import RANKS, LinkState, next_steps
 from crawler.report.charts import run_status_counts
 from crawler.report.columns import LINK_COLUMNS, OCCURRENCE_COLUMNS
+from crawler.report.csvtext import csv_blocks
 from crawler.report.html import html_chunks
 from crawler.report.jsondoc import json_chunks
 from crawler.report.sarif import sarif_chunks
@@ -39,13 +37,11 @@ from crawler.report.tables import (
     safe_href,
     unrecognized,
 )
+from crawler.store.conditions import equals, one_of
 from crawler.store.db import Store
 from crawler.store.history import Policy
-from crawler.store.report_tables import equals, one_of
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from crawler.archive.progress import ArchiveCounts
 
 
@@ -305,69 +301,6 @@ def _archive_of(run: dict[str, object]) -> dict[str, int] | None:
         return None
 
 
-def _plain(dtype: str) -> bool:
-    """Values :mod:`csv` writes as they are: text, integers, booleans."""
-    return dtype in ("object", "str", "string", "bool", "boolean") or dtype.lower().startswith(
-        ("int", "uint")
-    )
-
-
-#: what may make csv.writer quote a field (a superset: such fields go through csv itself)
-_SPECIAL = re.compile(r'[,"\r\n]')
-
-
-def _csv_line(values: list[Any]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(values)  # to_csv's dialect on POSIX
-    return buffer.getvalue()
-
-
-def _csv_field(value: Any) -> str:
-    """One field as csv.writer writes it in a row of several."""
-    return _csv_line([value, ""])[:-2]
-
-
-def _csv_texts(values: list[Any]) -> list[str]:
-    """A column's values as csv.writer writes them (``str``; quoted where needed)."""
-    found = [v if type(v) is str else str(v) if type(v) in (int, bool) else None for v in values]
-    if _SPECIAL.search("\x00".join(t for t in found if t is not None)):
-        found = [_csv_field(t) if t is not None and _SPECIAL.search(t) else t for t in found]
-    if None in found:  # another type (a float…): csv's own rules
-        found = [_csv_field(v) if t is None else t for v, t in zip(values, found, strict=True)]
-    return cast("list[str]", found)
-
-
-def csv_chunks(frame: pd.DataFrame, columns: list[str], *, header: bool = True) -> Iterator[str]:
-    """``frame[columns].to_csv(index=False, header=header)`` in pieces, the same bytes made
-    faster, without pandas' writer.
-
-    pandas hands csv.writer each value as it is, a missing one as ``""``; this writes the
-    same fields, a column at a time. Dtypes whose text pandas formats itself (floats, dates)
-    go through pandas.
-    """
-    if len(columns) < 2 or not all(_plain(str(frame[name].dtype)) for name in columns):
-        yield str(frame[columns].to_csv(index=False, header=header))
-        return
-    texts = [
-        _csv_texts(frame[name].astype(object).where(frame[name].notna(), "").tolist())
-        for name in columns
-    ]
-    if header:
-        yield _csv_line(list(columns))
-    if len(frame):
-        yield "\n".join(map(",".join, zip(*texts, strict=True))) + "\n"
-
-
-def _csv_blocks(frames: Iterable[pd.DataFrame], columns: list[str]) -> Iterator[str]:
-    """One CSV file from frames of its rows, one after the other (the header once)."""
-    header = True
-    for frame in frames:
-        yield from csv_chunks(frame, columns, header=header)
-        header = False
-    if header:  # no rows
-        yield _csv_line(list(columns))
-
-
 def give_back_freed_memory() -> None:
     """Hand the C heap's free pages back to the system (glibc's ``malloc_trim``; elsewhere,
     nothing). A crawl frees the bodies of the pages it read, but glibc keeps the space for
@@ -415,8 +348,8 @@ def write_reports(
     with _gc_paused(), report_data(store, run_id, policy, archive) as data:
         directory.mkdir(parents=True, exist_ok=True)
         renderers: dict[str, Callable[[], Iterable[str]]] = {
-            "links.csv": lambda: _csv_blocks(link_frames(data), LINK_COLUMNS),
-            "occurrences.csv": lambda: _csv_blocks(occurrence_frames(data), OCCURRENCE_COLUMNS),
+            "links.csv": lambda: csv_blocks(link_frames(data), LINK_COLUMNS),
+            "occurrences.csv": lambda: csv_blocks(occurrence_frames(data), OCCURRENCE_COLUMNS),
             "report.html": lambda: html_chunks(data, trend=run_status_counts(store, run_id)),
             "summary.md": lambda: summary_chunks(data),
             "run.json": lambda: [render_run(data)],

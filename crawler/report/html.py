@@ -35,8 +35,8 @@ from crawler.report.tables import (
     value_counts,
 )
 from crawler.store.archive import PENDING
+from crawler.store.conditions import equals, one_of
 from crawler.store.history import Policy
-from crawler.store.report_tables import equals, one_of
 
 if TYPE_CHECKING:
     import jinja2

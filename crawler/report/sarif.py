@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from crawler.report.tables import ReportData, links_with_occurrences
-from crawler.store.report_tables import one_of
+from crawler.store.conditions import one_of
 from crawler.verdict.reasons import describe
 
 #: a status → its SARIF level; the other statuses give no result

@@ -18,17 +18,13 @@ from typing import TYPE_CHECKING, Any
 from crawler.report.archive_columns import NO_ARCHIVE, PENDING, ArchiveRecord, archive_record
 from crawler.report.attention import rank
 from crawler.report.columns import LINK_COLUMNS, LINKS, OCCURRENCES, Column
+from crawler.store.conditions import Where, contains, equals, filled, one_of
 from crawler.store.db import Store
 from crawler.store.history import Check, Policy, summarize
 from crawler.store.report_tables import (
     LinkBlock,
     ReportTables,
     Rows,
-    Where,
-    contains,
-    equals,
-    filled,
-    one_of,
     report_tables,
 )
 from crawler.verdict.judge import WEAK_SIGNAL

@@ -38,7 +38,7 @@ from crawler.store.schema import (
     OccurrenceRow,
     row_values,
 )
-from crawler.store.statefile import BUSY_TIMEOUT, StoreError, check_version, claim, schema_version
+from crawler.store.statefile import BUSY_TIMEOUT, StoreError, check_version, claim
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -50,10 +50,8 @@ __all__ = [
     "Run",
     "Store",
     "StoreError",
-    "check_version",
     "claim",
     "rows_of",
-    "schema_version",
 ]
 
 logger = logging.getLogger(__name__)
@@ -274,32 +272,27 @@ class Store:
         """Keep the run's links to fetch, ``(identity, fetch_url, host)`` in their order, in a
         temporary table of this connection (SQLite's temporary file, not memory: a crawl of
         100,000 links would hold tens of MB of them); returns how many."""
-        self.db.execute("DROP TABLE IF EXISTS temp.fetch_queue")
-        self.db.execute(
+        db = self.db
+        db.execute("DROP TABLE IF EXISTS temp.fetch_queue")
+        db.execute(
             "CREATE TABLE temp.fetch_queue (pos INTEGER PRIMARY KEY, identity, fetch_url, host)"
         )
-        self.db.execute(
-            "BEGIN"
-        )  # one transaction of the temporary table: the main one is untouched
+        db.execute("BEGIN")  # one transaction of the temporary table: the main one is untouched
         try:
-            cursor = self.db.executemany(
-                "INSERT INTO temp.fetch_queue(identity, fetch_url, host) VALUES (?, ?, ?)", links
-            )
+            insert = "INSERT INTO temp.fetch_queue(identity, fetch_url, host) VALUES (?, ?, ?)"
+            cursor = db.executemany(insert, links)
         except BaseException:
-            self.db.execute("ROLLBACK")
+            db.execute("ROLLBACK")
             raise
-        self.db.execute("COMMIT")
+        db.execute("COMMIT")
         return max(cursor.rowcount, 0)
 
     def queued_fetches(self, after: int, limit: int) -> list[tuple[int, str, str, str]]:
         """The next ``limit`` links of :meth:`queue_fetches` after position ``after`` (the first
         is 1): ``(position, identity, fetch_url, host)``."""
-        cursor = self.db.cursor()
-        cursor.row_factory = None
-        rows: list[tuple[int, str, str, str]] = cursor.execute(
-            "SELECT pos, identity, fetch_url, host FROM temp.fetch_queue WHERE pos > ? "
-            "ORDER BY pos LIMIT ?",
-            (after, limit),
+        query = "SELECT pos, identity, fetch_url, host FROM temp.fetch_queue WHERE pos > ? "
+        rows: list[tuple[int, str, str, str]] = rows_of(
+            self.db, query + "ORDER BY pos LIMIT ?", (after, limit)
         ).fetchall()
         return rows
 

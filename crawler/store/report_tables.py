@@ -6,9 +6,8 @@ The run's links, in the order they first appear (by occurrence ``seq``), are rea
 their archive record (:class:`LinkBlock`) — and the report's rows made of them are written to
 ``temp.report_links`` (in SQLite's temporary file, not memory), the seed files of each link to
 ``temp.report_files``. The reports read them back a block at a time and count and group in
-SQL: memory stays flat in the number of links. Which links a read takes is a :class:`Where`,
-made with :func:`equals`, :func:`one_of`, :func:`filled`, :func:`contains` and ``&``, ``|``,
-``~``: the reports never write SQL.
+SQL: memory stays flat in the number of links. Which links a read takes is a
+:class:`~crawler.store.conditions.Where`: the reports never write SQL.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from crawler.store.conditions import Where
 from crawler.store.db import Store, rows_of
 from crawler.store.schema import ARCHIVES
 
@@ -29,52 +29,6 @@ BLOCK = 5000
 _ORDER = "temp.report_order"  # pos (the link's rank by first occurrence) → identity
 _LINKS = "temp.report_links"  # pos → the report's row of the link
 _FILES = "temp.report_files"  # a link's URL, a seed file it is in, its first seq there, status
-
-
-@dataclass(frozen=True, slots=True)
-class Where:
-    """Which links of the report's table a read takes (see the functions below)."""
-
-    sql: str
-    params: tuple[Any, ...] = ()
-    #: the report columns it reads (checked against the table's)
-    names: frozenset[str] = frozenset()
-
-    def __and__(self, other: Where) -> Where:
-        return _joined("AND", self, other)
-
-    def __or__(self, other: Where) -> Where:
-        return _joined("OR", self, other)
-
-    def __invert__(self) -> Where:
-        return Where(f"NOT ({self.sql})", self.params, self.names)
-
-
-def _joined(word: str, left: Where, right: Where) -> Where:
-    return Where(
-        f"({left.sql}) {word} ({right.sql})", left.params + right.params, left.names | right.names
-    )
-
-
-def equals(name: str, value: Any) -> Where:
-    """The column holds ``value``."""
-    return Where(f"{name} = ?", (value,), frozenset({name}))
-
-
-def one_of(name: str, values: Sequence[Any]) -> Where:
-    """The column holds one of ``values``."""
-    return Where(f"{name} IN ({', '.join('?' * len(values))})", tuple(values), frozenset({name}))
-
-
-def filled(name: str) -> Where:
-    """The column holds a value, not empty."""
-    return Where(f"{name} IS NOT NULL AND {name} != ''", (), frozenset({name}))
-
-
-def contains(name: str, text: str) -> Where:
-    """The column's text contains ``text`` (ASCII letters in any case, as SQL's ``LIKE``)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return Where(f"{name} LIKE ? ESCAPE '\\'", (f"%{escaped}%",), frozenset({name}))
 
 
 @dataclass(frozen=True, slots=True)
