@@ -258,12 +258,44 @@ def _data_json_chunks(data: ReportData) -> Iterator[str]:
     yield "]}"
 
 
+def _charts(
+    data: ReportData, status_counts: dict[str, int], trend: pd.DataFrame | None
+) -> list[charts.Chart]:
+    """The page's charts (a run with links): by status, over runs, by seed file, by domain."""
+    import pandas as pd  # noqa: PLC0415 (pandas costs tens of MB: only when reports are built)
+
+    if trend is None or trend.empty:
+        trend = pd.DataFrame(
+            [{s: int(status_counts.get(s, 0)) for s in STATUSES}], index=[data.run_id]
+        )
+    return [
+        charts.Chart("status", "Links by status", charts.status_chart(status_counts)),
+        charts.Chart(
+            "trend",
+            "Trend over runs",
+            charts.trend_chart(trend),
+            "Links checked in each run, by status.",
+        ),
+        charts.Chart(
+            "file",
+            "By seed file",
+            charts.file_chart(segment_counts(data, "file")),
+            "Links per seed file (a link in two files counts in both).",
+        ),
+        charts.Chart(
+            "domain",
+            "Top domains",
+            charts.domain_chart(segment_counts(data, "domain")),
+            "Many blocked links on one platform mean it could not be checked, "
+            "not that its links are broken.",
+        ),
+    ]
+
+
 def html_chunks(data: ReportData, trend: pd.DataFrame | None = None) -> Iterator[str]:
     """The page, in pieces to write one after the other (the page of 100,000 links is tens of
     MB: it is never held whole). ``trend`` is :func:`crawler.report.charts.run_status_counts`
     (links per run and status); without it the trend shows this run alone."""
-    import pandas as pd  # noqa: PLC0415 (pandas costs tens of MB: only when reports are built)
-
     total = data.n_links
     status_counts = {"unchecked" if s == "" else s: n for s, n in data.status_counts}
     archived = sum(
@@ -272,36 +304,7 @@ def html_chunks(data: ReportData, trend: pd.DataFrame | None = None) -> Iterator
         for (url,) in block
         if str(url).strip() != ""
     )
-    if trend is None or trend.empty:
-        trend = (
-            pd.DataFrame([{s: int(status_counts.get(s, 0)) for s in STATUSES}], index=[data.run_id])
-            if total
-            else pd.DataFrame(columns=list(STATUSES))
-        )
-    chart_list = []
-    if total:
-        chart_list = [
-            charts.Chart("status", "Links by status", charts.status_chart(status_counts)),
-            charts.Chart(
-                "trend",
-                "Trend over runs",
-                charts.trend_chart(trend),
-                "Links checked in each run, by status.",
-            ),
-            charts.Chart(
-                "file",
-                "By seed file",
-                charts.file_chart(segment_counts(data, "file")),
-                "Links per seed file (a link in two files counts in both).",
-            ),
-            charts.Chart(
-                "domain",
-                "Top domains",
-                charts.domain_chart(segment_counts(data, "domain")),
-                "Many blocked links on one platform mean it could not be checked, "
-                "not that its links are broken.",
-            ),
-        ]
+    chart_list = _charts(data, status_counts, trend) if total else []
     change_summary, changed_items = _changes(data)
     page = _template().generate(
         run=data.run,
