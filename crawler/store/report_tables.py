@@ -96,12 +96,12 @@ def report_tables(
         db.execute("BEGIN")
     tables = ReportTables(store, run_id, tuple(columns))
     try:
-        tables.drop()
-        tables.build(rows)
+        tables._drop()
+        tables._build(rows)
         yield tables
     finally:
         if not own:
-            tables.drop()
+            tables._drop()
         elif db.in_transaction:
             db.execute("ROLLBACK")
 
@@ -110,19 +110,19 @@ class ReportTables:
     """A run's report tables in the store's temporary tables (:func:`report_tables`)."""
 
     def __init__(self, store: Store, run_id: int, columns: tuple[str, ...]) -> None:
-        self.db = store.db
+        self._db = store.db
         self.run_id = run_id
         self.columns = columns
         self._known = frozenset(("pos", *columns))
 
-    def drop(self) -> None:
+    def _drop(self) -> None:
         for table in (_FILES, _LINKS, _ORDER):
-            self.db.execute(f"DROP TABLE IF EXISTS {table}")
+            self._db.execute(f"DROP TABLE IF EXISTS {table}")
 
-    def build(self, make: Callable[[LinkBlock], Rows]) -> None:
+    def _build(self, make: Callable[[LinkBlock], Rows]) -> None:
         """Fill ``temp.report_order``, then ``temp.report_links`` and ``temp.report_files``, a
         block of links at a time."""
-        db = self.db
+        db = self._db
         db.execute(f"CREATE TABLE {_ORDER} (pos INTEGER PRIMARY KEY, identity UNIQUE)")
         db.execute(
             f"INSERT INTO {_ORDER}(identity) SELECT o.identity FROM occurrences o "  # noqa: S608
@@ -153,10 +153,10 @@ class ReportTables:
         )
 
     def _rows(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return rows_of(self.db, query, params).fetchall()
+        return rows_of(self._db, query, params).fetchall()
 
     def _one(self, query: str, params: Sequence[Any] = ()) -> Any:
-        row = rows_of(self.db, query, params).fetchone()
+        row = rows_of(self._db, query, params).fetchone()
         return row[0] if row else None
 
     def _names(self, names: Collection[str]) -> Collection[str]:
@@ -180,7 +180,7 @@ class ReportTables:
 
     def run(self) -> dict[str, object]:
         """The run's row in ``runs``, by column name."""
-        cursor = rows_of(self.db, "SELECT * FROM runs WHERE id = ?", (self.run_id,))
+        cursor = rows_of(self._db, "SELECT * FROM runs WHERE id = ?", (self.run_id,))
         row = cursor.fetchone()
         if row is None:
             return {"id": self.run_id}
@@ -247,7 +247,7 @@ class ReportTables:
         query = f"SELECT {self._select(names, blank=True)} FROM {_LINKS} WHERE pos = ?"  # noqa: S608
         for start in range(0, len(positions), BLOCK):
             yield [
-                rows_of(self.db, query, (position + 1,)).fetchone()
+                rows_of(self._db, query, (position + 1,)).fetchone()
                 for position in positions[start : start + BLOCK]
             ]
 
