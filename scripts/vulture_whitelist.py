@@ -52,3 +52,8 @@ _.resolutionBegan  # IResolutionReceiver.resolutionBegan (its argument unused: n
 _.addressResolved  # IResolutionReceiver.addressResolved
 _.resolutionComplete  # IResolutionReceiver.resolutionComplete
 _.resolution  # IResolutionReceiver.resolutionBegan's argument
+
+# the Store's archive methods, for the archive extension (crawler/extensions/archive.py), which
+# reaches the store through them once the run's rewrite (issue 23) switches it from store.db
+_.archive_link_state
+_.record_archive
