@@ -392,12 +392,12 @@ def time_stages(sizes: list[int], hosts: int) -> list[tuple[int, float, float, f
                 dead = i % 10 == 9
                 checks.append(
                     CheckRow(
-                        x.identity,
-                        config.now_iso,
                         "dead" if dead else "alive",
                         "http-404" if dead else "ok",
                         http_status=404 if dead else 200,
                         title=None if dead else f"Benchmark page {i}",
+                        identity=x.identity,
+                        checked_at=config.now_iso,
                     )
                 )
             store.record_checks(run.id, checks)

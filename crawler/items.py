@@ -15,16 +15,6 @@ class LinkCheck:
     verdict: Verdict
 
     def row(self, *, counted: bool = True) -> CheckRow:
-        v = self.verdict
-        return CheckRow(
-            identity=self.identity,
-            checked_at=self.checked_at,
-            status=v.status,
-            reason=v.reason,
-            http_status=v.http_status,
-            final_url=v.final_url,
-            title=v.title,
-            detail=v.detail,
-            moved_to=v.moved_to,
-            counted=counted,
+        return CheckRow.of(
+            self.verdict, identity=self.identity, checked_at=self.checked_at, counted=counted
         )

@@ -4,8 +4,8 @@
 (``crawler.settings``) with those on top, like a user's settings module that imports ours, go
 through Scrapy's own ``get_crawler``; the crawler's engine is then built the way ``crawl`` builds
 it (downloader and its handlers and middlewares, scraper with its spider middlewares and item
-pipelines, the scheduler class, the link source) and each component named by its class. A subprocess, because the
-Twisted reactor is installed once per process.
+pipelines, the scheduler class, the link source) and each component named by its class. A
+subprocess, because the Twisted reactor is installed once per process.
 """
 
 from __future__ import annotations

@@ -9,8 +9,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from crawler.archive import wayback
-from crawler.report.archive_columns import ARCHIVE_COLUMNS, archive_record, has_archives
+from crawler.report.archive_columns import archive_record
 from crawler.store import archive as store
+from crawler.store.report_tables import ARCHIVE_COLUMNS
+from crawler.store.schema import ARCHIVES
 
 BASE = "https://web.archive.org"
 
@@ -75,6 +77,6 @@ def test_store_keeps_the_last_snapshot_when_a_later_attempt_fails() -> None:
 
 def test_a_store_without_the_archive_table() -> None:
     db = sqlite3.connect(":memory:")
-    assert not has_archives(db)
+    assert not ARCHIVES.exists(db)
     store.ensure_schema(db)
-    assert has_archives(db)
+    assert ARCHIVES.exists(db)

@@ -357,7 +357,15 @@ def test_the_reports_list_drifted_links_as_text_never_markup(tmp_path: Path):
         drift = f'link text "注意力机制详解" → "{evil}"'
         store.record_check(
             run.id,
-            CheckRow(url, "2026-01-01T00:00:00Z", "alive", "ok", 200, title=evil, drift=drift),
+            CheckRow(
+                "alive",
+                "ok",
+                200,
+                title=evil,
+                drift=drift,
+                identity=url,
+                checked_at="2026-01-01T00:00:00Z",
+            ),
         )
         store.finish_run(run.id, "2026-01-01T00:01:00Z")
         write_reports(store, tmp_path / "reports")

@@ -10,8 +10,6 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import ROOT
 
 PACKAGE = ROOT / "crawler"
@@ -59,16 +57,10 @@ def long_functions(paths: list[Path]) -> list[str]:
     return found
 
 
-#: lifted when the last split lands (issue 23): a strict xfail fails the day the limits hold
-_SPLITTING = pytest.mark.xfail(strict=True, reason="issue 23: modules and functions being split")
-
-
-@_SPLITTING
 def test_no_module_of_the_package_is_over_400_lines() -> None:
     assert long_modules(modules()) == []
 
 
-@_SPLITTING
 def test_no_function_is_over_60_lines_without_saying_why() -> None:
     assert long_functions(modules()) == []
 

@@ -1,5 +1,5 @@
 """The reports built and read three links at a time are, byte for byte, the reports built in
-one block: block boundaries change nothing (crawler/report/tables.py, ``BLOCK``)."""
+one block: block boundaries change nothing (crawler/store/report_tables.py, ``BLOCK``)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from crawler.archive.progress import ArchiveCounts
-from crawler.report import tables as frames
 from crawler.report import write_reports
+from crawler.store import report_tables
 from crawler.store.db import CheckRow, Store
 from crawler.store.history import Policy
 from tests.test_report_html import build_store
@@ -19,7 +19,7 @@ from tests.test_report_speed_equivalence import _store
 def _reports(
     monkeypatch: pytest.MonkeyPatch, block: int, store: Store, out: Path, **given: object
 ) -> dict[str, bytes]:
-    monkeypatch.setattr(frames, "BLOCK", block)
+    monkeypatch.setattr(report_tables, "BLOCK", block)
     paths = write_reports(store, out, **given)  # type: ignore[arg-type]
     return {path.name: path.read_bytes() for path in paths}
 
@@ -73,6 +73,12 @@ def test_reports_that_fail_leave_the_store_as_it_was(tmp_path: Path) -> None:
     run_id = store.latest_run_id()
     assert run_id is not None
     store.record_check(
-        run_id, CheckRow("https://example.org/xss", "2026-11-22T06:09:00+00:00", "alive", "ok")
+        run_id,
+        CheckRow(
+            "alive",
+            "ok",
+            identity="https://example.org/xss",
+            checked_at="2026-11-22T06:09:00+00:00",
+        ),
     )
     assert write_reports(store, tmp_path / "elsewhere")

@@ -84,9 +84,13 @@ def build_store(path: Path, n_links: int = 60, runs: int = 3) -> Store:
             reason = reason or {"error": "timeout", "skipped": "robots"}[status]
             http = {"ok": 200, "http-404": 404, "anti-bot": 403}.get(reason)
             page_title = title if r == runs - 1 or i % 9 else f"Old title {i}"
-            checks.append(CheckRow(url, finished, status, reason, http, url, page_title))
+            checks.append(
+                CheckRow(status, reason, http, url, page_title, identity=url, checked_at=finished)
+            )
         for url, _, title, status, reason, http in SPECIAL:
-            checks.append(CheckRow(url, finished, status, reason, http, url, title))
+            checks.append(
+                CheckRow(status, reason, http, url, title, identity=url, checked_at=finished)
+            )
         store.record_checks(run.id, checks)
         store.finish_run(run.id, finished, stats={"linkhealth/links": len(links)})
     return store
@@ -226,7 +230,10 @@ def test_a_hostile_title_among_the_changes_is_text(tmp_path: Path) -> None:
             [LinkRow(url, url, url, "example.org")],
             [OccurrenceRow(url, FILES[0], 1, "xss", "inline")],
         )
-        store.record_checks(run.id, [CheckRow(url, now, status, reason, http, url, HOSTILE_TITLE)])
+        store.record_checks(
+            run.id,
+            [CheckRow(status, reason, http, url, HOSTILE_TITLE, identity=url, checked_at=now)],
+        )
         store.finish_run(run.id, now)
     html = write_report(store, tmp_path, archives=False).read_text(encoding="utf-8")
     changes = html[html.index('<ul class="changes">') :]
@@ -300,11 +307,11 @@ def test_summary_panels(report: tuple[str, Store]) -> None:
 
 def test_run_status_counts(report: tuple[str, Store]) -> None:
     _, store = report
-    table = run_status_counts(store.db)
+    table = run_status_counts(store)
     assert list(table.index) == [1, 2, 3]
     assert list(table.columns) == ["alive", "dead", "blocked", "error", "skipped", "ignored"]
     assert (table.sum(axis=1) == 60 + len(SPECIAL)).all()
-    assert list(run_status_counts(store.db, upto=2).index) == [1, 2]
+    assert list(run_status_counts(store, upto=2).index) == [1, 2]
 
 
 def test_first_run_without_history_or_archives(tmp_path: Path) -> None:
@@ -347,7 +354,7 @@ def test_empty_run(tmp_path: Path) -> None:
     store = Store(tmp_path / "state.sqlite")
     run = store.begin_run("2026-11-22T06:00:00+00:00", "seeds")
     store.record_links(run.id, "2026-11-22T06:00:00+00:00", [], [])
-    with report_data(store.db, run.id) as data:
+    with report_data(store, run.id) as data:
         html = "".join(html_chunks(data))
     assert "<svg" not in html
     assert "This run did not finish" in html

@@ -19,9 +19,10 @@ import pytest
 from crawler.base.rules import load_rules
 from crawler.base.urls import URLProblem, canonicalize
 from crawler.base.verdicts import STATUSES
-from crawler.report import attention, csv_chunks, write_reports
+from crawler.report import attention, write_reports
 from crawler.report.attention import next_steps, rank
 from crawler.report.columns import LINK_COLUMNS, OCCURRENCE_COLUMNS
+from crawler.report.csvtext import csv_chunks
 from crawler.report.fixes import LinkState, states_from_links_csv
 from crawler.report.html import ROW_FIELDS, html_chunks, script_json
 from crawler.report.tables import link_frames, occurrence_frames, report_data
@@ -89,14 +90,17 @@ def _store(path: Path) -> Store:
         for j in range(1 + i % 3)
     ]
     store.record_links(run.id, run.started_at, links, occurrences)
-    checks = [CheckRow(u, run.started_at, "dead", "http-404", 404, None, "") for u in urls[1::2]]
+    checks = [
+        CheckRow("dead", "http-404", 404, None, "", identity=u, checked_at=run.started_at)
+        for u in urls[1::2]
+    ]
     store.record_checks(run.id, checks)
     return store
 
 
 def _tables(store: Store, run_id: int) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """links.csv's and occurrences.csv's rows as DataFrames, and report.html."""
-    with report_data(store.db, run_id) as data:
+    with report_data(store, run_id) as data:
         links = pd.concat(list(link_frames(data)), ignore_index=True)
         occurrences = pd.concat(list(occurrence_frames(data)), ignore_index=True)
         page = "".join(html_chunks(data))

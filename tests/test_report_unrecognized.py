@@ -33,7 +33,16 @@ def test_unrecognized_wordings_and_titles_are_listed_grouped_and_escaped(tmp_pat
     store.record_checks(
         run,
         [
-            CheckRow(u, NOW, "alive" if why == "ok" else "blocked", why, 200, u, title, detail)
+            CheckRow(
+                "alive" if why == "ok" else "blocked",
+                why,
+                200,
+                u,
+                title,
+                detail,
+                identity=u,
+                checked_at=NOW,
+            )
             for u, why, detail, title in PAGES
         ],
     )

@@ -139,6 +139,24 @@ def test_reference_links_reported_at_their_definition():
     assert [(o.line, o.url, o.text) for o in wrapped] == [(4, "https://x.com/b", "b")]
 
 
+def test_a_reference_definition_is_reported_as_written_with_escapes_and_entities():
+    # markdown-it decodes the destination; ``raw`` is found back on the line as written, so a
+    # fix-up replaces exactly it
+    escaped, entity = ext(
+        '[a][r] [b][s]\n\n[r]: https://x.com/a\\_b?x=1&amp;y=2 "T"\n[s]: <https://x.com/&#40;p&#41;>\n'
+    )
+    assert (escaped.line, escaped.raw, escaped.url) == (
+        3,
+        "https://x.com/a\\_b?x=1&amp;y=2",
+        "https://x.com/a_b?x=1&y=2",
+    )
+    assert (entity.line, entity.raw, entity.url) == (
+        4,
+        "https://x.com/&#40;p&#41;",
+        "https://x.com/(p)",
+    )
+
+
 def test_autolink():
     a, b = ext("Docs: <https://x.com/?a=1&amp;b=2> or <foo@bar.com>")
     assert (a.kind, a.raw, a.url, a.text) == (

@@ -27,7 +27,7 @@ def test_unchecked_links_are_those_of_the_run_without_a_verdict(tmp_path):
     links = [f"https://example.org/{n}" for n in (3, 1, 2)]
     store, run_id = _store_with_links(tmp_path / "state.sqlite", links)
     assert store.unchecked_identities(run_id) == sorted(links)
-    store.record_checks(run_id, [CheckRow(links[0], NOW, "alive", "ok")])
+    store.record_checks(run_id, [CheckRow("alive", "ok", identity=links[0], checked_at=NOW)])
     assert store.unchecked_identities(run_id) == sorted(links[1:])
     # a verdict of another run does not count for this one
     later = store.begin_run(NOW, "seeds")
@@ -84,7 +84,7 @@ def test_the_links_to_fetch_wait_in_the_store_and_come_back_in_order(tmp_path):
         for _pos, identity, fetch_url, host in batch:
             assert (fetch_url, host) == (identity + "?f", "example.org")
             seen.append(identity)
-            store.record_check(run_id, CheckRow(identity, NOW, "alive", "ok"))
+            store.record_check(run_id, CheckRow("alive", "ok", identity=identity, checked_at=NOW))
     assert seen == links
     assert sizes == [2, 2, 1]  # a batch at a time, in order
     assert store.unchecked_identities(run_id) == []

@@ -118,9 +118,9 @@ def test_links_that_are_one_link_under_the_new_rules_are_merged(tmp_path: Path) 
             [LinkRow(a, a, a, "x.test"), LinkRow(b, b, b, "x.test")],
             [OccurrenceRow(a, "l.md", 1, "a", "bare"), OccurrenceRow(b, "l.md", 2, "b", "bare")],
         )
-        store.record_checks(run, [CheckRow(a, now, "dead", "http-404")])
+        store.record_checks(run, [CheckRow("dead", "http-404", identity=a, checked_at=now)])
         if run == 2:
-            store.record_checks(run, [CheckRow(b, now, "alive", "ok")])
+            store.record_checks(run, [CheckRow("alive", "ok", identity=b, checked_at=now)])
         store.finish_run(run, now)
     store.close()
 
@@ -177,7 +177,9 @@ def test_values_of_deleted_rows_do_not_linger_in_free_pages(tmp_path: Path) -> N
         [LinkRow(u, u, u, "x.test") for u in urls],
         [OccurrenceRow(u, "l.md", n + 1, u, "bare") for n, u in enumerate(urls)],
     )
-    store.record_checks(1, [CheckRow(u, now, "alive", "ok", final_url=u) for u in urls])
+    store.record_checks(
+        1, [CheckRow("alive", "ok", final_url=u, identity=u, checked_at=now) for u in urls]
+    )
     store.close()
     assert b"XYZ" in file_bytes(path)
     Store(path, RULES).close()

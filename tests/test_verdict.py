@@ -4,7 +4,8 @@ import pytest
 
 from crawler.base.rules import load_rules
 from crawler.base.verdicts import Fetched
-from crawler.verdict.judge import judge, title_says
+from crawler.verdict.judge import judge
+from crawler.verdict.signs import title_says
 
 RULES = load_rules()
 HTML = {"content-type": "text/html; charset=utf-8"}

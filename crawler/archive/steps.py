@@ -4,7 +4,7 @@
 decides) rescues a dead link from a snapshot that passes the verdict rules, or captures a live
 page through Save Page Now 2 (submit, poll the job's status, or ask the CDX index when the job
 stays pending) or the classic anonymous save, and returns the row the archive table gets. Every
-request waits its turn at its endpoint (:mod:`~crawler.archive.scheduler`); a 429 rests the
+request waits its turn at its endpoint (:mod:`~crawler.archive.endpoints`); a 429 rests the
 endpoint and the request keeps its place in line.
 """
 
@@ -13,15 +13,21 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
 import scrapy
-from scrapy.http import Response
 
 from crawler.archive import wayback
 from crawler.archive.config import ArchiveSettings
+from crawler.archive.endpoints import (
+    Download,
+    Endpoints,
+    Failed,
+    Unreachable,
+    answered_429,
+    spn2_busy,
+)
 from crawler.archive.planner import (
     CAPTURE_NOW,
     KEEP_OLD,
@@ -35,7 +41,6 @@ from crawler.archive.planner import RESCUE as RESCUE_JOB
 from crawler.archive.scheduler import CDX_SLOT, SAVE_SLOT, STATUS_SLOT, Scheduler
 from crawler.base.rules import Rules
 from crawler.base.verdicts import ALIVE, Verdict
-from crawler.fetch.backoff import parse_retry_after
 from crawler.store.archive import CAPTURED, EXISTING, NONE, RESCUED, ArchiveRow
 from crawler.verdict.judge import judge
 from crawler.verdict.responses import fetched_from
@@ -47,20 +52,6 @@ CLASSIC_BLOCK = 300.0
 #: dead links: how many snapshots before the failure are tried, newest first
 CANDIDATES = 5
 
-Download = Callable[[scrapy.Request], Awaitable[Response]]
-
-
-class Failed(Exception):
-    """The link's archive work ends here: ``failed:<reason>``."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class Unreachable(Failed):
-    """A request got no answer (timeout, refused connection…)."""
-
 
 class NoCapture(Exception):
     """No capture is made: the link keeps the snapshot it had, if any (see ``_keep``)."""
@@ -68,20 +59,6 @@ class NoCapture(Exception):
     def __init__(self, why: str) -> None:
         super().__init__(why)
         self.why = why
-
-
-def _answered_429(why: str) -> Callable[[Response], str | None]:
-    return lambda response: why if response.status == 429 else None
-
-
-def _spn2_busy(response: Response) -> str | None:
-    """A capture request the endpoint wants sent again after a rest (not a refusal)."""
-    ext = str(wayback.parse_json(response.body).get("status_ext") or "")
-    if response.status == 401 or ext == wayback.DAILY_LIMIT:
-        return None
-    if ext == wayback.SESSION_LIMIT:
-        return "session limit"
-    return "SPN2 answered 429" if response.status == 429 else None
 
 
 class Wayback:
@@ -97,7 +74,7 @@ class Wayback:
     ) -> None:
         self.settings = settings
         self.scheduler = scheduler
-        self.download = download
+        self.endpoints = Endpoints(settings, scheduler, download, auth)
         self.auth = auth
         self.rules = rules
         self.now = now
@@ -141,67 +118,6 @@ class Wayback:
             return self._keep(job, step.latest, step.why)
         return ArchiveRow(job.identity, job.url, NONE)
 
-    # requests ---------------------------------------------------------------------------------
-
-    async def _ask(
-        self,
-        slot: str,
-        make: Callable[[], scrapy.Request],
-        *,
-        busy: Callable[[Response], str | None],
-        retry: bool = True,
-        back: bool = False,
-        floor: float = 0.0,
-    ) -> Response:
-        """Send ``make()`` when the endpoint's turn comes. An answer ``busy`` names (a 429)
-        rests the endpoint; with ``retry`` the request waits for it again, first in line (or
-        last: ``back``), otherwise that answer is returned."""
-        front = False
-        while True:
-            async with self.scheduler.turn(slot, front=front):
-                request = make()
-                try:
-                    response = await self.download(request)
-                except Exception as exc:  # the answer that never came (CancelledError is not one)
-                    raise Unreachable(f"{slot}-{type(exc).__name__}") from exc
-                why = busy(response)
-                if why is None:
-                    return response
-                retry_after = parse_retry_after(response.headers.get(b"Retry-After")) or 0.0
-                self.scheduler.pause(slot, max(self.settings.pause, retry_after, floor), why)
-                if not retry:
-                    return response
-            front = not back
-
-    def _request(
-        self,
-        url: str,
-        slot: str,
-        job: Job,
-        *,
-        formdata: dict[str, str] | None = None,
-        auth: bool = False,
-        redirect: bool = False,
-    ) -> scrapy.Request:
-        headers: dict[str, str] = {"Accept": "application/json"} if slot != CDX_SLOT else {}
-        if auth and self.auth is not None:
-            headers["Authorization"] = self.auth
-        common: dict[str, Any] = {
-            "headers": headers,
-            "meta": {
-                "download_slot": slot,
-                "download_timeout": self.settings.timeout,
-                "dont_retry": True,
-                "dont_redirect": not redirect,
-                "handle_httpstatus_all": True,
-                "linkhealth_archive": job.identity,
-            },
-            "dont_filter": True,
-        }
-        if formdata is not None:
-            return scrapy.FormRequest(url, formdata=formdata, **common)
-        return scrapy.Request(url, **common)
-
     # results ----------------------------------------------------------------------------------
 
     def _row(self, job: Job, capture: wayback.Capture, status: str, **kw: Any) -> ArchiveRow:
@@ -232,10 +148,10 @@ class Wayback:
             url = wayback.cdx_url(base, job.url, to=job.reference_before, limit=-1)
         else:
             url = wayback.cdx_url(base, job.url, limit=-1)
-        response = await self._ask(
+        response = await self.endpoints.ask(
             CDX_SLOT,
-            lambda: self._request(url, CDX_SLOT, job),
-            busy=_answered_429("CDX answered 429"),
+            lambda: self.endpoints.request(url, CDX_SLOT, job),
+            busy=answered_429("CDX answered 429"),
         )
         if response.status != 200:
             raise Failed(f"cdx-http-{response.status}")
@@ -286,10 +202,10 @@ class Wayback:
         url = wayback.snapshot_url(
             self.settings.base, capture.timestamp, capture.original, raw=True
         )
-        response = await self._ask(
+        response = await self.endpoints.ask(
             CDX_SLOT,
-            lambda: self._request(url, CDX_SLOT, job, redirect=True),
-            busy=_answered_429("replay 429"),
+            lambda: self.endpoints.request(url, CDX_SLOT, job, redirect=True),
+            busy=answered_429("replay 429"),
         )
         # the snapshot answers for the link: the archive's address and redirects are not its own
         fetched = replace(fetched_from(response, job.url), final_url=job.url, redirects=())
@@ -338,12 +254,12 @@ class Wayback:
         def make() -> scrapy.Request:
             nonlocal submitted
             submitted = self._sending()
-            return self._request(
+            return self.endpoints.request(
                 f"{self.settings.base}/save", SAVE_SLOT, job, formdata=form, auth=True
             )
 
         try:
-            response = await self._ask(SAVE_SLOT, make, busy=_spn2_busy)
+            response = await self.endpoints.ask(SAVE_SLOT, make, busy=spn2_busy)
         except Unreachable:
             return await self._confirm(job, submitted)  # the save may have worked all the same
         data = wayback.parse_json(response.body)
@@ -365,10 +281,10 @@ class Wayback:
         started = time.monotonic()
         while True:
             await self.scheduler.sleep(self.settings.poll_interval)
-            response = await self._ask(
+            response = await self.endpoints.ask(
                 STATUS_SLOT,
-                lambda: self._request(url, STATUS_SLOT, job, auth=True),
-                busy=_answered_429("status 429"),
+                lambda: self.endpoints.request(url, STATUS_SLOT, job, auth=True),
+                busy=answered_429("status 429"),
                 back=True,
             )
             data = wayback.parse_json(response.body)
@@ -395,13 +311,13 @@ class Wayback:
         def make() -> scrapy.Request:
             nonlocal submitted
             submitted = self._sending()
-            return self._request(f"{self.settings.base}/save/{job.url}", SAVE_SLOT, job)
+            return self.endpoints.request(f"{self.settings.base}/save/{job.url}", SAVE_SLOT, job)
 
         try:
-            response = await self._ask(
+            response = await self.endpoints.ask(
                 SAVE_SLOT,
                 make,
-                busy=_answered_429("the classic save answered 429"),
+                busy=answered_429("the classic save answered 429"),
                 retry=False,
                 floor=CLASSIC_BLOCK,
             )
@@ -415,8 +331,10 @@ class Wayback:
     async def _confirm(self, job: Job, submitted: str) -> wayback.Capture:
         """The capture the CDX index shows since the request was sent."""
         url = wayback.cdx_url(self.settings.base, job.url, since=submitted, limit=-1)
-        response = await self._ask(
-            CDX_SLOT, lambda: self._request(url, CDX_SLOT, job), busy=_answered_429("CDX 429")
+        response = await self.endpoints.ask(
+            CDX_SLOT,
+            lambda: self.endpoints.request(url, CDX_SLOT, job),
+            busy=answered_429("CDX 429"),
         )
         try:
             captures = wayback.parse_cdx(response.body) if response.status == 200 else []

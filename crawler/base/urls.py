@@ -12,38 +12,42 @@ None of them ever holds a credential parameter. Raw parameter text is kept as wr
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import SplitResult, quote, unquote_plus, urlsplit, urlunsplit
+from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
 
-from crawler.base.rules import ParamPattern, Rules, name_words
+from crawler.base.rules import HostParams, PageType, ParamPattern, Rules, name_words
+from crawler.base.url_parts import URLProblem, split_link
+
+#: what ``from crawler.base.urls import …`` finds (URLProblem: a link that cannot be checked)
+__all__ = [
+    "REDACTED",
+    "CanonicalURL",
+    "URLProblem",
+    "canonicalize",
+    "has_masked_values",
+    "link_kind",
+    "masked_names",
+    "masked_original",
+    "redact",
+    "redact_text",
+    "stored_fetch_url",
+]
 
 _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 #: a path or query that w3lib's ``safe_url_string`` leaves as it is in an http(s) URL (RFC 3986
 #: unreserved characters, sub-delimiters but ``'``, ``:@/%``, and ``?`` in the query): checked
 #: against w3lib by tests/test_seeds_speed_equivalence.py
 _SAFE_PATH_RE = re.compile(r"[A-Za-z0-9\-._~!$&()*+,;=:@/%]*")
 _SAFE_QUERY_RE = re.compile(r"[A-Za-z0-9\-._~!$&()*+,;=:@/%?]*")
-_HOST_LABEL_RE = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 _NESTED_URL_RE = re.compile(r"^https?://", re.IGNORECASE)
 #: a ``name=value`` pair in a fragment (``#access_token=…&state=…``, ``#/cb?token=…``) or a path
 #: parameter (``/page;jsessionid=…``)
 _PAIR_RE = re.compile(r"(?P<name>[^&=#?/;]+)=(?P<value>[^&#;/?]*)")
 _PATH_PARAM_RE = re.compile(r";(?P<name>[^&=#?/;]+)=(?P<value>[^#;/?]*)")
-MAX_URL_LENGTH = 8192
-
-
-class URLProblem(ValueError):
-    """A link that cannot be checked; ``reason`` is a short stable code."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
 
 
 #: what every output shows instead of the value of a credential-like parameter
@@ -157,8 +161,8 @@ def _join(scheme: str, netloc: str, path: str, query: str, fragment: str) -> str
 def _safe_url(scheme: str, netloc: str, host: str, path: str, query: str) -> str:
     """``safe_url_string`` of the URL without fragment, skipping w3lib when it changes nothing.
 
-    ``host`` is a checked host name (see ``_normalize_host``): lower-case ASCII letters,
-    digits, ``-_.`` (w3lib keeps it as it is), or an IPv6 literal (left to w3lib).
+    ``host`` is a checked host name (see :func:`~crawler.base.url_parts.split_link`): lower-case
+    ASCII letters, digits, ``-_.`` (w3lib keeps it as it is), or an IPv6 literal (left to w3lib).
     """
     url = _join(scheme, netloc, path, query, "")
     if (
@@ -171,73 +175,20 @@ def _safe_url(scheme: str, netloc: str, host: str, path: str, query: str) -> str
     return safe_url_string(url)
 
 
-@functools.lru_cache(maxsize=4096)
-def _authority(netloc: str) -> tuple[int | None, str | None, bool]:
-    """``(port, hostname, has a user or password)`` of a netloc, as ``urlsplit`` reads them.
-
-    Raises ValueError for a bad port, as ``SplitResult.port`` does.
-    """
-    parts = SplitResult("", netloc, "", "", "")
-    return parts.port, parts.hostname, bool(parts.username or parts.password)
-
-
-@functools.lru_cache(maxsize=4096)
-def _normalize_host(netloc_host: str | None) -> str:
-    host = (netloc_host or "").rstrip(".").lower()
-    if not host:
-        raise URLProblem("malformed-url", "the link has no host name")
-    if host.startswith("[") or ":" in host:  # IPv6 literal, urlsplit strips the brackets
-        return host
-    if not host.isascii():
-        try:
-            host = host.encode("idna").decode("ascii")
-        except UnicodeError as exc:
-            raise URLProblem("malformed-url", f"invalid international host name ({exc})") from exc
-    labels = host.split(".")
-    if len(host) > 253 or not all(_HOST_LABEL_RE.match(label) for label in labels):
-        raise URLProblem("malformed-url", "invalid host name")
-    return host
-
-
-def canonicalize(url: str, rules: Rules) -> CanonicalURL:
-    """The identity, fetch URL and clean URL of an http(s) link.
-
-    Raises :class:`URLProblem` for a link that cannot be fetched (bad host, bad port, …).
-    """
-    text = url.strip()
-    if len(text) > MAX_URL_LENGTH:
-        raise URLProblem("malformed-url", f"the link is longer than {MAX_URL_LENGTH} characters")
-    if _CONTROL_RE.search(text):
-        raise URLProblem("malformed-url", "the link contains control characters")
-    if text.startswith("//"):
-        text = "https:" + text
-    text = text.replace("\\", "/") if text.lower().startswith(("http:\\", "https:\\")) else text
-    try:
-        parts = urlsplit(text)
-        port, hostname, had_credentials = _authority(parts.netloc)
-    except ValueError as exc:
-        raise URLProblem("malformed-url", f"the link cannot be parsed ({exc})") from exc
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https"):
-        raise URLProblem("not-http", f"not an http(s) link ({scheme or 'no scheme'})")
-    host = _normalize_host(hostname)
-    if " " in host:
-        raise URLProblem("malformed-url", "the host name contains a space")
-    netloc_host = f"[{host}]" if ":" in host else host
-    default_port = 443 if scheme == "https" else 80
-    netloc = netloc_host if port in (None, default_port) else f"{netloc_host}:{port}"
-
-    params = rules.host_params(host)
-    path = parts.path or "/"  # urlsplit gives "" or a path starting with "/"
-    split = _split_query(parts.query)
-    page = params.page_type(path, [name for _, name, _ in split]) if params.pages else None
-    # (what is sent, what is shown) for each parameter kept
+def _sort_query(
+    split: list[tuple[str, str, str]], params: HostParams, page: PageType | None, rules: Rules
+) -> tuple[list[tuple[str, str, str]], list[str], list[str], bool]:
+    """Each parameter removed (a credential, a tracker, one its page type does not keep),
+    masked (credential-like: sent, shown ``REDACTED``) or kept as written (a nested link
+    cleaned too): ``(what is sent, what is shown, name)`` of each kept, the names removed, the
+    names masked, and whether a credential was stripped."""
     kept: list[tuple[str, str, str]] = []
     removed: list[str] = []
     masked: list[str] = []
+    stripped = False
     for raw, name, value in split:
         if params.credentials.matches(name, value):
-            had_credentials = True
+            stripped = True
             removed.append(name)
         elif page is not None:
             # a known page type keeps what it lists and nothing else, whatever the name
@@ -251,12 +202,43 @@ def canonicalize(url: str, rules: Rules) -> CanonicalURL:
             masked.append(name)
             kept.append((raw, f"{raw.partition('=')[0]}={REDACTED}", name))
         elif _NESTED_URL_RE.match(value):
-            sent, shown, inner_masked, stripped = _clean_nested(raw, value, rules)
-            had_credentials = had_credentials or stripped
+            sent, shown, inner_masked, inner_stripped = _clean_nested(raw, value, rules)
+            stripped = stripped or inner_stripped
             masked.extend(inner_masked)
             kept.append((sent, shown, name))
         else:
             kept.append((raw, raw, name))
+    return kept, removed, masked, stripped
+
+
+def _identity_by_params(
+    kept: list[tuple[str, str, str]], params: HostParams, netloc: str, host: str, path: str
+) -> str:
+    """The identity of a link on a host whose identity parameters are known (WeChat's
+    ``__biz, mid, idx, sn``), when it carries them all; else ``""``."""
+    if not params.identity:
+        return ""
+    by_name: dict[str, str] = {}
+    for _, shown, name in kept:
+        by_name.setdefault(name, shown)  # the first one counts, as a server reads it
+    if not all(p in by_name for p in params.identity):
+        return ""
+    id_query = "&".join(by_name[p] for p in params.identity)
+    return _safe_url("https", netloc, host, path, id_query)
+
+
+def canonicalize(url: str, rules: Rules) -> CanonicalURL:
+    """The identity, fetch URL and clean URL of an http(s) link.
+
+    Raises :class:`URLProblem` for a link that cannot be fetched (bad host, bad port, …).
+    """
+    parts, scheme, host, netloc, had_credentials = split_link(url)
+    params = rules.host_params(host)
+    path = parts.path or "/"  # urlsplit gives "" or a path starting with "/"
+    split = _split_query(parts.query)
+    page = params.page_type(path, [name for _, name, _ in split]) if params.pages else None
+    kept, removed, masked, stripped = _sort_query(split, params, page, rules)
+    had_credentials = had_credentials or stripped
 
     def is_secret(name: str, value: str) -> bool:
         return params.credentials.matches(name, value) or params.credential_like(name)
@@ -274,15 +256,7 @@ def canonicalize(url: str, rules: Rules) -> CanonicalURL:
     clean_url = _join(scheme, netloc, shown_path, shown_query, clean_fragment)
     fetch_url = _safe_url(scheme, netloc, host, path, query)
 
-    identity_params = params.identity
-    identity = ""
-    if identity_params:
-        by_name: dict[str, str] = {}
-        for _, shown, name in kept:
-            by_name.setdefault(name, shown)  # the first one counts, as a server reads it
-        if all(p in by_name for p in identity_params):
-            id_query = "&".join(by_name[p] for p in identity_params)
-            identity = _safe_url("https", netloc, host, shown_path, id_query)
+    identity = _identity_by_params(kept, params, netloc, host, shown_path)
     if not identity:
         shown_parts = [shown for _, shown, _ in kept]
         sorted_query = "&".join(sorted(shown_parts)) if len(kept) > 1 else shown_query

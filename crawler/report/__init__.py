@@ -4,33 +4,31 @@ onto it once all are made."""
 
 from __future__ import annotations
 
-import csv
 import ctypes
 import gc
-import io
 import json
 import math
 import os
-import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from crawler import __version__
 from crawler.base.verdicts import STATUSES
 from crawler.report.attention import RANKS, LinkState, next_steps
 from crawler.report.charts import run_status_counts
 from crawler.report.columns import LINK_COLUMNS, OCCURRENCE_COLUMNS
+from crawler.report.csvtext import csv_blocks
 from crawler.report.html import html_chunks
 from crawler.report.jsondoc import json_chunks
 from crawler.report.sarif import sarif_chunks
 from crawler.report.tables import (
+    DRIFTED,
     ReportData,
     banner_for,
     count,
-    drift_condition,
     link_blocks,
     link_frames,
     links_at,
@@ -39,12 +37,11 @@ from crawler.report.tables import (
     safe_href,
     unrecognized,
 )
+from crawler.store.conditions import equals, one_of
 from crawler.store.db import Store
 from crawler.store.history import Policy
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from crawler.archive.progress import ArchiveCounts
 
 
@@ -93,10 +90,10 @@ def _md_link(title: Any, link_text: Any, url: Any) -> str:
 _SUMMARY_COLUMNS = ("change", "status", "reason", "title", "link_text", "url", "sources")
 #: and what its reason and next step are made from (``attention.LinkState``'s columns)
 _LISTED_COLUMNS = (*_SUMMARY_COLUMNS, "reason_text", *LinkState._fields)
-_FINE = ("'alive'", "'skipped'", "'ignored'")
+_FINE = ("alive", "skipped", "ignored")
 #: links of a degraded run that were not checked: said once, not listed
-_OFFLINE = "reason = 'offline'"
-_NOT_ALIVE = f"status NOT IN ({', '.join(_FINE)}) AND NOT ({_OFFLINE})"
+_OFFLINE = equals("reason", "offline")
+_NOT_ALIVE = ~one_of("status", _FINE) & ~_OFFLINE
 
 
 def summary_chunks(data: ReportData) -> Iterator[str]:
@@ -131,7 +128,7 @@ def summary_chunks(data: ReportData) -> Iterator[str]:
         ]
     yield from _lines(lines)
     for attention in range(len(RANKS)):  # in the reports' order, a rank at a time
-        where = f"{_NOT_ALIVE} AND attention = {attention}"
+        where = _NOT_ALIVE & equals("attention", attention)
         for block in link_blocks(data, _LISTED_COLUMNS, where, blank=True):
             yield from _lines(_listed_line(row, data.policy) for row in block)
     yield from _drifted_lines(data)
@@ -188,7 +185,7 @@ def _changed_lines(data: ReportData) -> Iterator[str]:
     kinds: list[str] = []
     positions: list[int] = []
     index = 0
-    for block in link_blocks(data, ("change",), ""):
+    for block in link_blocks(data, ("change",)):
         for (kind,) in block:
             if kind in _REPORTED_CHANGES:
                 kinds.append(shared.setdefault(kind, kind))
@@ -218,7 +215,7 @@ def _changed_lines(data: ReportData) -> Iterator[str]:
 
 def _drifted_lines(data: ReportData) -> Iterator[str]:
     """Links that now show something else (docs/drift.md): a section of its own."""
-    n = count(data, drift_condition())
+    n = count(data, DRIFTED)
     if not n:
         return
     yield from _lines(
@@ -234,7 +231,7 @@ def _drifted_lines(data: ReportData) -> Iterator[str]:
         ]
     )
     names = ("title", "link_text", "url", "drift", "drift_snapshot", "sources")
-    for block in link_blocks(data, names, drift_condition(), blank=True):
+    for block in link_blocks(data, names, DRIFTED, blank=True):
         yield from _lines(
             f"| {_md_link(title, link_text, url)} | {_md_escape(drift)} | "
             f"{_md_link('snapshot', '', snapshot) if snapshot else ''} | {_md_escape(sources)} |"
@@ -285,7 +282,7 @@ def render_run(data: ReportData) -> str:
         "counts": counts,
         "links": data.n_links,
         "changes": {c: int(n) for c, n in data.change_counts if c},
-        "drifted": count(data, drift_condition()),
+        "drifted": count(data, DRIFTED),
         "archive": kept,
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
@@ -302,69 +299,6 @@ def _archive_of(run: dict[str, object]) -> dict[str, int] | None:
         }
     except (ValueError, TypeError, KeyError):
         return None
-
-
-def _plain(dtype: str) -> bool:
-    """Values :mod:`csv` writes as they are: text, integers, booleans."""
-    return dtype in ("object", "str", "string", "bool", "boolean") or dtype.lower().startswith(
-        ("int", "uint")
-    )
-
-
-#: what may make csv.writer quote a field (a superset: such fields go through csv itself)
-_SPECIAL = re.compile(r'[,"\r\n]')
-
-
-def _csv_line(values: list[Any]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(values)  # to_csv's dialect on POSIX
-    return buffer.getvalue()
-
-
-def _csv_field(value: Any) -> str:
-    """One field as csv.writer writes it in a row of several."""
-    return _csv_line([value, ""])[:-2]
-
-
-def _csv_texts(values: list[Any]) -> list[str]:
-    """A column's values as csv.writer writes them (``str``; quoted where needed)."""
-    found = [v if type(v) is str else str(v) if type(v) in (int, bool) else None for v in values]
-    if _SPECIAL.search("\x00".join(t for t in found if t is not None)):
-        found = [_csv_field(t) if t is not None and _SPECIAL.search(t) else t for t in found]
-    if None in found:  # another type (a float…): csv's own rules
-        found = [_csv_field(v) if t is None else t for v, t in zip(values, found, strict=True)]
-    return cast("list[str]", found)
-
-
-def csv_chunks(frame: pd.DataFrame, columns: list[str], *, header: bool = True) -> Iterator[str]:
-    """``frame[columns].to_csv(index=False, header=header)`` in pieces, the same bytes made
-    faster, without pandas' writer.
-
-    pandas hands csv.writer each value as it is, a missing one as ``""``; this writes the
-    same fields, a column at a time. Dtypes whose text pandas formats itself (floats, dates)
-    go through pandas.
-    """
-    if len(columns) < 2 or not all(_plain(str(frame[name].dtype)) for name in columns):
-        yield str(frame[columns].to_csv(index=False, header=header))
-        return
-    texts = [
-        _csv_texts(frame[name].astype(object).where(frame[name].notna(), "").tolist())
-        for name in columns
-    ]
-    if header:
-        yield _csv_line(list(columns))
-    if len(frame):
-        yield "\n".join(map(",".join, zip(*texts, strict=True))) + "\n"
-
-
-def _csv_blocks(frames: Iterable[pd.DataFrame], columns: list[str]) -> Iterator[str]:
-    """One CSV file from frames of its rows, one after the other (the header once)."""
-    header = True
-    for frame in frames:
-        yield from csv_chunks(frame, columns, header=header)
-        header = False
-    if header:  # no rows
-        yield _csv_line(list(columns))
 
 
 def give_back_freed_memory() -> None:
@@ -411,12 +345,12 @@ def write_reports(
     if run_id is None:
         raise NoRunError(f"the state file {store.path} holds no run yet: run the crawl first")
     give_back_freed_memory()
-    with _gc_paused(), report_data(store.db, run_id, policy, archive) as data:
+    with _gc_paused(), report_data(store, run_id, policy, archive) as data:
         directory.mkdir(parents=True, exist_ok=True)
         renderers: dict[str, Callable[[], Iterable[str]]] = {
-            "links.csv": lambda: _csv_blocks(link_frames(data), LINK_COLUMNS),
-            "occurrences.csv": lambda: _csv_blocks(occurrence_frames(data), OCCURRENCE_COLUMNS),
-            "report.html": lambda: html_chunks(data, trend=run_status_counts(store.db, run_id)),
+            "links.csv": lambda: csv_blocks(link_frames(data), LINK_COLUMNS),
+            "occurrences.csv": lambda: csv_blocks(occurrence_frames(data), OCCURRENCE_COLUMNS),
+            "report.html": lambda: html_chunks(data, trend=run_status_counts(store, run_id)),
             "summary.md": lambda: summary_chunks(data),
             "run.json": lambda: [render_run(data)],
             "links.json": lambda: json_chunks(data, render_run(data)),

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import io
 import re
-import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from crawler.base.verdicts import STATUSES
+from crawler.store import report_tables
+from crawler.store.db import Store
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -227,19 +228,15 @@ def domain_chart(counts: Mapping[tuple[str, str], int], top: int = 15) -> str:
     return _stacked_bars(_segments(counts).head(top), "domain")
 
 
-def run_status_counts(db: sqlite3.Connection, upto: int | None = None) -> pd.DataFrame:
+def run_status_counts(store: Store, upto: int | None = None) -> pd.DataFrame:
     """Links checked per run and status, from the ``checks`` table: one row per run id, one
     column per status (0 when none), oldest run first."""
     import pandas as pd  # noqa: PLC0415 (pandas costs tens of MB: only for the reports)
 
-    query = "SELECT run_id, status, COUNT(*) AS n FROM checks NOT INDEXED"  # a scan: cheapest
-    params: tuple[int, ...] = ()
-    if upto is not None:
-        query += " WHERE run_id <= ?"
-        params = (upto,)
-    frame = pd.read_sql_query(query + " GROUP BY run_id, status", db, params=params)
-    if frame.empty:
+    rows = report_tables.run_status_counts(store, upto)
+    if not rows:
         return pd.DataFrame(columns=list(STATUSES), dtype=int)
+    frame = pd.DataFrame(rows, columns=["run_id", "status", "n"])
     table = frame.pivot_table(index="run_id", columns="status", values="n", fill_value=0)
     table = table.reindex(columns=list(STATUSES), fill_value=0).astype(int).sort_index()
     table.columns.name = None

@@ -241,46 +241,70 @@ def plan(
         except (OSError, UnicodeDecodeError):
             continue  # only UTF-8 files are rewritten
         old = text.splitlines(keepends=True)
-        new = list(old)
-        fixes: list[Fix] = []
-        searched: dict[tuple[int, str], int] = {}
-        per_line: dict[int, list[_Edit]] = {}
-        for occ in occs:
-            index = occ.line - 1
-            if not 0 <= index < len(old):
-                continue
-            line = old[index]
-            start = line.find(occ.raw, searched.get((index, occ.raw), 0))
-            if start < 0:
-                continue
-            searched[(index, occ.raw)] = start + len(occ.raw)
-            if not _may_change(occ, any_state):
-                continue
-            if occ.url not in canonical_of:
-                try:
-                    canonical_of[occ.url] = canonicalize(occ.url, rules)
-                except URLProblem:
-                    canonical_of[occ.url] = None
-            canonical = canonical_of[occ.url]
-            if canonical is None:
-                continue  # not a URL to fix
-            state = states.get(canonical.clean_url)
-            per_line.setdefault(index, []).extend(
-                _edits_for(line, occ, start, state, canonical, style=style)
-            )
-        for index, edits in per_line.items():
-            line = old[index]
-            last = len(line) + 1
-            for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
-                if edit.end > last:
-                    continue  # overlapping: keep the first
-                line = line[: edit.start] + edit.text + line[edit.end :]
-                last = edit.start
-                fixes.append(edit.fix)
-            new[index] = line
+        edits = _file_edits(
+            old, occs, states, rules, canonical_of, any_state=any_state, style=style
+        )
+        new, fixes = _applied(old, edits)
         if new != old:
             out[file] = (old, new, sorted(fixes, key=lambda f: (f.line, f.kind)))
     return dict(sorted(out.items()))
+
+
+def _file_edits(
+    old: list[str],
+    occs: list[Occurrence],
+    states: Mapping[str, LinkState],
+    rules: Rules,
+    canonical_of: dict[str, CanonicalURL | None],
+    *,
+    any_state: bool,
+    style: str,
+) -> dict[int, list[_Edit]]:
+    """line index → the edits of a seed file's lines (``old``) its occurrences ask for;
+    ``canonical_of`` keeps each URL's canonical form across files."""
+    searched: dict[tuple[int, str], int] = {}
+    per_line: dict[int, list[_Edit]] = {}
+    for occ in occs:
+        index = occ.line - 1
+        if not 0 <= index < len(old):
+            continue
+        line = old[index]
+        start = line.find(occ.raw, searched.get((index, occ.raw), 0))
+        if start < 0:
+            continue
+        searched[(index, occ.raw)] = start + len(occ.raw)
+        if not _may_change(occ, any_state):
+            continue
+        if occ.url not in canonical_of:
+            try:
+                canonical_of[occ.url] = canonicalize(occ.url, rules)
+            except URLProblem:
+                canonical_of[occ.url] = None
+        canonical = canonical_of[occ.url]
+        if canonical is None:
+            continue  # not a URL to fix
+        state = states.get(canonical.clean_url)
+        per_line.setdefault(index, []).extend(
+            _edits_for(line, occ, start, state, canonical, style=style)
+        )
+    return per_line
+
+
+def _applied(old: list[str], per_line: dict[int, list[_Edit]]) -> tuple[list[str], list[Fix]]:
+    """The lines with their edits made (of two that overlap, the first), and the fixes made."""
+    new = list(old)
+    fixes: list[Fix] = []
+    for index, edits in per_line.items():
+        line = old[index]
+        last = len(line) + 1
+        for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+            if edit.end > last:
+                continue  # overlapping: keep the first
+            line = line[: edit.start] + edit.text + line[edit.end :]
+            last = edit.start
+            fixes.append(edit.fix)
+        new[index] = line
+    return new, fixes
 
 
 def _may_hold_a_change(text: str) -> bool:

@@ -20,11 +20,11 @@ from crawler.base.verdicts import STATUSES
 from crawler.report import charts
 from crawler.report.attention import LinkState, next_steps
 from crawler.report.tables import (
+    DRIFTED,
     ReportData,
     banner_for,
     blank,
     count,
-    drift_condition,
     files_of,
     first_links,
     link_blocks,
@@ -35,6 +35,7 @@ from crawler.report.tables import (
     value_counts,
 )
 from crawler.store.archive import PENDING
+from crawler.store.conditions import equals, one_of
 from crawler.store.history import Policy
 
 if TYPE_CHECKING:
@@ -184,8 +185,8 @@ def link_state(row: tuple[Any, ...], archive_href: str) -> LinkState:
     )
 
 
-#: the changes in the order the page lists them (another kind after these)
-_CHANGE_ORDER = " ".join(f"WHEN '{kind}' THEN {i}" for i, kind in enumerate(CHANGE_LABELS))
+#: the changes the page lists first, and in which order (another kind after these)
+_CHANGE_ORDER = ("change", tuple(CHANGE_LABELS))
 
 
 def _changes(data: ReportData) -> tuple[list[tuple[str, str, int]], list[dict[str, Any]]]:
@@ -200,9 +201,9 @@ def _changes(data: ReportData) -> tuple[list[tuple[str, str, int]], list[dict[st
     notable = first_links(
         data,
         ("change", "status", "title", "link_text", "url"),
-        "change NOT IN ('', 'new')",
-        order=f"CASE change {_CHANGE_ORDER} ELSE {len(CHANGE_LABELS)} END, pos",
+        ~one_of("change", ("", "new")),
         limit=10,
+        ranked=_CHANGE_ORDER,
     )
     items = [
         {
@@ -227,12 +228,11 @@ def _drifted(data: ReportData) -> dict[str, Any]:
     rows = first_links(
         data,
         ("title", "drift", "url", "drift_snapshot"),
-        drift_condition(),
-        order="pos",
+        DRIFTED,
         limit=DRIFTED_LISTED,
     )
     return {
-        "n_drifted": count(data, drift_condition()),
+        "n_drifted": count(data, DRIFTED),
         "drifted": [
             (title, drift, url, safe_href(url), safe_href(snapshot))
             for title, drift, url, snapshot in (map(blank, row) for row in rows)
@@ -258,50 +258,53 @@ def _data_json_chunks(data: ReportData) -> Iterator[str]:
     yield "]}"
 
 
+def _charts(
+    data: ReportData, status_counts: dict[str, int], trend: pd.DataFrame | None
+) -> list[charts.Chart]:
+    """The page's charts (a run with links): by status, over runs, by seed file, by domain."""
+    import pandas as pd  # noqa: PLC0415 (pandas costs tens of MB: only when reports are built)
+
+    if trend is None or trend.empty:
+        trend = pd.DataFrame(
+            [{s: int(status_counts.get(s, 0)) for s in STATUSES}], index=[data.run_id]
+        )
+    return [
+        charts.Chart("status", "Links by status", charts.status_chart(status_counts)),
+        charts.Chart(
+            "trend",
+            "Trend over runs",
+            charts.trend_chart(trend),
+            "Links checked in each run, by status.",
+        ),
+        charts.Chart(
+            "file",
+            "By seed file",
+            charts.file_chart(segment_counts(data, "file")),
+            "Links per seed file (a link in two files counts in both).",
+        ),
+        charts.Chart(
+            "domain",
+            "Top domains",
+            charts.domain_chart(segment_counts(data, "domain")),
+            "Many blocked links on one platform mean it could not be checked, "
+            "not that its links are broken.",
+        ),
+    ]
+
+
 def html_chunks(data: ReportData, trend: pd.DataFrame | None = None) -> Iterator[str]:
     """The page, in pieces to write one after the other (the page of 100,000 links is tens of
     MB: it is never held whole). ``trend`` is :func:`crawler.report.charts.run_status_counts`
     (links per run and status); without it the trend shows this run alone."""
-    import pandas as pd  # noqa: PLC0415 (pandas costs tens of MB: only when reports are built)
-
     total = data.n_links
     status_counts = {"unchecked" if s == "" else s: n for s, n in data.status_counts}
     archived = sum(
         1
-        for block in link_blocks(data, ("archive_url",), "archive_url != ''")
+        for block in link_blocks(data, ("archive_url",), ~equals("archive_url", ""))
         for (url,) in block
         if str(url).strip() != ""
     )
-    if trend is None or trend.empty:
-        trend = (
-            pd.DataFrame([{s: int(status_counts.get(s, 0)) for s in STATUSES}], index=[data.run_id])
-            if total
-            else pd.DataFrame(columns=list(STATUSES))
-        )
-    chart_list = []
-    if total:
-        chart_list = [
-            charts.Chart("status", "Links by status", charts.status_chart(status_counts)),
-            charts.Chart(
-                "trend",
-                "Trend over runs",
-                charts.trend_chart(trend),
-                "Links checked in each run, by status.",
-            ),
-            charts.Chart(
-                "file",
-                "By seed file",
-                charts.file_chart(segment_counts(data, "file")),
-                "Links per seed file (a link in two files counts in both).",
-            ),
-            charts.Chart(
-                "domain",
-                "Top domains",
-                charts.domain_chart(segment_counts(data, "domain")),
-                "Many blocked links on one platform mean it could not be checked, "
-                "not that its links are broken.",
-            ),
-        ]
+    chart_list = _charts(data, status_counts, trend) if total else []
     change_summary, changed_items = _changes(data)
     page = _template().generate(
         run=data.run,
@@ -312,7 +315,7 @@ def html_chunks(data: ReportData, trend: pd.DataFrame | None = None) -> Iterator
         status_counts=status_counts,
         total=total,
         archived=archived,
-        archive_pending=count(data, f"archive_status = '{PENDING}'"),
+        archive_pending=count(data, equals("archive_status", PENDING)),
         archived_share=(archived / total) if total else 0.0,
         n_occurrences=data.n_occurrences,
         banner=banner_for(data),
@@ -320,11 +323,11 @@ def html_chunks(data: ReportData, trend: pd.DataFrame | None = None) -> Iterator
         charts=chart_list,
         change_summary=change_summary,
         changed_items=changed_items,
-        n_changed=count(data, "change != ''"),
+        n_changed=count(data, ~equals("change", "")),
         started=format_time(data.run.get("started_at")),
         finished=format_time(data.run.get("finished_at")),
         has_history=data.n_runs > 1,
-        domains=[domain for domain, _n in value_counts(data, "domain", "domain != ''")],
+        domains=[domain for domain, _n in value_counts(data, "domain", ~equals("domain", ""))],
         files=seed_files(data),
         change_labels=CHANGE_LABELS,
         unrecognized=[

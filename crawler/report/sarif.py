@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from crawler.report.tables import ReportData, links_with_occurrences
+from crawler.store.conditions import one_of
 from crawler.verdict.reasons import describe
 
 #: a status → its SARIF level; the other statuses give no result
@@ -42,7 +43,7 @@ def _result(link: tuple[str, str, str, str | None], file: str, line: int) -> dic
 def sarif_chunks(data: ReportData, version: str) -> Iterator[str]:
     """links.sarif in pieces: the results a block of links at a time, then the tool and the
     rules (the reason codes met), which SARIF does not need to come first."""
-    where = "status IN ({})".format(", ".join(f"'{s}'" for s in LEVELS))
+    where = one_of("status", tuple(LEVELS))
     yield f'{{\n"$schema": "{SCHEMA}",\n"version": "2.1.0",\n"runs": [{{\n"results": ['
     reasons: dict[str, None] = {}
     separator = "\n"

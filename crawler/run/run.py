@@ -39,7 +39,7 @@ from crawler.run.drift import drift_of
 from crawler.run.ending import Ending, closing_lines
 from crawler.run.outcome import COMPLETED, DEGRADED, FINDINGS, Outcome
 from crawler.run.reports import RunReports
-from crawler.store import archive as archive_store
+from crawler.store.archive import ArchiveRow, LinkState
 from crawler.store.db import CheckRow, DatabaseError, Store
 from crawler.store.links import record_links, record_not_checked
 
@@ -227,14 +227,14 @@ class Run:
         """The archive's account of its work: counted in run.json, and heard after each verdict
         (the early reports wait until the archive has heard of every one)."""
         self.archive = progress
-        archive_store.ensure_schema(self.store.db)
+        self.store.ensure_archive_schema()
         progress.listen(lambda: self.reports.heard(self))
 
-    def archive_state(self, identity: str) -> archive_store.LinkState | None:
-        return archive_store.link_state(self.store.db, identity)
+    def archive_state(self, identity: str) -> LinkState | None:
+        return self.store.archive_link_state(identity)
 
-    def record_archive(self, row: archive_store.ArchiveRow) -> None:
-        archive_store.record(self.store.db, row, checked_at=self.now_iso, run_id=self.id)
+    def record_archive(self, row: ArchiveRow) -> None:
+        self.store.record_archive(row, checked_at=self.now_iso, run_id=self.id)
 
     def record_reference(self, identity: str, reference: tuple[str, str, str] | None) -> None:
         """The link's reference snapshot was looked for (found: its title, time and address):

@@ -16,8 +16,12 @@ One module per job:
   they stand in the source (wrappers around markdown-it-py's inline rules);
 * :mod:`crawler.seeds.link_text`: the title of each link (link text, or the rest of its line,
   or the line above);
-* :mod:`crawler.seeds.extraction`: the occurrences of a file's text (Markdown, code, HTML,
-  reference definitions, the plain-list fast path) and of a seed folder.
+* :mod:`crawler.seeds.inline_links`: the links of one inline token of markdown-it, in source
+  order, with their line and a column estimate;
+* :mod:`crawler.seeds.references`: reference definitions, one occurrence each, placed on their
+  lines;
+* :mod:`crawler.seeds.extraction`: the occurrences of a file's text (Markdown, code, HTML, the
+  plain-list fast path), each placed at its exact text on its line, and of a seed folder.
 """
 
 from __future__ import annotations

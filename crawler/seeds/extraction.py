@@ -2,8 +2,8 @@
 
 * Markdown links, images, ``<autolinks>`` and bare ``scheme://`` URLs come from the
   markdown-it token stream of :func:`crawler.seeds.markdown_rules.seed_markdown`, whose tokens
-  say where each link stands in the inline source; :class:`_InlinePositions` maps that to a
-  file line and column.
+  say where each link stands in the inline source (:mod:`crawler.seeds.inline_links`); each is
+  placed on its file line here, at its exact ``raw`` text.
 * Code (fences, indented code, inline code spans) and HTML (blocks and inline tags) are not
   Markdown: they are scanned line by line for scheme URLs (the same recognition as bare URLs,
   :mod:`crawler.seeds.url_spans`), and for HTML the values of ``href="..."`` attributes are
@@ -13,9 +13,8 @@
   line by line without markdown-it, with the same rule for where a URL ends: that is what
   markdown-it would find there, at a fraction of its cost (see ``_Extractor.run_simple_list``).
 * Reference links (``[a][r]`` + ``[r]: url "title"``) are reported once per *definition*, at
-  the definition's line (that is where the URL stands and where a fix-up must edit it); the
-  text is the first use's link text, else the title, else the label.  Unused and duplicate
-  definitions are reported too, and so are URLs written in a definition's title (``bare``).
+  the definition's line (:mod:`crawler.seeds.references`), and so are URLs written in a
+  definition's title (``bare``).
 * Lines longer than ``LONGEST_MARKDOWN_LINE`` characters are not given to markdown-it (it
   needs tens of microseconds per character on adversarial input such as ``[[[[...``, i.e.
   minutes for a 5 MB line); they are scanned for scheme URLs only and reported as ``bare``
@@ -37,8 +36,6 @@ character in the file stays a NUL in ``raw`` (markdown-it sees U+FFFD).
 
 from __future__ import annotations
 
-import bisect
-import functools
 import logging
 import re
 from collections.abc import Iterator
@@ -49,13 +46,16 @@ from typing import Any, Final
 from markdown_it.token import Token
 
 from crawler.seeds.files import SeedProblem, iter_seed_files, read_named_seed_file
-from crawler.seeds.link_text import LineTitles, collapse, link_text, tokens_text
-from crawler.seeds.markdown_rules import LINK_SPAN, LinkSpan, seed_markdown
+from crawler.seeds.inline_links import inline_links
+from crawler.seeds.link_text import LineTitles
+from crawler.seeds.markdown_rules import seed_markdown
+from crawler.seeds.references import definitions
 from crawler.seeds.url_spans import (
     SCHEME_START,
     UrlEndBound,
     clean_bare_url,
     decode_amp,
+    find_as_written,
     html_link_spans,
     scheme_url_spans,
     url_end,
@@ -65,8 +65,6 @@ _LOG = logging.getLogger(__name__)
 
 #: longer lines are not given to markdown-it (see the module docstring)
 LONGEST_MARKDOWN_LINE: Final = 20_000
-#: the longest URL looked for as it may be written (escapes, entities) when not found as is
-_LONGEST_FLEXIBLE_SEARCH: Final = 4_096
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,19 +148,6 @@ class _PlacedLink:
     text: str | None  # None: derive from the line
 
 
-@dataclass(slots=True)
-class _UnplacedLink:
-    """A link found in an inline token, before it is placed on its file line."""
-
-    order: tuple[int, int]  # (line, position in the inline source): source order
-    line: int
-    hint: int  # estimated column, -1 if unknown
-    raw: str
-    url: str
-    kind: str
-    text: str | None
-
-
 _LINE_SPLIT: Final = re.compile(r"\r\n?|\n")
 
 # The lines of a plain list of bare URLs (see ``_Extractor.run_simple_list``): a URL alone,
@@ -176,19 +161,6 @@ _SIMPLE_TITLE_LINE: Final = re.compile(
     r"(?:#{1,6} |[-*+] |\d{1,9}[.)] )?[^\s<>\[\]`~|\\&=+*_#>-][^<>\[\]`~|\\&]*"
 )
 _BLANK_LINE: Final = re.compile(r"[ \t]*")
-
-
-@functools.lru_cache(maxsize=2048)
-def _as_it_may_be_written(url: str) -> re.Pattern[str]:
-    """Regex for ``url`` as it may be written: escaped punctuation, character references."""
-    parts: list[str] = []
-    for ch in url:
-        esc = re.escape(ch)
-        if "!" <= ch <= "~" and not ch.isalnum():
-            parts.append(f"(?:\\\\?{esc}|&[#a-zA-Z0-9]{{1,32}};)")
-        else:
-            parts.append(f"(?:{esc}|&[#a-zA-Z0-9]{{1,32}};)")
-    return re.compile("".join(parts))
 
 
 class _Extractor:
@@ -223,11 +195,9 @@ class _Extractor:
             if j >= 0:
                 self.placed_until[li] = j + len(raw)
                 return j, raw
-        if url and len(url) <= _LONGEST_FLEXIBLE_SEARCH:
-            m = _as_it_may_be_written(url).search(s, lo)
-            if m is not None and m.end() > m.start():
-                self.placed_until[li] = m.end()
-                return m.start(), m.group(0)
+        if (m := find_as_written(url, s, lo)) is not None:
+            self.placed_until[li] = m.end()
+            return m.start(), m.group(0)
         return max(lo, hint), raw or url
 
     def keep(self, link: _PlacedLink) -> None:
@@ -331,130 +301,17 @@ class _Extractor:
     # -- the inline tokens of markdown-it --------------------------------------------------------
 
     def walk_inline(self, tok: Token) -> None:
-        assert tok.map is not None  # checked by the caller
-        positions = _InlinePositions(tok.content, tok.map[0], self.lines)
-        unplaced: list[_UnplacedLink] = []
-        self.collect_links(tok.children or [], positions, tok.map[0], unplaced)
-        # Place in source order, so that equal links on one line are matched left to right.
-        unplaced.sort(key=lambda p: p.order)
-        for p in unplaced:
+        for p in inline_links(tok, self.lines, self.linkify, self.reference_text):
             col, found = self.place(p.line, p.raw, p.url, p.hint)
             self.keep(_PlacedLink(p.line, col, found, p.url, p.kind, p.text))
-
-    def collect_links(
-        self,
-        children: list[Token],
-        positions: _InlinePositions,
-        fallback_line: int,
-        out: list[_UnplacedLink],
-        base_order: int = 0,
-    ) -> None:
-        content = positions.content
-        for i, child in enumerate(children):
-            span = child.meta.get(LINK_SPAN) if child.meta else None
-            if not isinstance(span, LinkSpan):
-                continue
-            if span.src is content:
-                li, hint = positions.position(span.start)
-                order = (li, span.start)
-            else:  # inside an image description: parsed from a copy, position unknown
-                li, hint = fallback_line, -1
-                order = (li, base_order)
-            if child.type == "image":
-                alt = tokens_text(child.children)
-                if span.kind == "reference":
-                    self.reference_text.setdefault(span.label, alt)
-                else:
-                    url = str(child.attrs.get("src", ""))
-                    raw = span.src[span.start : span.end]
-                    out.append(_UnplacedLink(order, li, hint, raw, url, "inline", alt))
-                self.collect_links(child.children or [], positions, li, out, order[1])
-            elif child.type == "link_open":
-                raw = span.src[span.start : span.end]
-                href = str(child.attrs.get("href", ""))
-                if span.kind == "reference":
-                    self.reference_text.setdefault(span.label, link_text(children, i))
-                elif span.kind == "inline":
-                    text = link_text(children, i)
-                    out.append(_UnplacedLink(order, li, hint, raw, href, "inline", text))
-                elif span.kind == "autolink":
-                    url = decode_amp(raw)
-                    if href.lower().startswith("mailto:") and not raw.lower().startswith("mailto:"):
-                        url = "mailto:" + url  # e-mail autolink <someone@example.com>
-                    out.append(_UnplacedLink(order, li, hint, raw, url, "autolink", None))
-                else:  # bare
-                    out.append(
-                        _UnplacedLink(order, li, hint, raw, clean_bare_url(raw), "bare", None)
-                    )
-            elif child.type in ("code_inline", "html_inline"):
-                self.collect_fragment_urls(span, positions, fallback_line, out, order[1])
-
-    def collect_fragment_urls(
-        self,
-        span: LinkSpan,
-        positions: _InlinePositions,
-        fallback_line: int,
-        out: list[_UnplacedLink],
-        base_order: int,
-    ) -> None:
-        """The URLs of an inline code span or inline HTML tag."""
-        src, start, end = span.src, span.start, span.end
-        if span.kind == "code":  # scan between the backtick runs (linkify keeps a final `)
-            while start < end and src[start] == "`":
-                start += 1
-            while end > start and src[end - 1] == "`":
-                end -= 1
-            spans = scheme_url_spans(self.linkify, src, start, end)
-        else:
-            spans = html_link_spans(self.linkify, src, start, end)
-        for a, b in spans:
-            raw = src[a:b]
-            if src is positions.content:
-                li, hint = positions.position(a)
-                order = (li, a)
-            else:
-                li, hint = fallback_line, -1
-                order = (li, base_order)
-            out.append(_UnplacedLink(order, li, hint, raw, decode_amp(raw), span.kind, None))
 
     # -- reference definitions -----------------------------------------------------------------
 
     def add_references(self, env: dict[str, Any]) -> None:
         """One occurrence per reference definition, used or not (see module docstring)."""
-        definitions: list[tuple[str, dict[str, Any], bool]] = [
-            (label, d, True) for label, d in (env.get("references") or {}).items()
-        ]
-        definitions.extend(
-            (str(d.get("label", "")), d, False) for d in env.get("duplicate_refs") or []
-        )
-        for label, d, used in definitions:
-            href = str(d.get("href", ""))
-            span = d.get("map")
-            if not span:
-                continue
-            first, stop = int(span[0]), min(int(span[1]), len(self.lines))
-            if first >= stop:
-                continue
-            joined = "\n".join(self.lines[first:stop])
-            label_start, after = _label_bounds(joined)
-            j = joined.find(href, after) if href else -1
-            raw = href
-            if j < 0 and 0 < len(href) <= _LONGEST_FLEXIBLE_SEARCH:
-                m = _as_it_may_be_written(href).search(joined, after)
-                if m is not None and m.end() > m.start():
-                    j, raw = m.start(), m.group(0)
-            if j < 0:
-                li, col = first, 0
-            else:
-                li = first + joined.count("\n", 0, j)
-                col = j - (joined.rfind("\n", 0, j) + 1)
-            text = (self.reference_text.get(label, "") if used else "") or collapse(
-                str(d.get("title", ""))
-            )
-            if not text and after > label_start:
-                text = collapse(joined[label_start : after - 2])
-            self.keep(_PlacedLink(li, col, raw, href, "reference", text or label))
-            self.scan_definition_title(first, stop, j + len(raw) if j >= 0 else after)
+        for d in definitions(env, self.lines, self.reference_text):
+            self.keep(_PlacedLink(d.line, d.col, d.raw, d.href, "reference", d.text))
+            self.scan_definition_title(d.first, d.stop, d.after_url)
 
     def scan_definition_title(self, first: int, stop: int, start: int) -> None:
         """Bare URLs in a reference definition's title (lines ``first:stop``, from offset
@@ -480,43 +337,3 @@ class _Extractor:
                     raw = self.lines_with_nul[link.line][link.col : end]
             result.append(Occurrence(self.file, link.line + 1, raw, link.url, text, link.kind))
         return result
-
-
-def _label_bounds(definition: str) -> tuple[int, int]:
-    """(start of the label, position after ``]:``) in a reference definition's text."""
-    start = definition.find("[") + 1
-    i = start
-    while 0 < i < len(definition):
-        ch = definition[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == "]":
-            return start, i + 2
-        i += 1
-    return 0, 0
-
-
-class _InlinePositions:
-    """Maps a position in an inline token's content to (file line, column estimate)."""
-
-    def __init__(self, content: str, base: int, lines: list[str]) -> None:
-        self.content = content
-        self.base = base
-        self.lines = lines
-        self.newlines = [m.start() for m in re.finditer("\n", content)]
-        self.offsets: dict[int, int | None] = {}
-
-    def position(self, pos: int) -> tuple[int, int]:
-        k = bisect.bisect_left(self.newlines, pos)
-        line_start = self.newlines[k - 1] + 1 if k else 0
-        li = min(self.base + k, len(self.lines) - 1)
-        if k not in self.offsets:
-            line_end = self.newlines[k] if k < len(self.newlines) else len(self.content)
-            piece = self.content[line_start:line_end].rstrip()
-            file_line = self.lines[li].rstrip()
-            # The content line is normally a suffix of the file line (container markers and
-            # indentation removed); table cells are not, and get no estimate.
-            self.offsets[k] = len(file_line) - len(piece) if file_line.endswith(piece) else None
-        offset = self.offsets[k]
-        return li, (pos - line_start + offset) if offset is not None else -1

@@ -23,6 +23,8 @@ fuzzy links and e-mails off, says how far it goes, within these bounds:
   odd host...) is still returned, as written up to where a bare URL must end, so the caller
   can report it as malformed.  Only a bare ``http://`` with nothing after it is ignored.
 * URLs longer than ``MAX_URL_LENGTH`` characters are cut there.
+* A URL a parser decoded (a Markdown destination) is found back in its line as it may be
+  written there, with backslash escapes and character references (:func:`find_as_written`).
 
 This module reads linkify-it-py's compiled validators (``LinkifyIt.re``), which are not its
 public API: pyproject.toml pins linkify-it-py below its next major version.
@@ -30,6 +32,7 @@ public API: pyproject.toml pins linkify-it-py below its next major version.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Final
 
@@ -62,6 +65,33 @@ _HREF_ATTR: Final = re.compile(
     r"""(?:(?<=[\s"'])|(?<![\s\S]))href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""",
     re.IGNORECASE,
 )
+
+
+#: the longest URL looked for as it may be written (escapes, entities) when not found as is
+_LONGEST_FLEXIBLE_SEARCH: Final = 4_096
+
+
+@functools.lru_cache(maxsize=2048)
+def _as_it_may_be_written(url: str) -> re.Pattern[str]:
+    """Regex for ``url`` as it may be written: escaped punctuation, character references."""
+    parts: list[str] = []
+    for ch in url:
+        esc = re.escape(ch)
+        if "!" <= ch <= "~" and not ch.isalnum():
+            parts.append(f"(?:\\\\?{esc}|&[#a-zA-Z0-9]{{1,32}};)")
+        else:
+            parts.append(f"(?:{esc}|&[#a-zA-Z0-9]{{1,32}};)")
+    return re.compile("".join(parts))
+
+
+def find_as_written(url: str, text: str, start: int) -> re.Match[str] | None:
+    """``url`` in ``text`` (from ``start``) as it may be written there: backslash escapes
+    before its punctuation, character references for any of its characters.  None for an empty
+    URL and one longer than 4,096 characters."""
+    if not url or len(url) > _LONGEST_FLEXIBLE_SEARCH:
+        return None
+    found = _as_it_may_be_written(url).search(text, start)
+    return found if found is not None and found.end() > found.start() else None
 
 
 def decode_amp(raw: str) -> str:

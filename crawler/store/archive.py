@@ -7,19 +7,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS archives (
-    identity TEXT PRIMARY KEY,
-    url TEXT NOT NULL,
-    archive_url TEXT,
-    archived_at TEXT,
-    archive_status TEXT NOT NULL,
-    title TEXT,
-    detail TEXT NOT NULL DEFAULT '',
-    checked_at TEXT NOT NULL,
-    run_id INTEGER
-)
-"""
+from crawler.store.schema import ARCHIVES
 
 CAPTURED = "captured"
 EXISTING = "existing"
@@ -61,7 +49,21 @@ class ArchiveRow:
 
 
 def ensure_schema(db: sqlite3.Connection) -> None:
-    db.execute(SCHEMA)
+    for statement in ARCHIVES.ddl():
+        db.execute(statement)
+
+
+#: a result replaces the link's row, but a failure keeps the last known snapshot
+_RECORD = ARCHIVES.insert(
+    ARCHIVES.names,
+    key=("identity",),
+    keep="url = excluded.url, "
+    "archive_url = COALESCE(excluded.archive_url, archives.archive_url), "
+    "archived_at = COALESCE(excluded.archived_at, archives.archived_at), "
+    "archive_status = excluded.archive_status, "
+    "title = COALESCE(excluded.title, archives.title), "
+    "detail = excluded.detail, checked_at = excluded.checked_at, run_id = excluded.run_id",
+)
 
 
 def record(db: sqlite3.Connection, row: ArchiveRow, *, checked_at: str, run_id: int) -> None:
@@ -69,19 +71,7 @@ def record(db: sqlite3.Connection, row: ArchiveRow, *, checked_at: str, run_id: 
     db.execute("BEGIN IMMEDIATE")
     try:
         db.execute(
-            """INSERT INTO archives
-                   (identity, url, archive_url, archived_at, archive_status, title, detail,
-                    checked_at, run_id)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT(identity) DO UPDATE SET
-                   url = excluded.url,
-                   archive_url = COALESCE(excluded.archive_url, archives.archive_url),
-                   archived_at = COALESCE(excluded.archived_at, archives.archived_at),
-                   archive_status = excluded.archive_status,
-                   title = COALESCE(excluded.title, archives.title),
-                   detail = excluded.detail,
-                   checked_at = excluded.checked_at,
-                   run_id = excluded.run_id""",
+            _RECORD,
             (
                 row.identity,
                 row.url,

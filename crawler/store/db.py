@@ -5,16 +5,19 @@
 * ``occurrences`` — where each link stands in the seeds, per run.
 * ``checks`` — one verdict per link per run (written as results arrive, one transaction each,
   so a crawl killed half-way keeps every verdict it had), with its content drift, if any.
+
+The tables are declared in :mod:`crawler.store.schema`, older files migrated by
+:mod:`crawler.store.migrations`, the file claimed by :mod:`crawler.store.statefile`; the
+reports read it through :mod:`crawler.store.report_tables`.
 """
 
 from __future__ import annotations
 
-import fcntl
+import dataclasses
 import json
 import logging
-import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,62 +26,35 @@ from typing import Any
 from crawler.base.rules import Rules
 from crawler.store import archive as archive_store
 from crawler.store import rekey
+from crawler.store.migrations import migrate
+from crawler.store.schema import (
+    CHECK_COLUMNS,
+    CHECKS,
+    LINKS,
+    OCCURRENCES,
+    SCHEMA_VERSION,
+    CheckRow,
+    LinkRow,
+    OccurrenceRow,
+    row_values,
+)
+from crawler.store.statefile import BUSY_TIMEOUT, StoreError, check_version, claim
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "CheckRow",
+    "DatabaseError",
+    "DriftEvidence",
+    "LinkRow",
+    "OccurrenceRow",
+    "Run",
+    "Store",
+    "StoreError",
+    "claim",
+    "rows_of",
+]
 
 logger = logging.getLogger(__name__)
-
-#: the schema this code writes; a file of a newer one is refused (see ``_MIGRATIONS``)
-SCHEMA_VERSION = 3
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    seeds TEXT NOT NULL DEFAULT '',
-    state TEXT NOT NULL DEFAULT 'running',
-    degraded_reason TEXT,
-    stats TEXT NOT NULL DEFAULT '{}'
-);
-CREATE TABLE IF NOT EXISTS links (
-    identity TEXT PRIMARY KEY,
-    url TEXT NOT NULL,
-    fetch_url TEXT,
-    host TEXT NOT NULL DEFAULT '',
-    first_seen TEXT NOT NULL,
-    reference_title TEXT,
-    reference_at TEXT,
-    reference_url TEXT,
-    reference_sought TEXT
-);
-CREATE TABLE IF NOT EXISTS occurrences (
-    run_id INTEGER NOT NULL REFERENCES runs(id),
-    seq INTEGER NOT NULL,
-    identity TEXT NOT NULL REFERENCES links(identity),
-    file TEXT NOT NULL,
-    line INTEGER NOT NULL,
-    link_text TEXT NOT NULL DEFAULT '',
-    kind TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (run_id, seq)
-);
-CREATE INDEX IF NOT EXISTS occurrences_identity ON occurrences(run_id, identity);
-CREATE TABLE IF NOT EXISTS checks (
-    run_id INTEGER NOT NULL REFERENCES runs(id),
-    identity TEXT NOT NULL REFERENCES links(identity),
-    checked_at TEXT NOT NULL,
-    status TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    http_status INTEGER,
-    final_url TEXT,
-    title TEXT,
-    detail TEXT NOT NULL DEFAULT '',
-    moved_to TEXT,
-    counted INTEGER NOT NULL DEFAULT 1,
-    drift TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (run_id, identity)
-);
-CREATE INDEX IF NOT EXISTS checks_identity ON checks(identity, run_id);
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,40 +62,6 @@ class Run:
     id: int
     started_at: str
     resumed: bool
-
-
-@dataclass(frozen=True, slots=True)
-class LinkRow:
-    identity: str
-    url: str
-    fetch_url: str | None
-    host: str
-
-
-@dataclass(frozen=True, slots=True)
-class OccurrenceRow:
-    identity: str
-    file: str
-    line: int
-    link_text: str
-    kind: str
-
-
-@dataclass(frozen=True, slots=True)
-class CheckRow:
-    identity: str
-    checked_at: str
-    status: str
-    reason: str
-    http_status: int | None = None
-    final_url: str | None = None
-    title: str | None = None
-    detail: str = ""
-    moved_to: str | None = None
-    #: counts toward confirmation (false in a degraded, offline run)
-    counted: bool = True
-    #: what the page shows instead of what was linked (docs/drift.md), if it drifted
-    drift: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,133 +83,22 @@ class DriftEvidence:
 DatabaseError = sqlite3.Error
 
 
-class StoreError(RuntimeError):
-    """The state file cannot be used."""
+def rows_of(db: sqlite3.Connection, query: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+    """The query's rows as plain tuples, whatever the connection's row factory."""
+    cursor = db.cursor()
+    cursor.row_factory = None
+    return cursor.execute(query, params)
 
 
-def _migrate_to_2(db: sqlite3.Connection) -> None:
-    """2: the archive's table belongs to the schema; the links are re-keyed through the rules
-    (an empty rules digest: the next open with rules follows them)."""
-    archive_store.ensure_schema(db)
-    db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('rules_digest', '')")
-
-
-def _migrate_to_3(db: sqlite3.Connection) -> None:
-    """3: content drift: each check's ``drift``, each link's reference snapshot (its title, time
-    and address, and when it was looked for)."""
-    _add_columns(db, "checks", {"drift": "TEXT NOT NULL DEFAULT ''"})
-    _add_columns(
-        db,
-        "links",
-        dict.fromkeys(
-            ("reference_title", "reference_at", "reference_url", "reference_sought"), "TEXT"
-        ),
-    )
-
-
-def _add_columns(db: sqlite3.Connection, table: str, columns: dict[str, str]) -> None:
-    have = {str(row[1]) for row in db.execute(f"PRAGMA table_info({table})")}
-    for name, kind in columns.items():
-        if name not in have:
-            db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
-
-
-#: version -> the step that brings a file of the version before it there (one transaction each)
-_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
-    2: _migrate_to_2,
-    3: _migrate_to_3,
-}
-
-
-def schema_version(path: str | Path) -> int | None:
-    """The schema version of an existing state file (None: no file, or not a state file yet)."""
-    if not Path(path).is_file():
-        return None
-    try:
-        db = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, timeout=30)
-        try:
-            row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        finally:
-            db.close()
-    except sqlite3.DatabaseError as exc:
-        if "no such table" in str(exc):
-            return None
-        raise StoreError(f"state file {path}: {exc}") from exc
-    return int(row[0]) if row else None
-
-
-def check_version(path: str | Path) -> None:
-    """Refuse a state file written by a newer linkhealth (its schema is unknown here)."""
-    version = schema_version(path)
-    if version is not None and version > SCHEMA_VERSION:
-        raise StoreError(
-            f"state file {path}: schema version {version} was written by a newer linkhealth; "
-            f"this one reads up to {SCHEMA_VERSION} (upgrade linkhealth, or use another file)"
-        )
-
-
-#: seconds a write waits for another connection's transaction before it fails
-BUSY_TIMEOUT = 30
-
-
-def claim(path: str | Path) -> int:
-    """Make the state file this process's to write, before the crawl starts, or say why not.
-
-    One writer at a time: an exclusive ``flock`` on the file, held by the returned descriptor
-    (close it, or end the process, to let go). Before any link is read it also proves the file
-    can be written (a read-only file or file system, a directory in its place), is not held in
-    a transaction by another program for more than :data:`BUSY_TIMEOUT` seconds, and is whole
-    (``PRAGMA quick_check``: a damaged page would make every write of the run fail). Each
-    problem is a :class:`StoreError` that names the file.
-    """
-    path = Path(path)
-    if path.is_dir():
-        raise StoreError(f"state file {path} is a directory")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-    except OSError as exc:
-        raise StoreError(f"state file {path}: cannot be written ({exc.strerror or exc})") from None
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise StoreError(
-                f"state file {path} is in use by another crawl (one writer at a time): wait "
-                "for it to end, or give this one another LINKHEALTH_STATE_DB"
-            ) from None
-        check_version(path)
-        _check_writable(path)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
-
-
-def _check_writable(path: Path) -> None:
-    """A write transaction can begin on ``path`` and its pages are whole."""
-    db = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT)
-    try:
-        db.execute("BEGIN IMMEDIATE")
-        problems = [str(r[0]) for r in db.execute("PRAGMA quick_check(3)")]
-        db.execute("ROLLBACK")
-    except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise StoreError(
-                f"state file {path}: another program has held it locked for more than "
-                f"{BUSY_TIMEOUT} s ({exc})"
-            ) from None
-        raise StoreError(f"state file {path}: {exc}") from None
-    except sqlite3.DatabaseError as exc:
-        problems = [str(exc)]
-    finally:
-        db.close()
-    if problems != ["ok"]:
-        raise StoreError(
-            f"state file {path} is damaged ({' '.join('; '.join(problems).split())[:200]}): "
-            "restore it from "
-            "the link-health-state branch, or move it away to start afresh"
-        )
+#: a link's columns from the seeds (a link seen before keeps its first_seen)
+_LINK_COLUMNS = tuple(f.name for f in dataclasses.fields(LinkRow))
+_RECORD_LINK = LINKS.insert(
+    (*_LINK_COLUMNS, "first_seen"), key=("identity",), update=_LINK_COLUMNS[1:]
+)
+_OCCURRENCE_COLUMNS = tuple(f.name for f in dataclasses.fields(OccurrenceRow))
+_RECORD_OCCURRENCE = OCCURRENCES.insert(("run_id", "seq", *_OCCURRENCE_COLUMNS))
+#: a repeat for the same (run, link) replaces the check
+_RECORD_CHECK = CHECKS.insert(("run_id", *CHECK_COLUMNS), key=("run_id", "identity"))
 
 
 class Store:
@@ -287,40 +118,12 @@ class Store:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
+            migrate(self.path, self.transaction)
             if rules is not None:
                 self.follow_rules(rules)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"state file {self.path}: {exc}") from exc
         self.db.row_factory = sqlite3.Row
-
-    def _migrate(self) -> None:
-        with self.transaction() as db:
-            fresh = not db.execute(
-                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
-            ).fetchone()
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
-            if fresh:
-                archive_store.ensure_schema(db)
-                db.execute(
-                    "INSERT INTO meta(key, value) VALUES ('schema_version', ?)",
-                    (str(SCHEMA_VERSION),),
-                )
-                return
-            row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-            version = int(row[0]) if row else 1
-        if version > SCHEMA_VERSION:  # written by another process since check_version
-            raise StoreError(f"state file {self.path}: schema version {version} is newer")
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            with self.transaction() as db:
-                _MIGRATIONS[target](db)
-                db.execute(
-                    "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
-                    (str(target),),
-                )
-            logger.info("state file %s: migrated to schema version %d", self.path, target)
 
     def follow_rules(self, rules: Rules) -> rekey.Rekeyed | None:
         """Re-key the links if the rules changed since the file last followed them; then
@@ -413,18 +216,12 @@ class Store:
     ) -> None:
         """The links of this run and where they stand (replacing what a killed start wrote)."""
         with self.transaction() as db:
-            db.executemany(
-                "INSERT INTO links(identity, url, fetch_url, host, first_seen) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(identity) DO UPDATE SET "
-                "url=excluded.url, fetch_url=excluded.fetch_url, host=excluded.host",
-                ((x.identity, x.url, x.fetch_url, x.host, now) for x in links),
-            )
+            db.executemany(_RECORD_LINK, ((*row_values(x, _LINK_COLUMNS), now) for x in links))
             db.execute("DELETE FROM occurrences WHERE run_id=?", (run_id,))
             db.executemany(
-                "INSERT INTO occurrences(run_id, seq, identity, file, line, link_text, kind) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                _RECORD_OCCURRENCE,
                 (
-                    (run_id, seq, o.identity, o.file, o.line, o.link_text, o.kind)
+                    (run_id, seq, *row_values(o, _OCCURRENCE_COLUMNS))
                     for seq, o in enumerate(occurrences)
                 ),
             )
@@ -475,32 +272,27 @@ class Store:
         """Keep the run's links to fetch, ``(identity, fetch_url, host)`` in their order, in a
         temporary table of this connection (SQLite's temporary file, not memory: a crawl of
         100,000 links would hold tens of MB of them); returns how many."""
-        self.db.execute("DROP TABLE IF EXISTS temp.fetch_queue")
-        self.db.execute(
+        db = self.db
+        db.execute("DROP TABLE IF EXISTS temp.fetch_queue")
+        db.execute(
             "CREATE TABLE temp.fetch_queue (pos INTEGER PRIMARY KEY, identity, fetch_url, host)"
         )
-        self.db.execute(
-            "BEGIN"
-        )  # one transaction of the temporary table: the main one is untouched
+        db.execute("BEGIN")  # one transaction of the temporary table: the main one is untouched
         try:
-            cursor = self.db.executemany(
-                "INSERT INTO temp.fetch_queue(identity, fetch_url, host) VALUES (?, ?, ?)", links
-            )
+            insert = "INSERT INTO temp.fetch_queue(identity, fetch_url, host) VALUES (?, ?, ?)"
+            cursor = db.executemany(insert, links)
         except BaseException:
-            self.db.execute("ROLLBACK")
+            db.execute("ROLLBACK")
             raise
-        self.db.execute("COMMIT")
+        db.execute("COMMIT")
         return max(cursor.rowcount, 0)
 
     def queued_fetches(self, after: int, limit: int) -> list[tuple[int, str, str, str]]:
         """The next ``limit`` links of :meth:`queue_fetches` after position ``after`` (the first
         is 1): ``(position, identity, fetch_url, host)``."""
-        cursor = self.db.cursor()
-        cursor.row_factory = None
-        rows: list[tuple[int, str, str, str]] = cursor.execute(
-            "SELECT pos, identity, fetch_url, host FROM temp.fetch_queue WHERE pos > ? "
-            "ORDER BY pos LIMIT ?",
-            (after, limit),
+        query = "SELECT pos, identity, fetch_url, host FROM temp.fetch_queue WHERE pos > ? "
+        rows: list[tuple[int, str, str, str]] = rows_of(
+            self.db, query + "ORDER BY pos LIMIT ?", (after, limit)
         ).fetchall()
         return rows
 
@@ -517,33 +309,7 @@ class Store:
 
     def record_checks(self, run_id: int, checks: Sequence[CheckRow]) -> None:
         with self.transaction() as db:
-            db.executemany(
-                "INSERT INTO checks(run_id, identity, checked_at, status, reason, http_status, "
-                "final_url, title, detail, moved_to, counted, drift) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT(run_id, identity) DO UPDATE SET checked_at=excluded.checked_at, "
-                "status=excluded.status, reason=excluded.reason, "
-                "http_status=excluded.http_status, final_url=excluded.final_url, "
-                "title=excluded.title, detail=excluded.detail, moved_to=excluded.moved_to, "
-                "counted=excluded.counted, drift=excluded.drift",
-                [
-                    (
-                        run_id,
-                        c.identity,
-                        c.checked_at,
-                        c.status,
-                        c.reason,
-                        c.http_status,
-                        c.final_url,
-                        c.title,
-                        c.detail,
-                        c.moved_to,
-                        int(c.counted),
-                        c.drift,
-                    )
-                    for c in checks
-                ],
-            )
+            db.executemany(_RECORD_CHECK, [(run_id, *row_values(c, CHECK_COLUMNS)) for c in checks])
 
     # content drift -------------------------------------------------------------------------
 
@@ -609,5 +375,21 @@ class Store:
         first): their archive status is ``pending`` (a snapshot known from before is kept),
         and the next run does the work."""
         with self.transaction() as db:
-            archive_store.ensure_schema(db)
+            self.ensure_archive_schema()
             archive_store.mark_pending(db, identities, checked_at=checked_at, run_id=run_id)
+
+    # the archive's table -------------------------------------------------------------------
+
+    def ensure_archive_schema(self) -> None:
+        """The archive's table, made if the file has none yet."""
+        archive_store.ensure_schema(self.db)
+
+    def archive_link_state(self, identity: str) -> archive_store.LinkState | None:
+        """What the store knows of a link, for the archive (None: a link it does not have)."""
+        return archive_store.link_state(self.db, identity)
+
+    def record_archive(
+        self, row: archive_store.ArchiveRow, *, checked_at: str, run_id: int
+    ) -> None:
+        """One archive result, in its own transaction (a failure keeps the last snapshot)."""
+        archive_store.record(self.db, row, checked_at=checked_at, run_id=run_id)

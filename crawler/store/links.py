@@ -44,11 +44,11 @@ def record_not_checked(store: Store, run_id: int, identities: list[str], now: st
         run_id,
         [
             CheckRow(
-                identity,
-                now,
                 ERROR,
                 "not-checked",
                 detail="the crawl ended before this link got an answer",
+                identity=identity,
+                checked_at=now,
             )
             for identity in identities
         ],

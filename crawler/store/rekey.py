@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from crawler.base.rules import Rules
 from crawler.base.urls import URLProblem, canonicalize, redact_text, stored_fetch_url
+from crawler.store.schema import ARCHIVES
 
 logger = logging.getLogger(__name__)
 
@@ -91,10 +92,8 @@ def follow_rules(db: sqlite3.Connection, rules: Rules) -> Rekeyed:
     Runs inside the caller's transaction. Tables: links (with their drift reference
     snapshots), occurrences, checks, and archives when it exists.
     """
-    has_archives = bool(
-        db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='archives'").fetchone()
-    )
-    changed = merged = texts = dropped = 0
+    archives = ARCHIVES.exists(db)
+    changed = merged = 0
     rows = db.execute("SELECT identity, url, fetch_url, first_seen FROM links").fetchall()
     for identity, url, fetch_url, first_seen in rows:
         if not str(url).startswith(("http://", "https://")):
@@ -114,41 +113,62 @@ def follow_rules(db: sqlite3.Connection, rules: Rules) -> Rekeyed:
                 changed += 1
             continue
         changed += 1
-        existing = db.execute("SELECT first_seen FROM links WHERE identity=?", (new_id,)).fetchone()
-        if existing is None:
-            db.execute(
-                "INSERT INTO links(identity, url, fetch_url, host, first_seen, reference_title, "
-                "reference_at, reference_url, reference_sought) SELECT ?, ?, ?, host, "
-                "first_seen, reference_title, reference_at, reference_url, reference_sought "
-                "FROM links WHERE identity=?",
-                (new_id, new_url, new_fetch, identity),
-            )
-        else:
-            merged += 1
-            db.execute(
-                "UPDATE links SET first_seen=MIN(first_seen, ?) WHERE identity=?",
-                (first_seen, new_id),
-            )
-        # a run that checked both old links keeps the check of the one already under new_id
+        merged += _move(db, identity, (new_id, new_url, new_fetch), first_seen, archives=archives)
+    texts = _rewrite_texts(db, rules)
+    dropped = _drop_snapshots(db, rules, archives=archives)
+    return Rekeyed(changed, merged, texts, dropped)
+
+
+def _move(
+    db: sqlite3.Connection,
+    identity: str,
+    new: tuple[str, str, str | None],
+    first_seen: str,
+    *,
+    archives: bool,
+) -> int:
+    """Move a link and its history to its new identity ``(identity, url, fetch_url)``; 1 if
+    a link was there already (the two merged), else 0."""
+    new_id, new_url, new_fetch = new
+    existing = db.execute("SELECT first_seen FROM links WHERE identity=?", (new_id,)).fetchone()
+    if existing is None:
         db.execute(
-            "DELETE FROM checks WHERE identity=? AND run_id IN "
-            "(SELECT run_id FROM checks WHERE identity=?)",
+            "INSERT INTO links(identity, url, fetch_url, host, first_seen, reference_title, "
+            "reference_at, reference_url, reference_sought) SELECT ?, ?, ?, host, "
+            "first_seen, reference_title, reference_at, reference_url, reference_sought "
+            "FROM links WHERE identity=?",
+            (new_id, new_url, new_fetch, identity),
+        )
+    else:
+        db.execute(
+            "UPDATE links SET first_seen=MIN(first_seen, ?) WHERE identity=?",
+            (first_seen, new_id),
+        )
+    # a run that checked both old links keeps the check of the one already under new_id
+    db.execute(
+        "DELETE FROM checks WHERE identity=? AND run_id IN "
+        "(SELECT run_id FROM checks WHERE identity=?)",
+        (identity, new_id),
+    )
+    db.execute("UPDATE checks SET identity=? WHERE identity=?", (new_id, identity))
+    db.execute("UPDATE occurrences SET identity=? WHERE identity=?", (new_id, identity))
+    if archives:
+        db.execute(
+            "DELETE FROM archives WHERE identity=? AND EXISTS "
+            "(SELECT 1 FROM archives WHERE identity=?)",
             (identity, new_id),
         )
-        db.execute("UPDATE checks SET identity=? WHERE identity=?", (new_id, identity))
-        db.execute("UPDATE occurrences SET identity=? WHERE identity=?", (new_id, identity))
-        if has_archives:
-            db.execute(
-                "DELETE FROM archives WHERE identity=? AND EXISTS "
-                "(SELECT 1 FROM archives WHERE identity=?)",
-                (identity, new_id),
-            )
-            db.execute(
-                "UPDATE archives SET identity=?, url=? WHERE identity=?",
-                (new_id, new_url, identity),
-            )
-        db.execute("DELETE FROM links WHERE identity=?", (identity,))
+        db.execute(
+            "UPDATE archives SET identity=?, url=? WHERE identity=?",
+            (new_id, new_url, identity),
+        )
+    db.execute("DELETE FROM links WHERE identity=?", (identity,))
+    return 0 if existing is None else 1
 
+
+def _rewrite_texts(db: sqlite3.Connection, rules: Rules) -> int:
+    """The checks' URLs and details and the link texts through the rules; how many changed."""
+    texts = 0
     for run_id, identity, final_url, moved_to, detail in db.execute(
         "SELECT run_id, identity, final_url, moved_to, detail FROM checks"
     ).fetchall():
@@ -169,12 +189,19 @@ def follow_rules(db: sqlite3.Connection, rules: Rules) -> Rekeyed:
                 "UPDATE occurrences SET link_text=? WHERE run_id=? AND seq=?",
                 (shown, run_id, seq),
             )
-    if has_archives:
+    return texts
+
+
+def _drop_snapshots(db: sqlite3.Connection, rules: Rules, *, archives: bool) -> int:
+    """Forget the snapshots (archived, or a drift's reference) whose address holds a value the
+    rules now drop; how many (the next run looks for them again, under the clean URL)."""
+    dropped = 0
+    if archives:
         for identity, archive_url in db.execute(
             "SELECT identity, archive_url FROM archives"
         ).fetchall():
             if _snapshot_holds_dropped(archive_url, rules):
-                dropped += 1  # looked up again, under the clean URL, by the next run
+                dropped += 1
                 db.execute("DELETE FROM archives WHERE identity=?", (identity,))
         db.execute(
             "UPDATE archives SET url=(SELECT url FROM links WHERE links.identity=archives.identity)"
@@ -184,10 +211,10 @@ def follow_rules(db: sqlite3.Connection, rules: Rules) -> Rekeyed:
         "SELECT identity, reference_url FROM links WHERE reference_url IS NOT NULL"
     ).fetchall():
         if _snapshot_holds_dropped(reference_url, rules):
-            dropped += 1  # a drift's reference snapshot: looked for again by the next run
+            dropped += 1
             db.execute(
                 "UPDATE links SET reference_url=NULL, reference_title=NULL, reference_at=NULL, "
                 "reference_sought=NULL WHERE identity=?",
                 (identity,),
             )
-    return Rekeyed(changed, merged, texts, dropped)
+    return dropped
