@@ -30,7 +30,7 @@ _.row_factory  # sqlite3: a connection's or cursor's row factory, set to shape t
 _.connection_made  # asyncio.Protocol's hook (benchmarks/server.py)
 _.connection_lost  # asyncio.Protocol's hook (benchmarks/server.py)
 _.data_received  # asyncio.Protocol's hook (benchmarks/server.py)
-# asyncio keeps only a weak reference to a task: the Redis sink holds its closing one here
+# asyncio keeps only a weak reference to a task: the Redis link source holds its closing one here
 _._closing  # crawler/distributed/worker.py
 
 # markdown-it-py calls these on its MarkdownIt subclass and reads these token fields

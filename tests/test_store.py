@@ -70,7 +70,7 @@ def test_only_fetched_http_links_are_archivable(tmp_path):
 
 
 def test_the_links_to_fetch_wait_in_the_store_and_come_back_in_order(tmp_path):
-    """The sink reads its queue back a batch at a time, recording verdicts in between; the
+    """The run reads its queue back a batch at a time, recording verdicts in between; the
     queue lives in the connection's temporary table, never in the state file."""
     links = [f"https://example.org/{n}" for n in (5, 3, 4, 1, 2)]
     store, run_id = _store_with_links(tmp_path / "state.sqlite", links)

@@ -1,8 +1,8 @@
-"""The archive work of a run, counted: what the archive extension keeps and the run's sink reads.
+"""The archive work of a run, counted: what the archive extension keeps and the run reads.
 
 The extension tells it every verdict it hears of (:meth:`ArchiveProgress.heard`, with the link
 when that verdict calls for archive work) and every piece of work finished
-(:meth:`ArchiveProgress.finished`); the sink registers itself to hear of the verdicts
+(:meth:`ArchiveProgress.finished`); the run registers itself to hear of the verdicts
 (:meth:`ArchiveProgress.listen`), to write the reports as soon as every link has a verdict while
 archive work is still pending. Plain data (no Scrapy).
 """

@@ -9,7 +9,7 @@ listed in ``LINKHEALTH_FAIL_ON``, 4 the network was unusable (a degraded run: se
 :mod:`crawler.fetch.network`). The console tells the run's story: our phases, progress and the three
 closing lines (:mod:`crawler.run.ending`); Scrapy's banner, component lists and stats dump only
 with ``-v`` (or a ``LOG_LEVEL``/``-L`` given, or a log file). The exit status
-is 1 unless the run's sink proved otherwise (a crash, or a forced stop, that never reached the
+is 1 unless the run proved otherwise (a crash, or a forced stop, that never reached the
 end of the run is 1, never 0).
 """
 

@@ -73,7 +73,7 @@ class RedisSource:
     @classmethod
     def from_crawler(cls, crawler: Crawler, config: Config) -> Self:
         get = crawler.settings.get
-        sink = cls(
+        source = cls(
             crawler,
             config,
             prefix=str(value(get, "LINKHEALTH_REDIS_PREFIX")),
@@ -86,7 +86,7 @@ class RedisSource:
                 "SCHEDULER_QUEUE_KEY is scrapy-redis's shared default: another worker may pop "
                 "this worker's requests, and a link it leased may be fetched twice"
             )
-        return sink
+        return source
 
     # start requests ---------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from crawler.base.verdicts import STATUSES
 
 @dataclass(frozen=True, slots=True)
 class Ending:
-    """How a run ended, as the crawl's sink knows it."""
+    """How a run ended, as the run knows it."""
 
     run_id: int
     #: Scrapy's close reason (``finished``, ``shutdown``…) or ours (``degraded``…)

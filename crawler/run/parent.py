@@ -9,7 +9,7 @@ Each child is a new interpreter (``python -m scrapy crawl seeds`` with the child
 forked from the running reactor) with the parent's environment, its ``-s`` settings and its
 own: its share of ``CONCURRENT_REQUESTS``, the shared host locks, the parent's timestamp, no
 archive, no reports (:func:`crawler.run.sharding.child_argv`; the canaries are the parent's: a
-child's sink never probes them). Its links go to its stdin; its stdout is read
+child's link source has no run, and probes nothing). Its links go to its stdin; its stdout is read
 as it comes (:meth:`Children.messages`). A child that exits with another status than 0 makes
 the run incomplete (:attr:`Children.failed`): the parent leaves it unfinished, and the next
 start resumes it with the links that have no verdict yet.
