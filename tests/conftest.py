@@ -11,12 +11,15 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import get_args
+from typing import TYPE_CHECKING, get_args
 
 import pytest
 
 from crawler.report.columns import LINKS, OCCURRENCES, Column, ColumnType
 from tests.fakeweb import FakeWeb
+
+if TYPE_CHECKING:
+    from crawler.run.run import Run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,6 +83,27 @@ class CrawlResult:
         return type_mismatches(self.links(), LINKS) + type_mismatches(
             self.occurrences(), OCCURRENCES
         )
+
+
+def run_on(tmp: Path, seed_text: str, **settings: str) -> Run:
+    """A run with no crawler (the run imports no Scrapy) on a real store, over one seed file
+    holding ``seed_text``; the state file, reports and ignore list in ``tmp`` too."""
+    from crawler.run.config import load_config  # noqa: PLC0415
+    from crawler.run.run import Run  # noqa: PLC0415
+
+    seeds = tmp / "seeds"
+    seeds.mkdir()
+    (seeds / "list.md").write_text(seed_text, encoding="utf-8")
+    values = {
+        "LINKHEALTH_SEEDS": str(seeds),
+        "LINKHEALTH_STATE_DB": str(tmp / "state.sqlite"),
+        "LINKHEALTH_REPORT_DIR": str(tmp / "reports"),
+        "LINKHEALTH_IGNORE_FILE": str(tmp / "ignore.toml"),
+        "LINKHEALTH_CANARY_URLS": "",
+        "LINKHEALTH_NOW": "2026-12-07T00:00:00Z",
+        **settings,
+    }
+    return Run.open(load_config(values.get))
 
 
 def crawl_command(

@@ -11,27 +11,15 @@ from pathlib import Path
 from crawler.archive.progress import ArchiveProgress
 from crawler.base.verdicts import Verdict
 from crawler.items import LinkCheck
-from crawler.run.config import load_config
 from crawler.run.run import Run
+from tests.conftest import run_on
 
 LINKS = ["https://a.example/1", "https://b.example/2", "https://c.example/3"]
 
 
 def _run(tmp: Path, **settings: str) -> Run:
-    seeds = tmp / "seeds"
-    seeds.mkdir()
-    (seeds / "list.md").write_text("".join(f"- <{url}>\n" for url in LINKS), encoding="utf-8")
-    values = {
-        "LINKHEALTH_SEEDS": str(seeds),
-        "LINKHEALTH_STATE_DB": str(tmp / "state.sqlite"),
-        "LINKHEALTH_REPORT_DIR": str(tmp / "reports"),
-        "LINKHEALTH_IGNORE_FILE": str(tmp / "ignore.toml"),
-        "LINKHEALTH_CANARY_URLS": "",
-        "LINKHEALTH_NOW": "2025-03-03T03:17:00Z",
-        **settings,
-    }
-    config = load_config(values.get)
-    return Run.open(config)
+    text = "".join(f"- <{url}>\n" for url in LINKS)
+    return run_on(tmp, text, LINKHEALTH_NOW="2025-03-03T03:17:00Z", **settings)
 
 
 def _handed(run: Run) -> list[str]:

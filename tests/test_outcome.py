@@ -9,25 +9,12 @@ from pathlib import Path
 
 from crawler.base.verdicts import Verdict
 from crawler.items import LinkCheck
-from crawler.run.config import load_config
 from crawler.run.run import Run
+from tests.conftest import run_on
 
 
 def _run(tmp: Path, **settings: str) -> Run:
-    seeds = tmp / "seeds"
-    seeds.mkdir()
-    (seeds / "list.md").write_text("- <https://a.example/1>\n", encoding="utf-8")
-    values = {
-        "LINKHEALTH_SEEDS": str(seeds),
-        "LINKHEALTH_STATE_DB": str(tmp / "state.sqlite"),
-        "LINKHEALTH_REPORT_DIR": str(tmp / "reports"),
-        "LINKHEALTH_IGNORE_FILE": str(tmp / "ignore.toml"),
-        "LINKHEALTH_CANARY_URLS": "",
-        "LINKHEALTH_NOW": "2026-12-07T00:00:00Z",
-        **settings,
-    }
-    config = load_config(values.get)
-    return Run.open(config)
+    return run_on(tmp, "- <https://a.example/1>\n", **settings)
 
 
 def _check_every_link(run: Run) -> None:

@@ -13,26 +13,16 @@ from crawler.base.rules import load_rules
 from crawler.base.verdicts import Verdict
 from crawler.items import LinkCheck
 from crawler.run import QueuedLink
-from crawler.run.config import load_config
 from crawler.run.run import Run
 from crawler.run.sources import LOCAL, PROCESSES, REDIS, LocalSource, chosen
 from crawler.verdict.final import after_redirects, final
+from tests.conftest import run_on
 
 LINKS = "- <https://a.example/1>\n- <https://b.example/2>\n- <mailto:x@example.org>\n"
 
 
 def _run(tmp: Path, text: str = LINKS) -> Run:
-    seeds = tmp / "seeds"
-    seeds.mkdir()
-    (seeds / "list.md").write_text(text, encoding="utf-8")
-    values = {
-        "LINKHEALTH_SEEDS": str(seeds),
-        "LINKHEALTH_STATE_DB": str(tmp / "state.sqlite"),
-        "LINKHEALTH_REPORT_DIR": str(tmp / "reports"),
-        "LINKHEALTH_IGNORE_FILE": str(tmp / "ignore.toml"),
-        "LINKHEALTH_NOW": "2026-12-07T00:00:00Z",
-    }
-    return Run.open(load_config(values.get))
+    return run_on(tmp, text)
 
 
 def _handed(source: LocalSource) -> list[LinkCheck | QueuedLink]:

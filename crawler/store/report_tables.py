@@ -207,6 +207,13 @@ class ReportTables:
     ) -> Iterator[list[tuple[Any, ...]]]:
         """The links' ``names`` columns, in the links' order, :data:`BLOCK` rows at a time
         (``blank``: missing values as "")."""
+        for rows in self._pages(names, where, blank=blank):
+            yield [row[1:] for row in rows]
+
+    def _pages(
+        self, names: Sequence[str], where: Where | None, *, blank: bool
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """``(pos, *names)`` of the links meeting ``where``, in order, :data:`BLOCK` at a time."""
         condition, params = self._where(where)
         query = (
             f"SELECT pos, {self._select(names, blank=blank)} FROM {_LINKS} "  # noqa: S608
@@ -215,7 +222,7 @@ class ReportTables:
         after = 0
         while rows := self._rows(query, (after, *params, BLOCK)):
             after = rows[-1][0]
-            yield [row[1:] for row in rows]
+            yield rows
 
     def first(
         self,
@@ -256,19 +263,12 @@ class ReportTables:
     ) -> Iterator[list[tuple[tuple[Any, ...], list[tuple[str, int, str]]]]]:
         """The links' ``names`` columns (missing values as None), each with its occurrences
         ``(file, line, link text)`` in the seeds' order, :data:`BLOCK` links at a time."""
-        condition, params = self._where(where)
-        query = (
-            f"SELECT pos, {self._select(names, blank=False)} FROM {_LINKS} "  # noqa: S608
-            f"WHERE pos > ? {condition} ORDER BY pos LIMIT ?"
-        )
-        after = 0
-        while rows := self._rows(query, (after, *params, BLOCK)):
+        for rows in self._pages(names, where, blank=False):
             found: dict[int, list[tuple[str, int, str]]] = {row[0]: [] for row in rows}
             span = (rows[0][0] - 1, rows[-1][0])
             for pos, _seq, file, line, text in self._rows(_OCCURRENCES_SQL, (self.run_id, *span)):
                 if pos in found:
                     found[pos].append((file, line, text or ""))
-            after = rows[-1][0]
             yield [(row[1:], found[row[0]]) for row in rows]
 
     def occurrence_blocks(self) -> Iterator[list[tuple[Any, ...]]]:
