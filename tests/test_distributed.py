@@ -574,3 +574,42 @@ def test_merge_records_the_drift_of_a_page_that_changed_hands(
     assert merged.returncode == 0, merged.stderr[-3000:]
     (row,) = d.links_csv()
     assert (row["status"], row["drift"]) == ("alive", f'link text "注意力机制详解" → "{casino}"')
+
+
+def test_a_worker_without_the_redis_extra_is_told_what_to_install(tmp_path: Path) -> None:
+    """Without redis-py installed (here: a module of that name that cannot be imported, ahead of
+    the real one on the path), a worker exits 2 naming the extra, before any crawl."""
+    shim = tmp_path / "shim" / "redis"
+    shim.mkdir(parents=True)
+    (shim / "__init__.py").write_text("raise ImportError(\"No module named 'redis'\")\n")
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "list.md").write_text("- <https://a.example/1>\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": f"{shim.parent}{os.pathsep}{ROOT}"}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "seeds",
+            "-a",
+            f"seeds={seeds}",
+            "-s",
+            "LINKHEALTH_REDIS_URL=redis://127.0.0.1:1/0",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert proc.stderr.strip().splitlines()[-1] == (
+        "linkhealth: configuration error: LINKHEALTH_LINK_SOURCE: "
+        "'crawler.distributed.worker.RedisSource' cannot be imported: No module named 'redis' "
+        "(LINKHEALTH_REDIS_URL is set: the distributed profile needs the redis extra, "
+        "pip install 'linkhealth[redis]')"
+    )
+    assert "Traceback" not in proc.stderr

@@ -24,13 +24,12 @@ from pathlib import Path
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from scrapy.settings import SETTINGS_PRIORITIES
-from scrapy.utils.misc import load_object
 
 from crawler.base import logfilter
 from crawler.base.registry import check_names
 from crawler.run.config import ConfigError, load_config
 from crawler.run.outcome import CONFIGURATION, INCOMPLETE
-from crawler.run.sources import LocalSource, chosen
+from crawler.run.sources import LocalSource, source_class
 from crawler.store.db import StoreError, claim
 
 #: the last line of a run whose end was never reached
@@ -80,7 +79,7 @@ class Command(ScrapyCrawlCommand):
                 check_names(os.environ, "an environment variable")
                 config = load_config(self.settings.get, seeds=opts.spargs.get("seeds"))
                 # the run on the store is this process's (not a child's, nor a worker's)
-                if issubclass(load_object(chosen(self.settings.get)), LocalSource):
+                if issubclass(source_class(self.settings.get), LocalSource):
                     if config.reports_enabled:
                         check_report_dir(config.report_dir)
                     # one writer of the state file at a time: the descriptor (and its lock)

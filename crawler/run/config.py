@@ -37,7 +37,15 @@ _SCRAPY_NUMBERS: dict[str, tuple[bool, float]] = {
 #: the years a run's timestamp may fall in (its end, and the dates counted from it, must exist)
 _YEARS = (1970, 9000)
 
-__all__ = ["DEFAULTS", "Config", "ConfigError", "load_config", "parse_now", "policy_from"]
+__all__ = [
+    "DEFAULTS",
+    "Config",
+    "ConfigError",
+    "import_class",
+    "load_config",
+    "parse_now",
+    "policy_from",
+]
 
 
 @dataclass(frozen=True)
@@ -105,7 +113,8 @@ def load_config(get: Callable[[str], Any], *, seeds: str | None = None) -> Confi
         ignore = load_ignore_list(v["LINKHEALTH_IGNORE_FILE"] or None)
     except IgnoreError as exc:
         raise ConfigError(f"LINKHEALTH_IGNORE_FILE: {exc}") from exc
-    _check_link_source(str(v["LINKHEALTH_LINK_SOURCE"] or ""))
+    if link_source := str(v["LINKHEALTH_LINK_SOURCE"] or ""):
+        import_class("LINKHEALTH_LINK_SOURCE", link_source)
     seeds_path = Path(seeds or str(v["LINKHEALTH_SEEDS"]))
     if not seeds_path.exists():
         raise ConfigError(f"seeds: {seeds_path} does not exist")
@@ -166,17 +175,17 @@ def _processes(processes: int | None, redis_url: str) -> int | None:
     return 1 if redis_url and processes is None else processes
 
 
-def _check_link_source(name: str) -> None:
-    """``LINKHEALTH_LINK_SOURCE``, when given: a class that can be imported."""
-    if not name:
-        return
+def import_class(setting: str, name: str) -> type[Any]:
+    """The class ``name`` (``module.Class``) the setting ``setting`` gives, imported; a
+    :class:`ConfigError` naming the setting when it cannot be."""
     module, _, attribute = name.rpartition(".")
     try:
         found = getattr(importlib.import_module(module), attribute, None) if module else None
     except ImportError as exc:
-        raise ConfigError(f"LINKHEALTH_LINK_SOURCE: {name!r} cannot be imported: {exc}") from None
+        raise ConfigError(f"{setting}: {name!r} cannot be imported: {exc}") from None
     if not isinstance(found, type):
-        raise ConfigError(f"LINKHEALTH_LINK_SOURCE: {name!r} names no class (module.Class)")
+        raise ConfigError(f"{setting}: {name!r} names no class (module.Class)")
+    return found
 
 
 def _network_policy(v: dict[str, Any]) -> NetworkPolicy:

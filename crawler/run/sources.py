@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from crawler.items import LinkCheck
 from crawler.run import QueuedLink, Tally
+from crawler.run.config import ConfigError, import_class
 from crawler.run.run import Run
 from crawler.store.db import DatabaseError
 
@@ -80,6 +81,21 @@ def chosen(get: Callable[[str], Any]) -> str:
     if setting("LINKHEALTH_REDIS_URL"):
         return REDIS
     return LOCAL if setting("LINKHEALTH_PROCESSES") == "1" else PROCESSES
+
+
+def source_class(get: Callable[[str], Any]) -> type[Any]:
+    """The class of the link source :func:`chosen` names, imported (a :class:`ConfigError`
+    that says why it cannot be: the distributed profile's needs the ``redis`` extra)."""
+    name = chosen(get)
+    try:
+        return import_class(SETTING, name)
+    except ConfigError as exc:
+        if name != REDIS:
+            raise
+        raise ConfigError(
+            f"{exc} (LINKHEALTH_REDIS_URL is set: the distributed profile needs the redis "
+            "extra, pip install 'linkhealth[redis]')"
+        ) from None
 
 
 def attach(crawler: Crawler, source: LinkSource) -> LinkSource:

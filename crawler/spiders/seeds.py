@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Response
-from scrapy.utils.misc import load_object
 from twisted.python.failure import Failure
 
 from crawler.base import logfilter
@@ -24,7 +23,7 @@ from crawler.base.verdicts import Verdict
 from crawler.core.downloader import StoppedBeforeSending
 from crawler.items import LinkCheck
 from crawler.run.config import Config, load_config
-from crawler.run.sources import SETTING, LinkSource, attach, chosen
+from crawler.run.sources import LinkSource, attach, source_class
 from crawler.verdict.errors import verdict_for_exception
 from crawler.verdict.final import after_redirects, final
 from crawler.verdict.judge import judge
@@ -71,8 +70,8 @@ class SeedsSpider(scrapy.Spider):
                 logger.setLevel(max(level, logger.level if name == "scrapy" else 0))
             logging.getLogger("markdown_it").setLevel(max(level, logging.INFO))
         spider.backlog = max(_MIN_BACKLOG, 2 * crawler.settings.getint("CONCURRENT_REQUESTS"))
-        # the add-on chose the kind of source (chosen() again when the add-on is not used)
-        kind = load_object(crawler.settings.get(SETTING) or chosen(crawler.settings.get))
+        # the kind of source the add-on chose (chosen anew when the add-on is not used)
+        kind = source_class(crawler.settings.get)
         spider.source = attach(crawler, kind.from_crawler(crawler, spider.config))
         return spider
 
