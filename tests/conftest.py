@@ -85,17 +85,22 @@ class CrawlResult:
         )
 
 
+def write_seeds(tmp: Path, text: str) -> Path:
+    """A seed folder in ``tmp`` with one list, ``list.md``, holding ``text``."""
+    seeds = tmp / "seeds"
+    seeds.mkdir()
+    (seeds / "list.md").write_text(text, encoding="utf-8")
+    return seeds
+
+
 def run_on(tmp: Path, seed_text: str, **settings: str) -> Run:
     """A run with no crawler (the run imports no Scrapy) on a real store, over one seed file
     holding ``seed_text``; the state file, reports and ignore list in ``tmp`` too."""
     from crawler.run.config import load_config  # noqa: PLC0415
     from crawler.run.run import Run  # noqa: PLC0415
 
-    seeds = tmp / "seeds"
-    seeds.mkdir()
-    (seeds / "list.md").write_text(seed_text, encoding="utf-8")
     values = {
-        "LINKHEALTH_SEEDS": str(seeds),
+        "LINKHEALTH_SEEDS": str(write_seeds(tmp, seed_text)),
         "LINKHEALTH_STATE_DB": str(tmp / "state.sqlite"),
         "LINKHEALTH_REPORT_DIR": str(tmp / "reports"),
         "LINKHEALTH_IGNORE_FILE": str(tmp / "ignore.toml"),

@@ -25,7 +25,7 @@ import redis
 from crawler.distributed.frontier import LEASE, RECORD, Keys, message
 from crawler.distributed.hostslots import RedisHostSlots
 from crawler.run.config import parse_now
-from tests.conftest import FAST, ROOT, CrawlResult, run_crawl
+from tests.conftest import FAST, ROOT, CrawlResult, crawl_command, run_crawl, write_seeds
 from tests.fakeweb import FakeWeb
 
 # one xdist process runs the module (its fixtures are costly): `pytest -n 2 --dist loadgroup`
@@ -582,28 +582,13 @@ def test_a_worker_without_the_redis_extra_is_told_what_to_install(tmp_path: Path
     shim = tmp_path / "shim" / "redis"
     shim.mkdir(parents=True)
     (shim / "__init__.py").write_text("raise ImportError(\"No module named 'redis'\")\n")
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "list.md").write_text("- <https://a.example/1>\n", encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": f"{shim.parent}{os.pathsep}{ROOT}"}
+    seeds = write_seeds(tmp_path, "- <https://a.example/1>\n")
+    args, env = crawl_command(
+        seeds, tmp_path, settings={"LINKHEALTH_REDIS_URL": "redis://127.0.0.1:1/0"}
+    )
+    env["PYTHONPATH"] = f"{shim.parent}{os.pathsep}{env['PYTHONPATH']}"
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "scrapy",
-            "crawl",
-            "seeds",
-            "-a",
-            f"seeds={seeds}",
-            "-s",
-            "LINKHEALTH_REDIS_URL=redis://127.0.0.1:1/0",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
     )
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert proc.stderr.strip().splitlines()[-1] == (

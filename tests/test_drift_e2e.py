@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT, run_crawl
+from tests.conftest import ROOT, run_crawl, write_seeds
 from tests.fakeweb import FakeWeb
 
 pytestmark = pytest.mark.e2e
@@ -25,10 +25,16 @@ WATCHES = {"shape": "live", "title": "Buy Cheap Watches Online - Best Replica De
 
 
 def _seeds(tmp_path):
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "list.md").write_text(f"- <{BARE}>\n- [注意力机制详解]({TITLED})\n", encoding="utf-8")
-    return seeds
+    return write_seeds(tmp_path, f"- <{BARE}>\n- [注意力机制详解]({TITLED})\n")
+
+
+def _crawl(web, seeds, tmp_path, day: str, urls: dict[str, object]) -> dict[str, dict[str, str]]:
+    """A crawl of ``seeds`` on ``day``, the fake web serving ``urls``: its links.csv by URL."""
+    web.write_scenario({"urls": urls})
+    result = run_crawl(seeds, tmp_path, env=web.env(), settings={"LINKHEALTH_NOW": day})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.type_mismatches() == []
+    return result.by_url()
 
 
 def test_a_page_that_changed_hands_is_flagged_from_its_link_text_then_from_the_history(tmp_path):
@@ -36,11 +42,7 @@ def test_a_page_that_changed_hands_is_flagged_from_its_link_text_then_from_the_h
     with FakeWeb(workdir=tmp_path / "fakeweb") as web:
 
         def crawl(day: str, urls: dict[str, object]) -> dict[str, dict[str, str]]:
-            web.write_scenario({"urls": urls})
-            result = run_crawl(seeds, tmp_path, env=web.env(), settings={"LINKHEALTH_NOW": day})
-            assert result.returncode == 0, result.stderr[-2000:]
-            assert result.type_mismatches() == []
-            return result.by_url()
+            return _crawl(web, seeds, tmp_path, day, urls)
 
         # first run: both pages are what was linked
         first = crawl("2026-03-02T03:00:00Z", {BARE: BLOG, TITLED: NOTES})
@@ -96,10 +98,7 @@ def test_a_renamed_article_and_a_redesigned_site_do_not_drift(tmp_path):
     with FakeWeb(workdir=tmp_path / "fakeweb") as web:
 
         def crawl(day: str, urls: dict[str, object]) -> dict[str, dict[str, str]]:
-            web.write_scenario({"urls": urls})
-            result = run_crawl(seeds, tmp_path, env=web.env(), settings={"LINKHEALTH_NOW": day})
-            assert result.returncode == 0, result.stderr[-2000:]
-            return result.by_url()
+            return _crawl(web, seeds, tmp_path, day, urls)
 
         crawl("2026-03-02T03:00:00Z", {BARE: BLOG, TITLED: NOTES})
         later = crawl(

@@ -14,6 +14,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler.extensions.canaries import CanaryProbe
 from tests.component_crawl import run_case, verdict_crawl
+from tests.conftest import write_seeds
 from tests.fakeweb import FakeWeb
 
 VERDICTS = {"http://a.test/1": ["alive", "ok"], "http://b.test/2": ["dead", "http-404"]}
@@ -32,10 +33,7 @@ async def case(state_db: str, seeds: str, canaries: str) -> dict[str, Any]:
 
 
 def _seeds(tmp_path: Path) -> str:
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "list.md").write_text("".join(f"- <{url}>\n" for url in VERDICTS), encoding="utf-8")
-    return str(seeds)
+    return str(write_seeds(tmp_path, "".join(f"- <{url}>\n" for url in VERDICTS)))
 
 
 def _closed_port() -> int:

@@ -14,6 +14,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler.pipelines.store import StorePipeline
 from tests.component_crawl import run_case, verdict_crawl
+from tests.conftest import write_seeds
 
 VERDICTS = {
     "http://a.test/1": ["alive", "ok"],
@@ -32,10 +33,7 @@ async def case(state_db: str, seeds: str, with_source: bool) -> dict[str, Any]:
 
 
 def _seeds(tmp_path: Path) -> Path:
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "list.md").write_text("".join(f"- <{url}>\n" for url in VERDICTS), encoding="utf-8")
-    return seeds
+    return write_seeds(tmp_path, "".join(f"- <{url}>\n" for url in VERDICTS))
 
 
 def test_each_verdict_goes_to_the_store_and_the_stats(tmp_path):
