@@ -156,7 +156,7 @@ class ChildProcesses(LocalSource):
     def _shards(self, links: int) -> tuple[dict[str, int], list[int]] | None:
         """Each host's child process and each child's links, when the ``links`` links to fetch
         go to more than one child (None: this process fetches them)."""
-        given, cpus = self.config.processes, usable_cpus()
+        given, cpus = self.run.config.processes, usable_cpus()
         n = auto_processes(links, cpus) if given is None else min(given, links)
         if n < 2:
             return None
@@ -178,7 +178,7 @@ class ChildProcesses(LocalSource):
     ) -> AsyncIterator[LinkCheck]:
         """The verdicts of the child processes, as they come back (to be recorded here)."""
         assert self.crawler is not None
-        config, settings = self.config, self.crawler.settings
+        config, settings = self.run.config, self.crawler.settings
         given = command_line_settings(settings)
         totals = split_total(settings.getint("CONCURRENT_REQUESTS"), len(sizes))
         with tempfile.TemporaryDirectory(prefix="linkhealth-hosts-") as locks:

@@ -42,7 +42,6 @@ REDIS = "crawler.distributed.worker.RedisSource"
 
 
 class LinkSource(Protocol):
-    config: Config
     #: the run on the store the verdicts go to (None: they go elsewhere, a parent or Redis)
     run: Run | None
 
@@ -115,7 +114,6 @@ class LocalSource:
 
     def __init__(self, run: Run, crawler: Crawler | None = None) -> None:
         self.run: Run = run
-        self.config = run.config
         self.crawler = crawler
         self._stopping = False
 
